@@ -1,0 +1,32 @@
+"""Excel's arithmetic where it differs from Python's.
+
+* ``excel_round`` — Excel's ROUND: half away from zero, applied to the value Excel displays with 15
+  significant digits (so ROUND(2.675, 2) = 2.68 in Excel, where Python's round gives 2.67).
+* ``fsum_round`` — the sum of scores as Excel's SUM followed by ROUND(…, 2): what a total is graded on.
+"""
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable
+
+
+def excel_round(x: float, digits: int = 0) -> float:
+    """ROUND(x, digits) as Excel computes it (half away from zero on 15 significant digits)."""
+    if x is None:
+        raise TypeError("excel_round: None")
+    x = float(x)
+    if not math.isfinite(x):
+        return x
+    d = Decimal(format(x, ".15g"))
+    q = Decimal(1).scaleb(-int(digits))
+    return float(d.quantize(q, rounding=ROUND_HALF_UP))
+
+
+def fsum_round(values: Iterable[float | None], digits: int = 2) -> float:
+    """Sum (exactly, like math.fsum) and round to ``digits`` like Excel's ROUND."""
+    return excel_round(math.fsum(v for v in values if v is not None), digits)
+
+
+def clamp(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else hi if x > hi else x

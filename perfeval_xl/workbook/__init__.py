@@ -1,0 +1,1 @@
+"""The workbook layer: grids of cell values in, recognised forms out; templates, examples, errors."""

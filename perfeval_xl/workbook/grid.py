@@ -1,0 +1,76 @@
+"""A sheet as the layout reader sees it: values by (row, column), merged ranges, number formats.
+
+The reader never touches a file: openpyxl, python-calamine, formualizer's evaluated values or an
+xlwings ``used_range`` all become a :class:`Grid`, so a form is recognised the same way in Excel,
+in the ribbon and headless. Rows and columns are 1-based like Excel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from openpyxl.utils.cell import get_column_letter, coordinate_from_string, column_index_from_string
+
+
+def address(row: int, col: int) -> str:
+    """(12, 3) → "C12"."""
+    return f"{get_column_letter(col)}{row}"
+
+
+def parse_address(addr: str) -> tuple[int, int]:
+    """"C12" → (12, 3); "$C$12" too."""
+    letters, row = coordinate_from_string(addr.replace("$", ""))
+    return row, column_index_from_string(letters)
+
+
+@dataclass
+class Grid:
+    sheet: str
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)   # (r1, c1, r2, c2) inclusive
+    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    path: str | None = None
+
+    @classmethod
+    def from_rows(cls, sheet: str, rows: Iterable[Iterable[Any]], *, origin: tuple[int, int] = (1, 1),
+                  merged: Iterable[tuple[int, int, int, int]] = (), path: str | None = None) -> "Grid":
+        """From a 2-D list (an xlwings ``used_range.value``, a test's table). ``None`` and "" are empty."""
+        cells: dict[tuple[int, int], Any] = {}
+        r0, c0 = origin
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if v is not None and v != "":
+                    cells[(r0 + i, c0 + j)] = v
+        return cls(sheet=sheet, cells=cells, merged=list(merged), path=path)
+
+    @property
+    def max_row(self) -> int:
+        return max((r for r, _ in self.cells), default=0)
+
+    @property
+    def max_col(self) -> int:
+        return max((c for _, c in self.cells), default=0)
+
+    def get(self, row: int, col: int) -> Any:
+        """The value at (row, col); inside a merged range, the value of its top-left cell."""
+        v = self.cells.get((row, col))
+        if v is None and self.merged:
+            for r1, c1, r2, c2 in self.merged:
+                if r1 <= row <= r2 and c1 <= col <= c2:
+                    return self.cells.get((r1, c1))
+        return v
+
+    def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
+        for m in self.merged:
+            r1, c1, r2, c2 = m
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                return m
+        return None
+
+    def row_values(self, row: int) -> list[tuple[int, Any]]:
+        return sorted((c, v) for (r, c), v in self.cells.items() if r == row)
+
+    def iter_cells(self) -> Iterator[tuple[int, int, Any]]:
+        for (r, c), v in sorted(self.cells.items()):
+            yield r, c, v
