@@ -67,11 +67,11 @@ _SUFFIX = [
 ]
 _COMPARATOR_CHARS = re.compile(r"[≥≧⩾≤≦⩽<>=]|不低于|不少于|不超过|不高于|以上|以下|以内")
 _NUMBER_STRICT = re.compile(r"[-+]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)")
-_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*(?:底|末|份|前|中旬|上旬|下旬|\d{1,2}\s*日)|\d{4}[-/.]\d{1,2}")
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*(?:底|末|份|前|中旬|上旬|下旬|\d{1,2}\s*日)|(?<!\d)(?:19|20)\d{2}[-/]\d{1,2}")
 _CN_NUMERAL = re.compile(r"[零一二两三四五六七八九十百千万亿]")
 #: units seen on forms, matched longest first; an unknown unit is its first character ("20个项目" → 个)
 KNOWN_UNITS = sorted(
-    """人次 人日 人 户次 户 个月 个 家 次 亩 平方米 平方公里 公里 千米 米 m² m km kg ㎡ ㎞ ㎏ 天 日 周 月 年 小时 分钟
+    """人次 人日 人 户次 户 个工作日 工作日 个月 个 家 次 亩 平方米 平方公里 公里 千米 米 m² m km kg ㎡ ㎞ ㎏ 天 日 周 月 年 小时 分钟
     项 份 场 篇 台 套 所 吨 株 公顷 件 张 册 本 辆 处 座 条 间 名 批 期 棵 头 只 盏 块 根 口 眼 宗 例 起 轮 课时 学时
     万人次 万人 万户 万亩 万吨 万个 万株 元/人 元/亩 元/吨 元/户""".split(),
     key=len,

@@ -1,0 +1,219 @@
+"""Worksheet functions (=PE_SCORE(…) and siblings): thin xlwings wrappers over the engine.
+
+The same plain Python functions are registered with the headless formula engine, so a cell in Excel
+and ``perfeval-xl recalc`` give the same number. Arguments arrive as Excel gives them: scalars, or 2-D
+lists from ranges (empty cells as None, numbers possibly as text). A range argument spills: ``PE_SCORE``
+over whole columns returns one column, so a 120-row table is one call. Bad arguments return a readable
+error string in the cell ("#PE! 无法识别目标值‘≥三万人’"), never a traceback.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .engine import api
+from .engine.criteria import UnrecognisedCriterion
+from .engine.profile import NATIONAL, Profile, ProfileError
+from .engine.quantity import QuantityError, parse_quantity
+from .engine.rates import to_amount
+
+try:  # xlwings is only needed inside Excel; the decorators are no-ops without it
+    import xlwings as xw
+
+    _func, _arg, _ret = xw.func, xw.arg, xw.ret
+except Exception:  # pragma: no cover - exercised only where xlwings is absent
+    def _func(f: Callable | None = None, **_kw):
+        return f if f is not None else (lambda g: g)
+
+    def _arg(*_a, **_kw):
+        return lambda g: g
+
+    def _ret(*_a, **_kw):
+        return lambda g: g
+
+__all__ = ["PE_SCORE", "PE_RATE", "PE_COMPLETION", "PE_GRADE", "PE_CHECK", "UDFS"]
+
+ERROR_PREFIX = "#PE! "
+
+
+def _err(msg: str) -> str:
+    return ERROR_PREFIX + msg
+
+
+def _grid(x: Any) -> list[list[Any]]:
+    """Any argument as a 2-D list (a scalar is [[x]])."""
+    if isinstance(x, (list, tuple)):
+        if not x:
+            return [[None]]
+        if isinstance(x[0], (list, tuple)):
+            return [list(r) for r in x]
+        return [[v] for v in x]  # a 1-D list from a column
+    return [[x]]
+
+
+def _broadcast(*args: Any) -> tuple[list[tuple[Any, ...]], bool]:
+    """Rows of aligned arguments: each argument is a scalar or a column of n rows. Returns (rows, spilled)."""
+    grids = [_grid(a) for a in args]
+    cols = []
+    n = 1
+    for g in grids:
+        flat = [r[0] if len(r) == 1 else r for r in g] if all(len(r) == 1 for r in g) else [v for r in g for v in r]
+        cols.append(flat)
+        if len(flat) > 1:
+            if n > 1 and len(flat) != n:
+                raise ValueError(f"区域大小不一致（{n} 行与 {len(flat)} 行）")
+            n = len(flat)
+    rows = [tuple(c[i] if len(c) > 1 else c[0] for c in cols) for i in range(n)]
+    return rows, n > 1
+
+
+def _profile(options: Any) -> Profile:
+    """Options as "key=value; key=value" text or a 2-column key/value range."""
+    if options is None or options == "":
+        return NATIONAL
+    pairs: dict[str, Any] = {}
+    if isinstance(options, (list, tuple)):
+        for row in _grid(options):
+            if len(row) >= 2 and row[0] not in (None, ""):
+                pairs[str(row[0]).strip()] = row[1]
+    else:
+        for part in str(options).replace("；", ";").replace("，", ";").replace(",", ";").split(";"):
+            if "=" in part:
+                k, v = part.split("=", 1)
+                pairs[k.strip()] = v.strip()
+    typed: dict[str, Any] = {}
+    for k, v in pairs.items():
+        default = getattr(NATIONAL, k, None)
+        if isinstance(default, float) and not isinstance(v, (int, float)):
+            try:
+                v = float(v)
+            except ValueError:
+                raise ProfileError(f"配置项 {k} 须为数字，得到‘{v}’") from None
+        typed[k] = float(v) if isinstance(default, float) else v
+    return NATIONAL.with_options(**typed)
+
+
+def _blank(x: Any) -> bool:
+    return x is None or (isinstance(x, str) and not x.strip())
+
+
+def _out(values: list[Any], spilled: bool) -> Any:
+    return [[v] for v in values] if spilled else values[0]
+
+
+def _score_one(weight: Any, target: Any, actual: Any, criterion: Any, profile: Profile) -> Any:
+    if _blank(weight) and _blank(target) and _blank(actual):
+        return ""
+    if _blank(weight):
+        return _err("缺少分值")
+    t = parse_quantity(target)
+    if t.status == "invalid":
+        return _err(f"无法识别目标值‘{target}’：{t.reason}")
+    a = parse_quantity(actual)
+    if a.status == "invalid":
+        return _err(f"无法识别实际值‘{actual}’：{a.reason}")
+    s = api.score(weight, target, actual, None if _blank(criterion) else criterion, profile=profile)
+    if s.value is None:
+        return _err(s.error or "无法计分")
+    return s.value
+
+
+@_func
+@_arg("weight", doc="分值（权重），如 15；可为整列区域")
+@_arg("target", doc="年度指标值/目标值，如 “≥38000人”、“≤310万元”、0.95")
+@_arg("actual", doc="实际完成值，如 “36667人”、“96.49%”")
+@_arg("criterion", doc="可选：评分标准文字（可直接引用评分标准单元格）或规则名（正向/反向/定性…）")
+@_arg("options", doc="可选：配置，如 “reverse_convention=linear; tier_lower=0.5”，或两列的键值区域")
+def PE_SCORE(weight, target, actual, criterion=None, options=None):
+    """绩效指标得分：按评分标准（或目标值方向）计算得分，截至[0, 分值]，按 Excel ROUND 保留两位小数。
+    Score an indicator from its weight, target, actual and printed 评分标准; ranges spill one column."""
+    try:
+        profile = _profile(options)
+        rows, spilled = _broadcast(weight, target, actual, criterion)
+    except (ProfileError, ValueError) as exc:
+        return _err(str(exc))
+    out = []
+    for w, t, a, c in rows:
+        try:
+            out.append(_score_one(w, t, a, c, profile))
+        except (QuantityError, UnrecognisedCriterion, ValueError) as exc:
+            out.append(_err(str(exc)))
+    return _out(out, spilled)
+
+
+@_func
+@_arg("kind", doc="比率类型：资金到位率、预算执行率、预算调整率、政府采购执行率、结转结余率、完成率、质量达标率、成本节约率…")
+@_arg("numerator", doc="分子（预算调整率为年初预算，成本节约率为计划成本，完成率为目标值）")
+@_arg("denominator", doc="分母（预算调整率为调整后预算，成本节约率为实际成本，完成率为实际值）")
+def PE_RATE(kind, numerator, denominator):
+    """比率（小数，设置为百分比格式显示）：资金到位率、预算执行率、预算调整率（带符号）等。
+    A rate as a fraction; undefined rates (zero denominator) return a #PE! message."""
+    try:
+        rows, spilled = _broadcast(kind, numerator, denominator)
+    except ValueError as exc:
+        return _err(str(exc))
+    out = []
+    for k, n, d in rows:
+        if _blank(n) and _blank(d):
+            out.append("")
+            continue
+        try:
+            r = api.rate(str(k), n, d)
+        except (ValueError, QuantityError) as exc:
+            out.append(_err(str(exc)))
+            continue
+        out.append(r.value if r.value is not None else _err(r.reason or "比率无定义"))
+    return _out(out, spilled)
+
+
+@_func
+@_arg("target", doc="目标值，如 “≥38000人”、“≤310万元”")
+@_arg("actual", doc="实际完成值，如 “36667人”")
+def PE_COMPLETION(target, actual):
+    """完成率（小数）：≥ 与 = 目标为 实际/目标，≤ 目标为 目标/实际。Completion rate as a fraction."""
+    try:
+        rows, spilled = _broadcast(target, actual)
+    except ValueError as exc:
+        return _err(str(exc))
+    out = []
+    for t, a in rows:
+        if _blank(t) and _blank(a):
+            out.append("")
+            continue
+        r = api.completion(t, a)
+        out.append(r.value if r.value is not None else _err(r.reason or "完成率无定义"))
+    return _out(out, spilled)
+
+
+@_func
+@_arg("total", doc="总分，如 92.62")
+def PE_GRADE(total):
+    """等级：优 ≥90，良 80–90，中 60–80，差 <60（下限含），先四舍五入到两位小数。Grade of a total."""
+    rows, spilled = _broadcast(total)
+    out = []
+    for (t,) in rows:
+        if _blank(t):
+            out.append("")
+            continue
+        try:
+            v = to_amount(t, "总分")
+        except QuantityError as exc:
+            out.append(_err(str(exc)))
+            continue
+        out.append(api.grade(v) if v is not None else "")
+    return _out(out, spilled)
+
+
+@_func
+@_arg("table", doc="一行指标或带表头的整张指标表（名称|分值|目标值|实际值|得分|评分标准|偏差原因）")
+def PE_CHECK(table):
+    """校验指标：返回发现的问题（多条以“；”分隔），无问题时返回空文本。Findings for a row or a table, "" when clean."""
+    from .checks.table import check_table  # the checks layer turns a range into findings
+
+    try:
+        findings = check_table(_grid(table))
+    except ValueError as exc:
+        return _err(str(exc))
+    return "；".join(f"[{f.code}] {f.message}" for f in findings)
+
+
+UDFS = {f.__name__: f for f in (PE_SCORE, PE_RATE, PE_COMPLETION, PE_GRADE, PE_CHECK)}

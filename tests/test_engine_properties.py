@@ -1,0 +1,59 @@
+"""Properties that must hold for every input (hypothesis)."""
+import math
+
+from hypothesis import given, settings, strategies as st
+
+from perfeval_xl.engine.excelmath import excel_round
+from perfeval_xl.engine.grades import GRADES, grade
+from perfeval_xl.engine.quantity import Quantity, format_quantity, parse_quantity
+from perfeval_xl.engine.rules import Bands, DeductBelow, DeductOver, Equal, Positive, Reverse, RateTimesWeight
+
+weights = st.sampled_from([1, 2, 3, 5, 7.5, 8, 10, 15, 20, 30])
+amounts = st.floats(min_value=0, max_value=1e7, allow_nan=False).map(lambda x: excel_round(x, 2))
+positive_amounts = st.floats(min_value=0.01, max_value=1e7, allow_nan=False).map(lambda x: excel_round(x, 2) or 0.01)
+RULES = [Positive(), Reverse(), Equal(), DeductBelow(), DeductBelow(points=2, per=5), DeductOver(), RateTimesWeight(),
+         Bands(bands=((95, True, 10), (90, True, 8), (75, True, 2)))]
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(RULES), weights, positive_amounts, amounts, st.sampled_from(["≥", "≤", "="]))
+def test_score_always_within_zero_and_weight(rule, w, t, a, comp):
+    s = rule.score(w, f"{comp}{t}万元", f"{a}万元")
+    assert s.value is not None, s.error
+    assert 0 <= s.value <= w
+    assert s.value == excel_round(s.value, 2)
+
+
+@settings(max_examples=300)
+@given(weights, positive_amounts, amounts, amounts)
+def test_positive_monotone_in_actual(w, t, a1, a2):
+    lo, hi = sorted((a1, a2))
+    assert Positive().score(w, f"≥{t}人", f"{lo}人").value <= Positive().score(w, f"≥{t}人", f"{hi}人").value
+    assert DeductBelow().score(w, f"≥{t}人", f"{lo}人").value <= DeductBelow().score(w, f"≥{t}人", f"{hi}人").value
+
+
+@settings(max_examples=300)
+@given(weights, positive_amounts, positive_amounts, positive_amounts, st.sampled_from(["ratio", "linear", "deduct"]))
+def test_reverse_antitone_in_actual(w, t, a1, a2, conv):
+    lo, hi = sorted((a1, a2))
+    r = Reverse(convention=conv)
+    assert r.score(w, f"≤{t}万元", f"{lo}万元").value >= r.score(w, f"≤{t}万元", f"{hi}万元").value
+    assert DeductOver().score(w, f"≤{t}万元", f"{lo}万元").value >= DeductOver().score(w, f"≤{t}万元", f"{hi}万元").value
+
+
+@given(st.floats(min_value=0, max_value=100, allow_nan=False), st.floats(min_value=0, max_value=100, allow_nan=False))
+def test_grade_monotone_in_total(t1, t2):
+    lo, hi = sorted((t1, t2))
+    assert GRADES.index(grade(lo)) >= GRADES.index(grade(hi))
+
+
+@given(st.sampled_from(["≥", "≤", "=", ""]), st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
+       st.sampled_from(["人", "人次", "万元", "元", "亿元", "%", "户", "个", ""]))
+def test_parsing_a_formatted_quantity_gives_back_its_number(comp, number, unit):
+    text = f"{comp}{number}{unit}"
+    q = parse_quantity(text)
+    assert q.status == "number"
+    assert math.isclose(q.display_value, float(number), rel_tol=1e-12, abs_tol=1e-12)
+    again = parse_quantity(format_quantity(q))
+    assert again.comparator == q.comparator and again.unit == q.unit
+    assert math.isclose(again.value, q.value, rel_tol=1e-12, abs_tol=1e-15)
