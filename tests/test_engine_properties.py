@@ -57,3 +57,11 @@ def test_parsing_a_formatted_quantity_gives_back_its_number(comp, number, unit):
     again = parse_quantity(format_quantity(q))
     assert again.comparator == q.comparator and again.unit == q.unit
     assert math.isclose(again.value, q.value, rel_tol=1e-12, abs_tol=1e-15)
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.integers(min_value=0, max_value=6))
+def test_excel_round_fast_path_equals_decimal_rounding(x, d):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    expected = float(Decimal(format(x, ".15g")).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
+    assert excel_round(x, d) == expected

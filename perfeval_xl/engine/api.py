@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from .criteria import UnrecognisedCriterion, parse_criterion
@@ -23,7 +24,11 @@ def resolve_rule(criterion: Any = None, target: Any = None, direction: str | Non
         return criterion
     if criterion is None or (isinstance(criterion, str) and not criterion.strip()):
         return default_rule(target, direction)
-    text = str(criterion)
+    return _rule_for_text(str(criterion))
+
+
+@lru_cache(maxsize=8192)
+def _rule_for_text(text: str) -> Rule:
     try:
         return rule_by_name(text)
     except KeyError:

@@ -11,6 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 
+_POW10 = [10.0**i for i in range(16)]
+
+
 def excel_round(x: float, digits: int = 0) -> float:
     """ROUND(x, digits) as Excel computes it (half away from zero on 15 significant digits)."""
     if x is None:
@@ -18,6 +21,18 @@ def excel_round(x: float, digits: int = 0) -> float:
     x = float(x)
     if not math.isfinite(x):
         return x
+    digits = int(digits)
+    if 0 <= digits <= 15:
+        # fast path: away from a tie, ordinary rounding of x·10^d is exact enough and n / 10^d is the
+        # double nearest the decimal result (IEEE division is correctly rounded)
+        scale = _POW10[digits]
+        y = abs(x) * scale
+        if y < 2**52:
+            n = math.floor(y)
+            frac = y - n
+            if abs(frac - 0.5) > 1e-6:
+                n += frac > 0.5
+                return math.copysign(n / scale, x) if n else 0.0
     d = Decimal(format(x, ".15g"))
     q = Decimal(1).scaleb(-int(digits))
     return float(d.quantize(q, rounding=ROUND_HALF_UP))

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -79,20 +80,30 @@ KNOWN_UNITS = sorted(
 )
 
 
-def _match_unit(rest: str) -> str | None:
-    for unit in KNOWN_UNITS:
-        if rest.startswith(unit):
-            return unit
-    m = re.match(r"[A-Za-z]+|[\u4e00-\u9fff]", rest)
-    if m and not any(rest.startswith(suf) for suf, _ in _SUFFIX):
-        return m.group(0)
-    return None
+_PREFIX_OPS = dict(_PREFIX)
+_SUFFIX_OPS = dict(_SUFFIX)
+_PREFIX_RX = re.compile("(" + "|".join(re.escape(w) for w, _ in sorted(_PREFIX, key=lambda p: -len(p[0]))) + ")$")
+_SUFFIX_RX = re.compile("(" + "|".join(re.escape(w) for w, _ in sorted(_SUFFIX, key=lambda p: -len(p[0]))) + ")")
+# money first, then % and the known units, longest first; else an unknown unit is one CJK character or a Latin word
+_UNIT_RX = re.compile(
+    "("
+    + "|".join(re.escape(u) for u in sorted([*MONEY, "%", "‰", *KNOWN_UNITS], key=len, reverse=True))
+    + "|(?!" + "|".join(re.escape(w) for w, _ in _SUFFIX) + r")(?:[A-Za-z]+|[\u4e00-\u9fff])"
+    + ")"
+)
+
+_FAST = re.compile(
+    "(" + _PREFIX_RX.pattern[1:-2] + ")?(" + _NUMBER_STRICT.pattern + ")" + _UNIT_RX.pattern + "?"
+    + "(" + _SUFFIX_RX.pattern[1:-1] + ")?"
+)
+_DATE_UNITS = ("年", "月", "日")
 
 
 def normalize_text(s: str) -> str:
     """NFKC (full-width digits/letters, ％, ＝), drop all white space incl. U+3000 and NBSP."""
-    s = unicodedata.normalize("NFKC", s)
-    return re.sub(r"\s+", "", s)
+    if not unicodedata.is_normalized("NFKC", s):
+        s = unicodedata.normalize("NFKC", s)
+    return "".join(s.split())
 
 
 @dataclass(frozen=True)
@@ -189,10 +200,21 @@ def parse_quantity(value: Any, unit_hint: str | None = None) -> Quantity:
             return Quantity(text=str(value), status="invalid", reason="不是有限数值")
         q = Quantity(text=repr(value), status="number", value=f)
         return _apply_hint(q, unit_hint)
-    text = str(value)
+    return _apply_hint(_parse_text(str(value)), unit_hint)
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(text: str) -> Quantity:
     s = normalize_text(text)
     if not s:
         return _empty(text)
+    fm = _FAST.fullmatch(s)  # the common case: [comparator] number [unit] [以上/以下]
+    if fm and fm.group(3) not in _DATE_UNITS:
+        comp, num, unit, suf = fm.groups()
+        return Quantity(text=text, status="number",
+                        comparator=_PREFIX_OPS[comp] if comp else (_SUFFIX_OPS[suf] if suf else None),
+                        value=_scale(num.replace(",", ""), _factor(unit)), unit=_canonical_unit(unit),
+                        display_unit=unit)
     if s.upper() in EXCEL_ERRORS:
         return Quantity(text=text, status="invalid", reason=f"单元格为错误值 {s}")
 
@@ -213,33 +235,19 @@ def parse_quantity(value: Any, unit_hint: str | None = None) -> Quantity:
     assert m is not None
     before, num, after = s[: m.start()], m.group(0), s[m.end():]
     comparator = None
-    # prefix comparator (the last one directly before the number)
-    for word, op in _PREFIX:
-        if before.endswith(word):
-            comparator = op
-            before = before[: -len(word)]
-            break
+    pm = _PREFIX_RX.search(before)  # the comparator directly before the number
+    if pm:
+        comparator = _PREFIX_OPS[pm.group(1)]
+        before = before[: pm.start()]
     prefix = before
-    # unit, then suffix comparator
     display_unit = None
     rest = after
-    for money in sorted(MONEY, key=len, reverse=True):
-        if rest.startswith(money):
-            display_unit, rest = money, rest[len(money):]
-            break
-    else:
-        if rest.startswith(("%", "‰")):
-            display_unit, rest = rest[0], rest[1:]
-        else:
-            display_unit = _match_unit(rest)
-            if display_unit:
-                rest = rest[len(display_unit):]
-    for suf, op in _SUFFIX:
-        if rest.startswith(suf):
-            if comparator is None:
-                comparator = op
-            rest = rest[len(suf):]
-            break
+    um = _UNIT_RX.match(rest)
+    if um:
+        display_unit, rest = um.group(1), rest[um.end():]
+    sm = _SUFFIX_RX.match(rest)
+    if sm and comparator is None:
+        comparator = _SUFFIX_OPS[sm.group(1)]
     q = Quantity(
         text=text,
         status="number",
@@ -249,7 +257,7 @@ def parse_quantity(value: Any, unit_hint: str | None = None) -> Quantity:
         display_unit=display_unit,
         prefix=prefix,
     )
-    return _apply_hint(q, unit_hint)
+    return q
 
 
 def _apply_hint(q: Quantity, unit_hint: str | None) -> Quantity:

@@ -177,9 +177,6 @@ def completion_rate(target: Any, actual: Any) -> Rate:
     return Rate("completion", av / tv, av, tv, "目标值")
 
 
-def _as_quantity(x: Any) -> Quantity:
-    return parse_quantity(x)
-
 
 #: PE_RATE kinds: English key and Chinese aliases → function of (numerator, denominator)
 RATE_KINDS = {

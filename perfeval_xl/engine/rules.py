@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar, Sequence
 
 from .excelmath import clamp, excel_round
@@ -65,9 +66,14 @@ class Score:
     completion: float | None = None     # completion fraction used (0.9649)
     met: bool | None = None             # target met?
     over_completed: bool = False        # actual ≥ over_completion × target
-    explanation: str = ""               # Chinese: how the score was reached
+    why: Any = ""                       # how the score was reached: text, or a callable making it (lazy)
     error: str | None = None            # why value is None (Chinese)
     range: tuple[float, float] | None = None   # admissible score range (qualitative tiers)
+
+    @property
+    def explanation(self) -> str:
+        """Chinese: how the score was reached (formatted on demand; batches rarely read it)."""
+        return self.why() if callable(self.why) else str(self.why)
 
     @property
     def ok(self) -> bool:
@@ -195,12 +201,12 @@ class Positive(Rule):
         t, tv, av = _aligned(target, actual)
         if tv == 0:
             met = av >= 0
-            return Score(_finish(w if met else 0, w), w, self.name, None, met, explanation="目标值为0")
+            return Score(_finish(w if met else 0, w), w, self.name, None, met, why=lambda: "目标值为0")
         c = av / tv
         met = _compare(t.comparator, av, tv)
         raw = w if met else c * w
         return Score(_finish(raw, w), w, self.name, c, met, _over(c, profile),
-                     f"完成率{_pct(c)}" + ("，完成目标得满分" if met else f"，按比例得{_fmt(raw)}分"))
+                     lambda: f"完成率{_pct(c)}" + ("，完成目标得满分" if met else f"，按比例得{_fmt(raw)}分"))
 
     def excel(self, w, t, a):
         return f"ROUND(MAX(0,MIN({w},IF({a}>={t},{w},{a}/{t}*{w}))),2)"
@@ -229,9 +235,9 @@ class Reverse(Rule):
         met = _compare(t.comparator if t.comparator in ("<=", "<") else "<=", av, tv)
         if met:
             c = 1.0 if av == 0 else tv / av
-            return Score(_finish(w, w), w, self.name, c, True, explanation="未超出目标值，得满分")
+            return Score(_finish(w, w), w, self.name, c, True, why=lambda: "未超出目标值，得满分")
         if tv <= 0:
-            return Score(_finish(0, w), w, self.name, 0.0, False, explanation="目标上限为0而实际值超出")
+            return Score(_finish(0, w), w, self.name, 0.0, False, why=lambda: "目标上限为0而实际值超出")
         over = (av - tv) / tv
         if conv == "ratio":
             raw = tv / av * w
@@ -240,7 +246,7 @@ class Reverse(Rule):
         else:
             raw = w - points * (over * 100) / per
         return Score(_finish(raw, w), w, self.name, tv / av, False,
-                     explanation=f"超出目标{_pct(over)}，按{conv}口径得{_fmt(max(raw, 0))}分")
+                     why=lambda: f"超出目标{_pct(over)}，按{conv}口径得{_fmt(max(raw, 0))}分")
 
     def excel(self, w, t, a):
         conv = self.convention or NATIONAL.reverse_convention
@@ -266,11 +272,11 @@ class Equal(Rule):
         _t, tv, av = _aligned(target, actual)
         if tv == 0:
             met = av <= 0
-            return Score(_finish(w if met else 0, w), w, self.name, None, met, explanation="目标值为0")
+            return Score(_finish(w if met else 0, w), w, self.name, None, met, why=lambda: "目标值为0")
         c = av / tv
         met = math.isclose(av, tv, rel_tol=1e-9)
         raw = w if met else min(c, 1.0) * w
-        return Score(_finish(raw, w), w, self.name, c, met, explanation=f"完成率{_pct(c)}")
+        return Score(_finish(raw, w), w, self.name, c, met, why=lambda: f"完成率{_pct(c)}")
 
     def excel(self, w, t, a):
         return f"ROUND(MAX(0,MIN({w},IF({t}=0,IF({a}<=0,{w},0),MIN(1,{a}/{t})*{w}))),2)"
@@ -289,15 +295,15 @@ class DeductBelow(Rule):
     def _score(self, w, target, actual, mark, profile):
         t, tv, av = _aligned(target, actual)
         if tv == 0:
-            return Score(_finish(w, w), w, self.name, None, True, explanation="目标值为0")
+            return Score(_finish(w, w), w, self.name, None, True, why=lambda: "目标值为0")
         c = av / tv
         met = _compare(t.comparator, av, tv)
         if met:
-            return Score(_finish(w, w), w, self.name, c, True, _over(c, profile), f"完成率{_pct(c)}，完成目标得满分")
+            return Score(_finish(w, w), w, self.name, c, True, _over(c, profile), lambda: f"完成率{_pct(c)}，完成目标得满分")
         shortfall = (1 - c) * 100
         deduction = self.points * shortfall / self.per
         return Score(_finish(w - deduction, w), w, self.name, c, False,
-                     explanation=f"完成率{_pct(c)}，低于目标{_fmt(shortfall)}个百分点，扣{_fmt(deduction)}分")
+                     why=lambda: f"完成率{_pct(c)}，低于目标{_fmt(shortfall)}个百分点，扣{_fmt(deduction)}分")
 
     def excel(self, w, t, a):
         return f"ROUND(MAX(0,MIN({w},IF({a}>={t},{w},{w}-{_fmt(self.points)}*(100-{a}/{t}*100)/{_fmt(self.per)}))),2)"
@@ -318,13 +324,13 @@ class DeductOver(Rule):
     def _score(self, w, target, actual, mark, profile):
         _t, tv, av = _aligned(target, actual)
         if av <= tv:
-            return Score(_finish(w, w), w, self.name, (tv / av) if av else 1.0, True, explanation="未超出目标，得满分")
+            return Score(_finish(w, w), w, self.name, (tv / av) if av else 1.0, True, why=lambda: "未超出目标，得满分")
         if tv <= 0:
-            return Score(_finish(0, w), w, self.name, 0.0, False, explanation="目标上限为0而实际值超出")
+            return Score(_finish(0, w), w, self.name, 0.0, False, why=lambda: "目标上限为0而实际值超出")
         over = (av - tv) / tv * 100
         deduction = self.points * over / self.per
         return Score(_finish(w - deduction, w), w, self.name, tv / av, False,
-                     explanation=f"超出目标{_fmt(over)}%，扣{_fmt(deduction)}分")
+                     why=lambda: f"超出目标{_fmt(over)}%，扣{_fmt(deduction)}分")
 
     def excel(self, w, t, a):
         return f"ROUND(MAX(0,MIN({w},IF({a}<={t},{w},{w}-{_fmt(self.points)}*(({a}-{t})/{t}*100)/{_fmt(self.per)}))),2)"
@@ -345,7 +351,7 @@ class PassFail(Rule):
         if met is None:
             return Score(None, w, self.name, error=how)
         return Score(_finish(w if met else 0, w), w, self.name, None, met,
-                     explanation=("完成目标得满分" if met else "未完成目标得0分") + f"（{how}）")
+                     why=lambda: ("完成目标得满分" if met else "未完成目标得0分") + f"（{how}）")
 
     def excel(self, w, t, a):
         return f"IF({a}>={t},{w},0)"
@@ -374,7 +380,7 @@ class RateTimesWeight(Rule):
             r = av / tv
         raw = min(r, 1.0) * w
         return Score(_finish(raw, w), w, self.name, r, r >= 1 - 1e-12,
-                     explanation=f"{self.rate_name}{_pct(r)}×{_fmt(w)}分={_fmt(raw)}分")
+                     why=lambda: f"{self.rate_name}{_pct(r)}×{_fmt(w)}分={_fmt(raw)}分")
 
     def excel(self, w, t, a):
         return f"ROUND(MAX(0,MIN({w},{a}/{t}*{w})),2)"
@@ -402,9 +408,9 @@ class Bands(Rule):
         for lower, inclusive, pts in self.bands:
             if v > lower or (inclusive and v >= lower):
                 return Score(_finish(pts, w), w, self.name, v / 100, None,
-                             explanation=f"实际值{_fmt(v)}落在{_fmt(lower)}{'(含)' if inclusive else ''}以上档，计{_fmt(pts)}分")
+                             why=lambda: f"实际值{_fmt(v)}落在{_fmt(lower)}{'(含)' if inclusive else ''}以上档，计{_fmt(pts)}分")
         return Score(_finish(self.floor_points, w), w, self.name, v / 100, None,
-                     explanation=f"实际值{_fmt(v)}低于最低档，计{_fmt(self.floor_points)}分")
+                     why=lambda: f"实际值{_fmt(v)}低于最低档，计{_fmt(self.floor_points)}分")
 
     def excel(self, w, t, a):
         expr = _fmt(self.floor_points)
@@ -445,9 +451,9 @@ class Items(Rule):
                 else:
                     got += min(float(m), pts)
             return Score(_finish(got, w), w, self.name, None, got >= self.total,
-                         explanation=f"分项得分合计{_fmt(got)}分")
+                         why=lambda: f"分项得分合计{_fmt(got)}分")
         got = _num(mark)
-        return Score(_finish(got, w), w, self.name, None, got >= self.total, explanation=f"分项得分{_fmt(got)}分")
+        return Score(_finish(got, w), w, self.name, None, got >= self.total, why=lambda: f"分项得分{_fmt(got)}分")
 
     def describe(self):
         return "分项计分：" + "；".join(f"{lbl}（{_fmt(p)}分）" for lbl, p in self.items)
@@ -482,14 +488,14 @@ class Qualitative(Rule):
             tier = "full" if d >= profile.tier_upper else "partial" if d >= profile.tier_lower else "none"
             lo, hi = self.tier_range(tier, profile)
             return Score(_finish(d * w, w), w, self.name, d, tier == "full", range=(lo * w, hi * w),
-                         explanation=f"达成程度{_pct(d)}，得{_fmt(min(d, 1) * w)}分")
+                         why=lambda: f"达成程度{_pct(d)}，得{_fmt(min(d, 1) * w)}分")
         word = normalize_text(str(src))
         for key in sorted(_TIERS, key=len, reverse=True):
             if key in word:
                 tier = _TIERS[key]
                 lo, hi = self.tier_range(tier, profile)
                 return Score(_finish(hi * w, w), w, self.name, None, tier == "full", range=(lo * w, hi * w),
-                             explanation=f"判定为‘{key}’，得分区间{_fmt(lo * w)}–{_fmt(hi * w)}分")
+                             why=lambda: f"判定为‘{key}’，得分区间{_fmt(lo * w)}–{_fmt(hi * w)}分")
         return Score(None, w, self.name, error=f"无法从‘{src}’判定定性档次")
 
     def excel(self, w, t, a):
@@ -508,7 +514,7 @@ class BudgetExecution(Rule):
         r = a.value if a.unit == PERCENT else as_fraction(a.value)  # type: ignore[arg-type]
         raw = min(max(r, 0.0), 1.0) * w
         return Score(_finish(raw, w), w, self.name, r, r >= 1 - 1e-12,
-                     explanation=f"预算执行率{_pct(r)}×{_fmt(w)}分={_fmt(raw)}分")
+                     why=lambda: f"预算执行率{_pct(r)}×{_fmt(w)}分={_fmt(raw)}分")
 
     def excel(self, w, t, a):
         return f"ROUND(MAX(0,MIN({w},{a}*{w})),2)"
@@ -526,8 +532,11 @@ _CN_NAMES = {
 }
 
 
+@lru_cache(maxsize=1024)
 def rule_by_name(name: str) -> Rule:
     """A rule from its name ("positive", "reverse", "正向", "定性" …) with default parameters."""
+    if len(name) > 24:
+        raise KeyError(name)
     key = normalize_text(name).lower()
     key = _CN_NAMES.get(key, key)
     cls = RULES_BY_NAME.get(key)
