@@ -39,7 +39,8 @@ def score(weight: Any, target: Any, actual: Any, criterion: Any = None, *, profi
           mark: Any = None, direction: str | None = None) -> Score:
     """Score one indicator. Never raises for bad data: the Score carries ``error`` instead."""
     try:
-        rule = resolve_rule(criterion, target, direction)
+        rule = (_rule_for_text(criterion) if type(criterion) is str and criterion.strip()
+                else resolve_rule(criterion, target, direction))
     except UnrecognisedCriterion as exc:
         w = weight if isinstance(weight, (int, float)) else 0.0
         return Score(None, float(w), "unrecognised", error=str(exc))

@@ -18,21 +18,23 @@ def excel_round(x: float, digits: int = 0) -> float:
     """ROUND(x, digits) as Excel computes it (half away from zero on 15 significant digits)."""
     if x is None:
         raise TypeError("excel_round: None")
+    if 0 <= digits <= 15 and type(digits) is int:
+        # fast path: away from a tie, ordinary rounding of |x|·10^d is exact enough, and n / 10^d is the
+        # double nearest the decimal result (IEEE division is correctly rounded). Below 1e9 the 15-digit
+        # pre-rounding moves y by < 1e-6, inside the tie margin. NaN and ±inf fall through.
+        scale = _POW10[digits]
+        y = x * scale if x >= 0 else -x * scale
+        if y < 1e9:
+            n = int(y)
+            frac = y - n
+            if frac < 0.499999 or frac > 0.500001:
+                if frac > 0.5:
+                    n += 1
+                return n / scale if x >= 0 or n == 0 else -(n / scale)
     x = float(x)
     if not math.isfinite(x):
         return x
     digits = int(digits)
-    if 0 <= digits <= 15:
-        # fast path: away from a tie, ordinary rounding of x·10^d is exact enough and n / 10^d is the
-        # double nearest the decimal result (IEEE division is correctly rounded)
-        scale = _POW10[digits]
-        y = abs(x) * scale
-        if y < 2**52:
-            n = math.floor(y)
-            frac = y - n
-            if abs(frac - 0.5) > 1e-6:
-                n += frac > 0.5
-                return math.copysign(n / scale, x) if n else 0.0
     d = Decimal(format(x, ".15g"))
     q = Decimal(1).scaleb(-int(digits))
     return float(d.quantize(q, rounding=ROUND_HALF_UP))

@@ -92,21 +92,39 @@ _UNIT_RX = re.compile(
     + ")"
 )
 
-_FAST = re.compile(
-    "(" + _PREFIX_RX.pattern[1:-2] + ")?(" + _NUMBER_STRICT.pattern + ")" + _UNIT_RX.pattern + "?"
-    + "(" + _SUFFIX_RX.pattern[1:-1] + ")?"
-)
+_FAST = re.compile(r"(>=|<=|==|[≥≧≤≦=<>])?(\d+(?:\.\d+)?)(\D*)")
 _DATE_UNITS = ("年", "月", "日")
+
+
+@lru_cache(maxsize=4096)
+def _tail(tail: str) -> tuple[str | None, str | None, Decimal, str | None] | None:
+    """What follows the number in the fast path: (unit, suffix comparator, factor, canonical unit), or None
+    to take the full path."""
+    if not tail:
+        return None, None, _ONE, None
+    um = _UNIT_RX.match(tail)
+    unit, rest = (um.group(1), tail[um.end():]) if um else (None, tail)
+    if unit in _DATE_UNITS:
+        return None
+    op = None
+    if rest:
+        sm = _SUFFIX_RX.fullmatch(rest)
+        if not sm:
+            return None
+        op = _SUFFIX_OPS[sm.group(1)]
+    return unit, op, _factor(unit), _canonical_unit(unit)
 
 
 def normalize_text(s: str) -> str:
     """NFKC (full-width digits/letters, ％, ＝), drop all white space incl. U+3000 and NBSP."""
     if not unicodedata.is_normalized("NFKC", s):
-        s = unicodedata.normalize("NFKC", s)
-    return "".join(s.split())
+        s = unicodedata.normalize("NFKC", s)   # U+3000 and NBSP become plain spaces here
+    if " " in s or not s.isprintable():
+        s = "".join(s.split())
+    return s
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Quantity:
     """A parsed quantity. ``value`` is canonical (元 for money, a fraction for %)."""
 
@@ -146,9 +164,15 @@ class Quantity:
         return format_quantity(self)
 
 
+_ONE = Decimal(1)
+
+
+@lru_cache(maxsize=512)
 def _factor(display_unit: str | None) -> Decimal:
     if display_unit is None:
-        return Decimal(1)
+        return _ONE
+    if display_unit == "元":
+        return _ONE
     if display_unit in MONEY:
         return Decimal(str(MONEY[display_unit]))
     if display_unit == PERCENT:
@@ -157,11 +181,13 @@ def _factor(display_unit: str | None) -> Decimal:
         return Decimal("0.001")
     if len(display_unit) > 1 and display_unit[0] in "万亿":
         return Decimal("1e4") if display_unit[0] == "万" else Decimal("1e8")
-    return Decimal(1)
+    return _ONE
 
 
 def _scale(x: float | str, factor: Decimal) -> float:
     """x × factor without binary noise (95 × 0.01 = 0.95, not 0.9500000000000001)."""
+    if factor == _ONE:
+        return float(x)
     d = Decimal(x) if isinstance(x, str) else Decimal(repr(float(x)))
     return float(d * factor)
 
@@ -188,6 +214,9 @@ def parse_quantity(value: Any, unit_hint: str | None = None) -> Quantity:
     ``unit_hint`` is a unit known from elsewhere (a 度量单位 column, a percent number format):
     it applies to bare numbers only.
     """
+    if type(value) is str:
+        q = _parse_text(value)
+        return q if unit_hint is None or q.unit is not None else _apply_hint(q, unit_hint)
     if isinstance(value, Quantity):
         return value
     if value is None:
@@ -208,13 +237,14 @@ def _parse_text(text: str) -> Quantity:
     s = normalize_text(text)
     if not s:
         return _empty(text)
-    fm = _FAST.fullmatch(s)  # the common case: [comparator] number [unit] [以上/以下]
-    if fm and fm.group(3) not in _DATE_UNITS:
-        comp, num, unit, suf = fm.groups()
-        return Quantity(text=text, status="number",
-                        comparator=_PREFIX_OPS[comp] if comp else (_SUFFIX_OPS[suf] if suf else None),
-                        value=_scale(num.replace(",", ""), _factor(unit)), unit=_canonical_unit(unit),
-                        display_unit=unit)
+    fm = _FAST.fullmatch(s)  # the common case: [≥] number [unit] [以上/以下]
+    if fm:
+        comp, num, tail = fm.groups()
+        parsed_tail = _tail(tail)
+        if parsed_tail is not None:
+            unit, suffix_op, factor, canonical = parsed_tail
+            return Quantity(text, "number", _PREFIX_OPS[comp] if comp else suffix_op,
+                            float(num) if factor is _ONE else _scale(num, factor), canonical, unit)
     if s.upper() in EXCEL_ERRORS:
         return Quantity(text=text, status="invalid", reason=f"单元格为错误值 {s}")
 

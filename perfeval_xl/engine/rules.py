@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, Sequence
 
-from .excelmath import clamp, excel_round
+from .excelmath import excel_round
 from .profile import NATIONAL, Profile
-from .quantity import PERCENT, Quantity, QuantityError, align, as_fraction, normalize_text, parse_quantity
+from .quantity import PERCENT, Quantity, QuantityError, _parse_text, align, as_fraction, normalize_text, parse_quantity
 
 __all__ = [
     "Score",
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Score:
     value: float | None                 # rounded, clamped score; None when it cannot be computed
     weight: float
@@ -81,7 +81,7 @@ class Score:
 
 
 def _finish(raw: float, weight: float) -> float:
-    return excel_round(clamp(raw, 0.0, weight), 2)
+    return excel_round(0.0 if raw < 0 else weight if raw > weight else raw, 2)
 
 
 def _num(x: Any) -> float:
@@ -151,7 +151,10 @@ def _compare(comparator: str | None, a: float, t: float) -> bool:
 
 
 def _aligned(target: Any, actual: Any) -> tuple[Quantity, float, float]:
-    t, a = parse_quantity(target), parse_quantity(actual)
+    t = _parse_text(target) if type(target) is str else parse_quantity(target)
+    a = _parse_text(actual) if type(actual) is str else parse_quantity(actual)
+    if t.unit == a.unit and t.status == "number" and a.status == "number":  # the common case, no conversion
+        return t, t.value, a.value  # type: ignore[return-value]
     tv, av, _ = align(t, a)
     return t, tv, av
 
@@ -165,7 +168,7 @@ class Rule:
     def score(self, weight: Any, target: Any = None, actual: Any = None, mark: Any = None,
               profile: Profile = NATIONAL) -> Score:
         try:
-            w = _num(weight)
+            w = float(weight) if type(weight) in (int, float) else _num(weight)
         except QuantityError as exc:
             return Score(None, 0.0, self.name, error=str(exc))
         if w < 0:
@@ -547,7 +550,7 @@ def rule_by_name(name: str) -> Rule:
 
 def default_rule(target: Any, direction: str | None = None) -> Rule:
     """The rule implied by the target's comparator (or the 指标性质 column) when no 评分标准 is printed."""
-    d = normalize_text(direction or "")
+    d = normalize_text(direction) if direction else ""
     if d in ("反向", "≤", "<=", "<", "逆向"):
         return Reverse()
     if d in ("定性",):
