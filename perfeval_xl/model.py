@@ -95,6 +95,8 @@ class Form:
     grade_stated: str | None = None
     targets_text: list[tuple[str, Any, str]] = field(default_factory=list)  # (name, target, cell) for 目标表 only
     cells: dict[str, str] = field(default_factory=dict)     # "total", "grade", "project" …
+    #: what the reader could not read: {"code": "PE-W007", "cell": "G12", "message": "…"}
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def project(self) -> str | None:

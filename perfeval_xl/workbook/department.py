@@ -1,0 +1,102 @@
+"""部门整体支出 sheet (seed 002): 年初预算 | 调整后预算 | 决算 by 财政拨款收入 / 支出 (基本支出 + 项目支出) and
+政府采购预算 (货物 + 服务) | 执行, plus the 绩效目标表 (三级指标 | 指标值) and the stated total and grade."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..model import BudgetBlock, Form
+from .grid import address
+from .labels import GRADE_LABEL, TOTAL_LABEL, norm, number
+
+if TYPE_CHECKING:
+    from .layouts import _Sheet
+
+
+def recognise_department(sheet: "_Sheet") -> Form | None:
+    from .layouts import _checked_grade, _header
+
+    g = sheet.grid
+    hdr = None
+    for r in range(1, sheet.max_row + 1):
+        labels = {c: sheet.labels.get((r, c), "") for c in range(1, sheet.max_col + 1)}
+        cols = {}
+        for c, s in labels.items():
+            if s.startswith("年初预算"):
+                cols["initial"] = c
+            elif s.startswith("调整后预算") or s.startswith("调整预算"):
+                cols["adjusted"] = c
+            elif s.startswith("决算") or "执行" in s or s.startswith("支出决算"):
+                cols.setdefault("executed", c)
+        if {"initial", "adjusted", "executed"} <= set(cols):
+            hdr = (r, cols)
+            break
+    if hdr is None:
+        return None
+    hr, cols = hdr
+    form = Form(kind="department", sheet=g.sheet, path=g.path)
+    form.header, form.cells = _header(sheet)
+    b = BudgetBlock(rate_base="adjusted")
+    label_col = min(cols.values()) - 1
+    parts: dict[str, tuple[float | None, list[tuple[str, float | None]]]] = {}
+    current = None
+    for r in range(hr + 1, sheet.max_row + 1):
+        lab = "".join(norm(g.get(r, c)) for c in range(1, label_col + 1)).replace("其中:", "").replace("其中", "")
+        vals = {f: number(g.cells.get((r, c))) for f, c in cols.items()}
+        if not lab and not any(v is not None for v in vals.values()):
+            break
+        cell = {f: address(r, c) for f, c in cols.items()}
+        if "收入" in lab and b.initial is None:
+            b.initial, b.adjusted, b.executed = vals["initial"], vals["adjusted"], vals["executed"]
+            b.cells.update({"initial": cell["initial"], "adjusted": cell["adjusted"], "executed": cell["executed"]})
+        elif "采购" in lab:
+            b.procurement_budget = vals["adjusted"] if vals["adjusted"] is not None else vals["initial"]
+            b.procurement_executed = vals["executed"]
+            b.cells["procurement_budget"] = cell["adjusted"]
+            b.cells["procurement_executed"] = cell["executed"]
+            current = "政府采购"
+            parts[current] = (b.procurement_budget, [])
+            b.cells["part:政府采购"] = cell["adjusted"]
+        elif "支出" in lab and ("合计" in lab or "总" in lab or lab == "支出" or "决算" in lab):
+            whole = vals["executed"] if vals["executed"] is not None else vals["adjusted"]
+            current = "支出"
+            parts[current] = (whole, [])
+            b.cells["part:支出"] = cell["executed"]
+            if b.executed is None:
+                b.executed = whole
+        elif current and lab:
+            v = vals["executed"] if current == "支出" else vals["adjusted"]
+            if current == "支出" and v is None:
+                v = vals["adjusted"]
+            parts[current][1].append((lab, v))
+            b.cells[f"part:{current}:{lab}"] = cell["executed" if current == "支出" else "adjusted"]
+    b.parts = parts
+    form.budget = b
+
+    # 绩效目标表: 三级指标 | 指标值
+    for (r, c), s in sorted(sheet.labels.items()):
+        if s in ("三级指标", "三级目标"):
+            vc = next((cc for cc in range(c + 1, sheet.max_col + 1) if sheet.labels.get((r, cc), "") in ("指标值", "目标值", "年度指标值")), None)
+            if vc is None:
+                continue
+            for rr in range(r + 1, sheet.max_row + 1):
+                name = g.cells.get((rr, c))
+                if name in (None, ""):
+                    if all(g.cells.get((rr, cc)) in (None, "") for cc in range(1, sheet.max_col + 1)):
+                        break
+                    continue
+                form.targets_text.append((str(name).strip(), g.cells.get((rr, vc)), address(rr, vc)))
+            break
+
+    for (r, c) in sheet.find(TOTAL_LABEL):
+        v, cc = sheet.right_of(r, c, numeric=True)
+        if v is not None:
+            form.total_stated = number(v)
+            form.cells["total"] = address(r, cc)  # type: ignore[arg-type]
+            break
+    for (r, c) in sheet.find(GRADE_LABEL):
+        v, cc = sheet.right_of(r, c)
+        if v is not None:
+            form.grade_stated = _checked_grade(sheet, r, cc)
+            form.cells["grade"] = address(r, cc)  # type: ignore[arg-type]
+            break
+    return form

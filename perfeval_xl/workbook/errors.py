@@ -1,0 +1,56 @@
+"""Errors about an input file, each with a stable code and a Chinese message naming file, sheet and cell.
+
+=========  ==========================================================================
+PE-W001    not a workbook (not a zip/OLE file, or a zip without workbook parts)
+PE-W002    legacy .xls that could not be read (with how to convert it)
+PE-W003    password-protected / encrypted workbook
+PE-W004    empty workbook (no cell holds a value)
+PE-W005    no recognisable form on any sheet
+PE-W006    a column the layout expects is missing
+PE-W007    a number that cannot be parsed
+PE-W008    the file does not exist or cannot be opened
+=========  ==========================================================================
+"""
+from __future__ import annotations
+
+CODES = {
+    "PE-W001": "不是有效的 Excel 工作簿",
+    "PE-W002": "旧版 .xls 文件无法读取",
+    "PE-W003": "工作簿受密码保护",
+    "PE-W004": "工作簿为空",
+    "PE-W005": "未识别到绩效自评表/评分表",
+    "PE-W006": "缺少必需的列",
+    "PE-W007": "数值无法识别",
+    "PE-W008": "文件不存在或无法打开",
+}
+
+
+class WorkbookError(Exception):
+    """A problem with an input workbook; ``str()`` names the code, file, sheet and cell."""
+
+    def __init__(self, code: str, message: str, path: str | None = None, sheet: str | None = None,
+                 cell: str | None = None):
+        self.code = code
+        self.message = message
+        self.path = path
+        self.sheet = sheet
+        self.cell = cell
+        super().__init__(self.__str__())
+
+    @property
+    def location(self) -> str:
+        parts = []
+        if self.path:
+            parts.append(f"文件 {self.path}")
+        if self.sheet:
+            parts.append(f"工作表 {self.sheet}")
+        if self.cell:
+            parts.append(f"单元格 {self.cell}")
+        return "，".join(parts)
+
+    def __str__(self) -> str:
+        loc = self.location
+        return f"[{self.code}] {CODES.get(self.code, '')}：{self.message}" + (f"（{loc}）" if loc else "")
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": str(self), "path": self.path, "sheet": self.sheet, "cell": self.cell}

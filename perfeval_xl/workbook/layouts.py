@@ -1,0 +1,443 @@
+"""Recognise a form on a sheet by its labels, not by fixed addresses.
+
+``recognise(grid)`` returns the engine's :class:`~perfeval_xl.model.Form` or None. The layouts:
+
+* ``standard`` 项目支出绩效自评表 — 项目资金 block (年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分) and
+  the 绩效指标 table (一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差原因…), 总分;
+* ``sichuan`` — 预算执行情况(10分) (年初预算 | 调整后预算数 | 预算执行数 | 预算执行率 | 权重 | 得分) and 绩效指标(90分)
+  (指标性质 | 指标值 | 度量单位 | 完成值 | 权重 | 得分 | 未完成原因分析), 合计;
+* ``budget20`` — 预算执行情况(20分): 预算数(A) | 执行数(B) | 执行率(B/A) | 得分(20分*执行率);
+* ``scoring`` — third-party 评分表 (一级 | 二级 | 三级 | 分值 | 评分标准 | 目标值 | 实际值 | 评价得分 | 备注), parent labels
+  such as "决策(15分)", a 合计 row and the grade; also a first-level-only summary table (一级指标 | 权重 | 得分);
+* ``jinzhong`` — the 2021 晋中 自评表 (项目资金情况, 绩效目标实现情况 with 完成进度, 评分表 投入/过程/产出/效果);
+* ``department`` — 部门整体支出 (年初预算 | 调整后预算 | 决算 by 收入/基本支出/项目支出, 政府采购预算 | 执行).
+
+Merged cells, blank spacer rows and columns, full-width characters and stray spaces are tolerated.
+Every value keeps its cell address.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..engine.grades import normalize_grade
+from ..model import BudgetBlock, Form, Indicator
+from .grid import Grid, address
+from .labels import (
+    BUDGET_COLUMNS,
+    GRADE_LABEL,
+    INDICATOR_COLUMNS,
+    TOTAL_LABEL,
+    level_and_weight,
+    match_field,
+    norm,
+    number,
+)
+
+HEADER_FIELDS = ("项目名称", "主管部门", "实施单位", "项目单位", "部门名称", "单位名称", "预算单位", "项目属性", "评价单位")
+
+
+class _Sheet:
+    """A Grid with normalised labels and helpers to look around a cell."""
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        self.labels = {rc: norm(v) for rc, v in grid.cells.items() if isinstance(v, str)}
+        self.max_row = grid.max_row
+        self.max_col = grid.max_col
+
+    def find(self, rx: re.Pattern[str] | str, *, full: bool = True, after_row: int = 0) -> list[tuple[int, int]]:
+        pat = re.compile(rx) if isinstance(rx, str) else rx
+        hits = [rc for rc, s in self.labels.items()
+                if rc[0] > after_row and (pat.fullmatch(s) if full else pat.search(s))]
+        return sorted(hits)
+
+    def value(self, r: int, c: int) -> Any:
+        return self.grid.get(r, c)
+
+    def right_of(self, r: int, c: int, *, numeric: bool = False) -> tuple[Any, int | None]:
+        """The first non-empty value right of (r, c) outside the merge of (r, c)."""
+        m = self.grid.merge_of(r, c)
+        start = (m[3] if m else c) + 1
+        for cc in range(start, self.max_col + 1):
+            v = self.grid.cells.get((r, cc))
+            if v is None or (isinstance(v, str) and not v.strip()):
+                continue
+            if numeric and number(v) is None:
+                continue
+            return v, cc
+        return None, None
+
+    def row_text(self, r: int) -> str:
+        return "".join(self.labels.get((r, c), "") for c in range(1, self.max_col + 1))
+
+
+def _header(sheet: _Sheet) -> tuple[dict[str, Any], dict[str, str]]:
+    header: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+    for (r, c), s in sorted(sheet.labels.items()):
+        key = s.split("(")[0]
+        if key in HEADER_FIELDS and key not in header:
+            v, cc = sheet.right_of(r, c)
+            if v is not None and norm(v) not in HEADER_FIELDS:
+                header[key] = str(v).strip() if isinstance(v, str) else v
+                cells[key] = address(r, cc)  # type: ignore[arg-type]
+    return header, cells
+
+
+# ---------------------------------------------------------------- indicator tables
+
+def _columns(sheet: _Sheet, row: int, columns: dict[str, re.Pattern[str]]) -> dict[str, int]:
+    """Map fields to columns from a header row (and the sub-header row below it, for split headers)."""
+    found: dict[str, int] = {}
+    for sub in (row, row + 1):
+        for c in range(1, sheet.max_col + 1):
+            s = sheet.labels.get((sub, c))
+            if not s:
+                continue
+            f = match_field(s, columns)
+            if f and f not in found:
+                if sub == row + 1 and f in ("level1", "level2", "name"):
+                    continue
+                found[f] = c
+    # 年度指标值 spanning 指标性质 | 指标值 | 度量单位: the sub-header wins for target
+    return found
+
+
+def missing_columns(sheet: "_Sheet") -> tuple[int, list[str]] | None:
+    """A row that looks like an indicator-table header but lacks 分值 or 得分: (row, missing labels)."""
+    for r in range(1, sheet.max_row + 1):
+        cols = _columns(sheet, r, INDICATOR_COLUMNS)
+        if "name" in cols and ({"target", "actual", "weight", "score"} & set(cols)):
+            missing = [lab for f, lab in (("weight", "分值/权重"), ("score", "得分")) if f not in cols]
+            if missing:
+                return r, missing
+    return None
+
+
+def _find_indicator_header(sheet: _Sheet) -> tuple[int, dict[str, int]] | None:
+    best = None
+    for r in range(1, sheet.max_row + 1):
+        cols = _columns(sheet, r, INDICATOR_COLUMNS)
+        # the sub-header row only adds columns; the header row itself must hold a name/level column
+        own = {f for c in range(1, sheet.max_col + 1)
+               if (f := match_field(sheet.labels.get((r, c), ""), INDICATOR_COLUMNS))}
+        if not ({"name", "level1"} & own) or "score" not in cols:
+            continue
+        if "weight" not in cols:
+            continue
+        score = len(cols)
+        if best is None or score > best[2]:
+            best = (r, cols, score)
+        if score >= 5:
+            break
+    if best is None:
+        return None
+    return best[0], best[1]
+
+
+def _is_header_like(s: str) -> bool:
+    return bool(match_field(s, INDICATOR_COLUMNS)) or s in ("指标", "年度指标值")
+
+
+def _parse_indicators(sheet: _Sheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
+    g = sheet.grid
+    first = header_row + 1
+    # skip a sub-header row (指标性质 | 指标值 | 度量单位)
+    if any(_is_header_like(sheet.labels.get((first, c), "")) for c in cols.values()):
+        first += 1
+    level1 = level2 = None
+    blank_run = 0
+    name_col = cols.get("name")
+    after_total = False
+    for r in range(first, sheet.max_row + 2):
+        row_vals = {f: g.get(r, c) for f, c in cols.items()}
+        texts = [sheet.labels.get((r, c), "") for c in range(1, sheet.max_col + 1)]
+        if not any(v not in (None, "") for v in row_vals.values()) and not any(texts):
+            blank_run += 1
+            if blank_run > 3:
+                break
+            continue
+        blank_run = 0
+        # total row
+        total_hit = next((c for c in range(1, sheet.max_col + 1)
+                          if TOTAL_LABEL.fullmatch(sheet.labels.get((r, c), "")) and c != cols.get("score")), None)
+        if total_hit is not None:
+            sc = cols.get("score")
+            v = g.cells.get((r, sc)) if sc else None
+            if v is None or number(v) is None:
+                v, cc = sheet.right_of(r, total_hit, numeric=True)
+                # the last number in the row is the score when there are two (分值, 得分)
+                nums = [(c, g.cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
+                        if number(g.cells.get((r, c))) is not None]
+                if len(nums) >= 2:
+                    form.total_weight = number(nums[0][1])
+                    cc, v = nums[-1]
+                sc = cc
+            elif cols.get("weight"):
+                form.total_weight = number(g.cells.get((r, cols["weight"])))
+            form.total_stated = number(v)
+            if sc:
+                form.cells["total"] = address(r, sc)
+            form.cells["total_row"] = str(r)
+            if "grade" not in form.cells:
+                _grade_in_row(sheet, form, r)
+            after_total = True
+            continue
+        if any(GRADE_LABEL.fullmatch(t) for t in texts if t):
+            _grade_in_row(sheet, form, r)
+            continue
+        if after_total:
+            continue
+        l1_raw = g.get(r, cols["level1"]) if "level1" in cols else None
+        l2_raw = g.get(r, cols["level2"]) if "level2" in cols else None
+        if l1_raw not in (None, ""):
+            name1, w1 = level_and_weight(l1_raw)
+            if name1 and not _is_header_like(name1):
+                level1 = name1
+                lv = form.levels.setdefault(level1, {"cell": address(r, cols["level1"])})
+                if w1 is not None:
+                    lv["weight"] = w1
+        if l2_raw not in (None, ""):
+            name2, w2 = level_and_weight(l2_raw)
+            if name2 and not _is_header_like(name2):
+                level2 = name2
+                if level1 is not None:
+                    grp = form.groups.setdefault((level1, level2), {"cell": address(r, cols["level2"])})
+                    if w2 is not None:
+                        grp["weight"] = w2
+        name_raw = g.get(r, name_col) if name_col else None
+        if name_col and g.merge_of(r, name_col) and g.merge_of(r, name_col)[0] != r:
+            name_raw = None  # a name merged down over several rows belongs to its first row
+        weight = _number_or_problem(form, row_vals.get("weight"), r, cols.get("weight"), "分值")
+        score = _number_or_problem(form, row_vals.get("score"), r, cols.get("score"), "得分")
+        if name_raw in (None, "") or not name_col:
+            # a level line: "产出(50分)" with its stated weight/score
+            if level1 and l1_raw not in (None, "") and (weight is not None or score is not None):
+                lv = form.levels[level1]
+                if weight is not None:
+                    lv.setdefault("weight", weight)
+                if score is not None:
+                    lv["score"] = score
+                    lv["score_cell"] = address(r, cols["score"])
+            continue
+        name = str(name_raw).strip() if isinstance(name_raw, str) else str(name_raw)
+        if _is_header_like(norm(name)):
+            continue
+        ind = Indicator(name=name, level1=level1, level2=level2, row=r)
+        for f in ("weight", "score"):
+            if f in cols:
+                ind.cells[f] = address(r, cols[f])
+        ind.weight = weight
+        ind.score_stated = score
+        for f in ("target", "actual", "criterion", "direction", "unit", "note", "progress"):
+            if f in cols:
+                v = g.get(r, cols[f]) if f == "criterion" else g.cells.get((r, cols[f]))
+                if isinstance(v, str) and not v.strip():
+                    v = None
+                fmt = g.number_formats.get((r, cols[f]), "")
+                if isinstance(v, (int, float)) and "%" in fmt and f in ("target", "actual", "progress"):
+                    v = f"{v * 100:.10g}%"
+                setattr(ind, "deviation_note" if f == "note" else f, v)
+                ind.cells["deviation_note" if f == "note" else f] = address(r, cols[f])
+        ind.cells["name"] = address(r, name_col)
+        form.indicators.append(ind)
+
+
+def _number_or_problem(form: Form, v: Any, r: int, c: int | None, what: str) -> float | None:
+    """A number from a cell; text that is not a number is recorded as a PE-W007 problem (not guessed)."""
+    if c is None or v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    n = number(v)
+    if n is None:
+        form.problems.append({"code": "PE-W007", "cell": address(r, c),
+                              "message": f"{what}‘{v}’不是数字（工作表 {form.sheet}，单元格 {address(r, c)}）"})
+    return n
+
+
+def _grade_in_row(sheet: _Sheet, form: Form, r: int) -> None:
+    for c in range(1, sheet.max_col + 1):
+        s = sheet.labels.get((r, c), "")
+        if GRADE_LABEL.fullmatch(s):
+            v, cc = sheet.right_of(r, c)
+            g = _checked_grade(sheet, r, cc) if v is not None else None
+            if g:
+                form.grade_stated = g
+                form.cells["grade"] = address(r, cc)  # type: ignore[arg-type]
+            return
+
+
+def _checked_grade(sheet: _Sheet, r: int, c: int | None) -> str | None:
+    """"优" / "良好" / "优(√) 良( ) 中( ) 差( )" → the grade; a row of boxes takes the ticked one."""
+    if c is None:
+        return None
+    text = "".join(str(sheet.grid.cells.get((r, cc), "")) for cc in range(c, sheet.max_col + 1))
+    t = "".join(text.split())
+    m = re.search(r"([优良中差])[(（]?√", t)
+    if m:
+        return m.group(1)
+    return normalize_grade(sheet.grid.cells.get((r, c)))
+
+
+# ---------------------------------------------------------------- budget block
+
+def _find_budget(sheet: _Sheet, form: Form) -> None:
+    for r in range(1, sheet.max_row + 1):
+        cols: dict[str, int] = {}
+        for c in range(1, sheet.max_col + 1):
+            s = sheet.labels.get((r, c))
+            if not s:
+                continue
+            f = match_field(s, BUDGET_COLUMNS)
+            if f and f not in cols:
+                cols[f] = c
+                if f == "score":
+                    m = re.search(r"(\d+(?:\.\d+)?)分[*×xX]执行率", s)
+                    if m:
+                        form.cells["budget_formula"] = address(r, c)
+        if "executed" in cols and ({"annual", "initial", "adjusted"} & set(cols)):
+            _parse_budget_rows(sheet, form, r, cols)
+            return
+
+
+_BUDGET_ROW = {
+    "年度资金总额": "total", "资金总额": "total", "合计": "total", "总计": "total", "项目资金": "total",
+    "当年财政拨款": "当年财政拨款", "财政拨款": "当年财政拨款", "上年结转资金": "上年结转资金",
+    "上年结转": "上年结转资金", "其他资金": "其他资金",
+}
+
+
+def _parse_budget_rows(sheet: _Sheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
+    g = sheet.grid
+    b = BudgetBlock()
+    title = sheet.row_text(header_row - 1) + sheet.row_text(header_row)
+    m = re.search(r"预算执行(?:情况|率)?[(（](\d+(?:\.\d+)?)分[)）]", title)
+    if m:
+        b.weight = float(m.group(1))
+    fm = re.search(r"得分[(（](\d+(?:\.\d+)?)分[*×xX]执行率[)）]", title)
+    if fm:
+        b.weight = float(fm.group(1))
+        b.score_formula = f"得分({fm.group(1)}分*执行率)"
+    first_data = None
+    for r in range(header_row + 1, min(header_row + 8, sheet.max_row) + 1):
+        nums = {f: number(g.cells.get((r, c))) for f, c in cols.items()}
+        if not any(v is not None for v in nums.values()):
+            if first_data is not None:
+                break
+            continue
+        label = ""
+        for c in range(1, min(cols.values())):
+            s = sheet.labels.get((r, c)) or norm(g.get(r, c))
+            if s:
+                label = s
+        key = None
+        for word, k in _BUDGET_ROW.items():
+            if word in label.replace("其中:", "").replace("其中", ""):
+                key = k
+                break
+        if first_data is None:
+            first_data = r
+            key = "total"
+        if key == "total":
+            for f, v in nums.items():
+                if v is None:
+                    continue
+                if f in ("initial", "annual", "adjusted", "arrived", "executed", "weight"):
+                    setattr(b, f, v)
+                elif f == "rate":
+                    b.rate_stated = v if v <= 2 else v / 100
+                elif f == "score":
+                    b.score_stated = v
+                b.cells[{"rate": "rate_stated", "score": "score_stated"}.get(f, f)] = address(r, cols[f])
+        elif key:
+            b.rows[key] = {f: v for f, v in nums.items() if v is not None}
+            b.rows[key]["row"] = r
+    if b.rows.get("上年结转资金", {}).get("annual") is not None:
+        b.carryover = b.rows["上年结转资金"]["annual"]
+    form.budget = b
+
+
+# ---------------------------------------------------------------- layouts
+
+def _kind_of(sheet: _Sheet, cols: dict[str, int]) -> str:
+    text = "".join(sheet.labels.values())
+    if re.search(r"预算执行情况\(20分\)|得分\(20分\*执行率\)", text):
+        return "budget20"
+    if "direction" in cols and "评分标准" not in text and ("权重" in text or "预算执行情况" in text):
+        return "sichuan"
+    if "criterion" in cols or "评分表" in text and "年度指标值" not in text:
+        return "scoring"
+    return "standard"
+
+
+def _recognise_table(sheet: _Sheet) -> Form | None:
+    found = _find_indicator_header(sheet)
+    if found is None:
+        return None
+    header_row, cols = found
+    form = Form(kind=_kind_of(sheet, cols), sheet=sheet.grid.sheet, path=sheet.grid.path)
+    form.header, form.cells = _header(sheet)
+    _find_budget(sheet, form)
+    if form.budget is not None:
+        form.budget.rate_base = {"sichuan": "adjusted", "budget20": "annual"}.get(form.kind, "annual")
+    _parse_indicators(sheet, form, header_row, cols)
+    if form.grade_stated is None:
+        for (r, c) in sheet.find(GRADE_LABEL):
+            _grade_in_row(sheet, form, r)
+            if form.grade_stated:
+                break
+    return form
+
+
+def _recognise_level_summary(sheet: _Sheet) -> Form | None:
+    """一级指标 | 权重/分值 | 得分 [| 得分率] with a 合计 row (seed 003's 表3-1)."""
+    for (r, c) in sheet.find(r"一级指标"):
+        cols = {}
+        for cc in range(c + 1, sheet.max_col + 1):
+            s = sheet.labels.get((r, cc), "")
+            f = match_field(s, INDICATOR_COLUMNS)
+            if f in ("weight", "score") and f not in cols:
+                cols[f] = cc
+        if {"weight", "score"} <= set(cols):
+            form = Form(kind="scoring", sheet=sheet.grid.sheet, path=sheet.grid.path)
+            form.header, form.cells = _header(sheet)
+            _find_budget(sheet, form)
+            if form.budget is not None:
+                form.budget.rate_base = "adjusted"
+            for rr in range(r + 1, sheet.max_row + 1):
+                name = sheet.labels.get((rr, c))
+                if not name:
+                    continue
+                w = number(sheet.grid.cells.get((rr, cols["weight"])))
+                s = number(sheet.grid.cells.get((rr, cols["score"])))
+                if TOTAL_LABEL.fullmatch(name):
+                    form.total_weight, form.total_stated = w, s
+                    form.cells["total"] = address(rr, cols["score"])
+                    break
+                if w is None and s is None:
+                    break
+                form.levels[level_and_weight(name)[0]] = {"weight": w, "score": s, "cell": address(rr, c),
+                                                          "score_cell": address(rr, cols["score"])}
+            for (gr, _gc) in sheet.find(GRADE_LABEL):
+                _grade_in_row(sheet, form, gr)
+            return form if form.levels else None
+    return None
+
+
+def recognise(grid: Grid) -> Form | None:
+    """The form on this sheet, or None when the sheet holds no recognisable form."""
+    if not grid.cells:
+        return None
+    sheet = _Sheet(grid)
+    text = "".join(sheet.labels.values())
+    if "绩效目标实现情况" in text and "评分表" in text:
+        from .jinzhong import recognise_jinzhong
+
+        return recognise_jinzhong(sheet)
+    if "基本支出" in text and "年初预算" in text and "调整后预算" in text:
+        from .department import recognise_department
+
+        form = recognise_department(sheet)
+        if form is not None:
+            return form
+    return _recognise_table(sheet) or _recognise_level_summary(sheet)

@@ -1,0 +1,67 @@
+"""Writing NEW workbooks (templates, examples, summaries) with openpyxl — atomically and reproducibly.
+
+openpyxl stamps the current time into docProps/core.xml and the zip entries; ``save_deterministic``
+fixes both so that generating the same workbook twice gives identical bytes, and writes through a
+temporary file in the target folder + ``os.replace`` so a crash never leaves half a file.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+
+FIXED_TIME = _dt.datetime(2024, 1, 1, 0, 0, 0)
+ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "perfeval-xl"
+    wb.properties.lastModifiedBy = "perfeval-xl"
+    buf = io.BytesIO()
+    wb.save(buf)
+    # re-pack with fixed timestamps (openpyxl uses the current time for every entry)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _fix_core(data)
+            zi = zipfile.ZipInfo(info.filename, ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, data)
+    return out.getvalue()
+
+
+def _fix_core(data: bytes) -> bytes:
+    import re
+
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
+
+
+def save_deterministic(wb: Workbook, path: str | Path) -> Path:
+    atomic_write_bytes(path, workbook_bytes(wb))
+    return Path(path)

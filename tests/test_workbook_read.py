@@ -1,0 +1,154 @@
+"""Reading the bundled examples, the templates and user-made variants of the standard 自评表."""
+import hashlib
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from perfeval_xl.engine.scoring import score_form
+from perfeval_xl.workbook.examples import EXAMPLES, write_examples
+from perfeval_xl.workbook.reader import read_workbook
+from perfeval_xl.workbook.templates import write_template
+
+from wb_builders import BASE_COLS, ROWS, TOTAL, standard_sheet, standard_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+EX = ROOT / "workbooks" / "examples"
+
+
+def sha(p):
+    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+
+def test_committed_examples_are_what_the_code_builds(tmp_path):
+    for p in write_examples(tmp_path):
+        assert p.read_bytes() == (EX / p.name).read_bytes(), p.name
+
+
+def test_seed001_example():
+    before = sha(EX / "seed001_评分表.xlsx")
+    [form] = read_workbook(EX / "seed001_评分表.xlsx")
+    assert sha(EX / "seed001_评分表.xlsx") == before
+    assert form.kind == "scoring" and form.project == "2022年度樟树市防贫保险"
+    assert len(form.indicators) == 19
+    assert {k: v["weight"] for k, v in form.levels.items()} == {"决策": 15, "过程": 15, "产出": 50, "效益": 20}
+    assert (form.total_stated, form.total_weight, form.grade_stated) == (92.62, 100, "优")
+    ind = {i.name: i for i in form.indicators}
+    p = ind["参保人员数量"]
+    assert (p.weight, p.target, p.actual, p.score_stated, p.level1, p.level2) == (15, "≥38000人", "36667人", 11.49, "产出", "产出数量")
+    assert p.cells["score"] == "H16" and p.cells["actual"] == "G16"
+    fs = score_form(form)
+    assert fs.levels == {"决策": 14, "过程": 14.13, "产出": 46.49, "效益": 18}
+    assert (fs.total, fs.grade) == (92.62, "优")
+    assert fs.score_of(p).value == 11.49
+    assert fs.score_of(ind["资金到位率"]).value == 2.13
+    assert fs.score_of(ind["社会公众或受益对象的满意度"]).value == 8
+
+
+def test_seed002_example():
+    [form] = read_workbook(EX / "seed002_部门整体.xlsx")
+    assert form.kind == "department"
+    fs = score_form(form)
+    assert fs.adjustment.percent == -69.30
+    assert fs.procurement.percent == 26.04
+    b = form.budget
+    assert b.parts["支出"] == (11.07, [("基本支出", 4.77), ("项目支出", 6.3)])
+    assert b.parts["政府采购"] == (6.26, [("货物", 1.28), ("服务", 4.98)])
+    targets = dict((n, t) for n, t, _ in form.targets_text)
+    assert targets["区内包扶项目个数"] == "≥20个" and targets["工业企业产值实现增长"] == "增长"
+    assert (form.total_stated, form.grade_stated) == (86.5, "良")
+
+
+def test_seed003_example():
+    [form] = read_workbook(EX / "seed003_项目.xlsx")
+    fs = score_form(form)
+    assert fs.execution.percent == 37.5 and fs.execution.base == "调整后预算数"
+    assert fs.adjustment.percent == -43.48
+    assert {k: v["score"] for k, v in form.levels.items()} == {"决策": 12, "过程": 13.88, "产出": 27, "效益": 27.11}
+    assert (fs.total, fs.grade, form.grade_stated) == (79.99, "中", "中")
+
+
+def test_seed004_example():
+    [form] = read_workbook(EX / "seed004_晋中自评表.xlsx")
+    assert form.kind == "jinzhong"
+    assert {k: (v["weight"], v["score"]) for k, v in form.levels.items()} == {
+        "投入": (20, 11), "过程": (20, 19), "产出": (30, 30), "效果": (30, 30)}
+    assert (form.total_stated, form.grade_stated) == (90.0, "优")
+    fs = score_form(form)
+    assert fs.levels == {"投入": 11, "过程": 19, "产出": 30, "效果": 30} and (fs.total, fs.grade) == (90.0, "优")
+    assert (form.budget.annual, form.budget.arrived, form.budget.executed) == (160, 0, 0)
+    done = {i.name: i for i in form.indicators}["实际完成率"]
+    assert done.progress == "67%" and done.score_stated == 8 and done.cells["progress"] == "F16"
+    assert {i.name: i.progress for i in form.indicators}["完成及时率"] == 0
+
+
+def test_templates_filled_in(tmp_path):
+    path = write_template("自评表", tmp_path)
+    wb = load_workbook(path)
+    ws = wb["自评表"]
+    ws["B3"] = "某县农村饮水安全工程"
+    ws["B6"], ws["C6"], ws["D6"] = 200, 220, 198
+    for i, (_l1, _l2, name, t, a, w, s, note) in enumerate(ROWS):
+        r = 12 + i
+        ws.cell(r, 3, name)
+        ws.cell(r, 4, "反向" if t.startswith("≤") else "正向")
+        ws.cell(r, 5, t)
+        ws.cell(r, 6, a)
+        ws.cell(r, 7, w)
+        ws.cell(r, 8, s)      # the evaluator's typed score replaces the PE_SCORE formula
+    wb.save(path)
+    [form] = read_workbook(path)
+    assert form.kind == "standard" and form.project == "某县农村饮水安全工程"
+    assert [i.name for i in form.indicators] == [r[2] for r in ROWS]
+    assert form.budget.annual == 220 and form.budget.executed == 198 and form.budget.weight == 10
+    fs = score_form(form)
+    assert fs.execution.percent == 90.0 and fs.budget.value == 9
+    assert [s.value for _, s in fs.scores] == [r[6] for r in ROWS]
+    assert fs.total == TOTAL and fs.grade == "优"
+    # the formulas are live: PE_SCORE in the score column, PE_GRADE for the grade
+    wbf = load_workbook(write_template("评分表", tmp_path / "b"))
+    assert wbf["评分表"]["H5"].value.startswith('=IF(D5="","",PE_SCORE(')
+    assert write_template("standard", tmp_path / "c").name == "自评表模板.xlsx"
+    dv = load_workbook(write_template("自评表", tmp_path / "d"))["自评表"].data_validations.dataValidation
+    assert dv and "正向" in dv[0].formula1
+
+
+VARIANTS = {
+    "plain": {},
+    "moved_columns": {"order": ["一级指标", "二级指标", "三级指标", "分值", "年度指标值", "实际完成值", "偏差原因分析及改进措施", "得分"]},
+    "merged_header": {"merged_header": True},
+    "numbers_as_text": {"as_text": True},
+    "full_width": {"full_width": True},
+    "blank_row": {"blank_row": True},
+    "shifted_right": {"col_offset": 2},
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=list(VARIANTS))
+def test_variants_read_identically(tmp_path, variant):
+    path = standard_workbook(tmp_path / f"{variant}.xlsx", **VARIANTS[variant])
+    before = sha(path)
+    [form] = read_workbook(path)
+    assert sha(path) == before
+    assert form.kind == "standard" and form.project == "某县农村饮水安全工程"
+    got = [(i.level1, i.level2, i.name, i.weight, i.score_stated) for i in form.indicators]
+    want = [(r[0] or prev, r[1], r[2], r[5], r[6]) for r, prev in zip(ROWS, ["产出"] * 4 + ["效益", "满意度"])]
+    want = [(w[0].replace("指标", ""), w[1].replace("指标", "") if w[1] != "服务对象满意度指标" else "服务对象满意度", *w[2:])
+            for w in want]
+    assert got == want
+    fs = score_form(form)
+    assert [s.value for _, s in fs.scores] == [r[6] for r in ROWS]   # recomputed, not copied
+    assert fs.execution.percent == 90.0 and fs.budget.value == 9
+    assert fs.total == TOTAL and form.total_stated == TOTAL and form.grade_stated == "优"
+
+
+def test_second_form_on_another_sheet(tmp_path):
+    wb = Workbook()
+    standard_sheet(wb.active)
+    wb.active.title = "项目A"
+    standard_sheet(wb.create_sheet("项目B"), project="另一个项目", order=VARIANTS["moved_columns"]["order"])
+    wb.create_sheet("说明").append(["填表说明：请按实际填写"])
+    wb.save(tmp_path / "two.xlsx")
+    forms = read_workbook(tmp_path / "two.xlsx")
+    assert [(f.sheet, f.project) for f in forms] == [("项目A", "某县农村饮水安全工程"), ("项目B", "另一个项目")]
+    assert [score_form(f).total for f in forms] == [TOTAL, TOTAL]
