@@ -1,0 +1,126 @@
+"""The findings catalog: every rule with a stable code, a severity, a Chinese title, its basis and a check.
+
+Codes are grouped like a linter's:
+
+* ``PE-A1xx`` arithmetic — parts that must add up, scores within weights, stated rates and grades;
+* ``PE-B2xx`` budget — 执行率, 调整率, 到位率, 政府采购执行率, spending above funds;
+* ``PE-S3xx`` self-scoring — scores that contradict the data or the printed 评分标准;
+* ``PE-T4xx`` targets — unquantified targets, text where numbers belong, first-level split;
+* ``PE-G5xx`` boundary — totals next to a grade boundary.
+
+A rule's ``check(ctx)`` yields :class:`~perfeval_xl.model.Finding` s; thresholds come from ``ctx.profile``.
+``docs/rules.md`` is generated from this catalog (``render_markdown``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from ..engine.profile import NATIONAL, Profile
+from ..engine.scoring import FormScore, score_form
+from ..model import Finding, Form
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+GROUPS = {"A": "算术一致性 (arithmetic)", "B": "预算执行 (budget)", "S": "自评打分 (self-scoring)",
+          "T": "绩效目标 (targets)", "G": "等级临界 (boundary)"}
+
+
+@dataclass
+class Context:
+    form: Form
+    score: FormScore
+    profile: Profile
+
+    @property
+    def sheet(self) -> str:
+        return self.form.sheet
+
+
+@dataclass(frozen=True)
+class CheckRule:
+    code: str
+    name: str                  # identifier, e.g. "score-above-weight"
+    severity: str
+    title: str                 # one-line Chinese title
+    explanation: str           # what and why, with the basis
+    basis: str                 # national or local basis
+    example: str               # a case that triggers it
+    thresholds: tuple[str, ...] = ()   # profile keys the rule reads
+    check: Callable[[Context], Iterable[Finding]] = field(default=lambda ctx: (), compare=False, repr=False)
+
+    @property
+    def group(self) -> str:
+        return GROUPS[self.code[3]]
+
+    def finding(self, ctx: Context, cell: str | None, evidence: str, message: str, severity: str | None = None) -> Finding:
+        return Finding(code=self.code, severity=severity or self.severity, sheet=ctx.sheet, cell=cell,
+                       evidence=evidence, message=message, title=self.title)
+
+
+CATALOG: dict[str, CheckRule] = {}
+
+
+def rule(code: str, name: str, severity: str, title: str, explanation: str, basis: str, example: str,
+         thresholds: tuple[str, ...] = ()) -> Callable[[Callable[[CheckRule, Context], Iterable[Finding]]], CheckRule]:
+    """Register a check; the decorated function receives (rule, ctx)."""
+
+    def deco(fn: Callable[[CheckRule, Context], Iterable[Finding]]) -> CheckRule:
+        holder: dict[str, CheckRule] = {}
+        r = CheckRule(code, name, severity, title, explanation, basis, example, thresholds,
+                      check=lambda ctx: fn(holder["r"], ctx))
+        holder["r"] = r
+        if code in CATALOG:
+            raise ValueError(f"duplicate rule code {code}")
+        CATALOG[code] = r
+        return r
+
+    return deco
+
+
+def run_checks(form: Form, profile: Profile = NATIONAL, score: FormScore | None = None,
+               select: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding of the catalog on one form, most severe first, then by cell."""
+    from . import rules as _rules  # noqa: F401  (registers the catalog)
+
+    ctx = Context(form, score or score_form(form, profile), profile)
+    wanted = set(select) if select else None
+    found: list[Finding] = []
+    for code, r in sorted(CATALOG.items()):
+        if wanted and code not in wanted:
+            continue
+        found.extend(r.check(ctx))
+    return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.code, _cell_key(f.cell)))
+
+
+def _cell_key(cell: str | None) -> tuple[int, str]:
+    if not cell:
+        return (0, "")
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits) if digits else 0, cell)
+
+
+def iter_catalog() -> Iterator[CheckRule]:
+    from . import rules as _rules  # noqa: F401
+
+    yield from (CATALOG[c] for c in sorted(CATALOG))
+
+
+def render_markdown() -> str:
+    """docs/rules.md, generated from the catalog."""
+    lines = ["# 校验规则目录 (findings catalog)", "",
+             "Generated from `perfeval_xl/checks/rules.py` by `perfeval-xl rules --markdown`; do not edit by hand.", "",
+             "| code | severity | title | thresholds |", "|---|---|---|---|"]
+    rules = list(iter_catalog())
+    for r in rules:
+        lines.append(f"| {r.code} | {r.severity} | {r.title} | {', '.join(r.thresholds) or '—'} |")
+    current = None
+    for r in rules:
+        if r.group != current:
+            current = r.group
+            lines += ["", f"## {current}"]
+        lines += ["", f"### {r.code} {r.title} (`{r.name}`, {r.severity})", "", r.explanation, "",
+                  f"- 依据 (basis): {r.basis}", f"- 示例 (triggers): {r.example}"]
+        if r.thresholds:
+            defaults = ", ".join(f"`{t}` = {getattr(NATIONAL, t)!r}" for t in r.thresholds)
+            lines.append(f"- 阈值 (profile keys, national default): {defaults}")
+    return "\n".join(lines) + "\n"
