@@ -63,6 +63,17 @@ def _missed(ind: Indicator) -> tuple[bool, str] | None:
     return None
 
 
+def _bcell(ctx: Context, *keys: str) -> str | None:
+    """The first of the budget block's cells named by ``keys`` that the form has, else any budget cell."""
+    b = ctx.form.budget
+    if b is None:
+        return None
+    for k in keys:
+        if b.cells.get(k):
+            return b.cells[k]
+    return next(iter(b.cells.values()), None)
+
+
 def _has_note(ind: Indicator) -> bool:
     return bool(ind.deviation_note and str(ind.deviation_note).strip())
 
@@ -241,7 +252,7 @@ def _execution_low(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     if ex is None or ex.value is None or not p.execution_severe_below <= ex.value < p.execution_explain_below:
         return
     b = ctx.form.budget
-    yield r.finding(ctx, b.cells.get("executed") if b else None, _execution_evidence(ctx),
+    yield r.finding(ctx, _bcell(ctx, "executed"), _execution_evidence(ctx),
                     f"预算执行率{ex.text()}，低于{pct(p.execution_explain_below)}，应说明原因及改进措施。")
 
 
@@ -253,7 +264,7 @@ def _execution_severe(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     if ex is None or ex.value is None or ex.value >= ctx.profile.execution_severe_below:
         return
     b = ctx.form.budget
-    yield r.finding(ctx, b.cells.get("executed") if b else None, _execution_evidence(ctx),
+    yield r.finding(ctx, _bcell(ctx, "executed"), _execution_evidence(ctx),
                     f"预算执行率仅{ex.text()}（{ex.base}口径），低于{pct(ctx.profile.execution_severe_below)}，预算执行严重滞后。")
 
 
@@ -271,7 +282,7 @@ def _adjustment(r: CheckRule, ctx: Context) -> Iterator[Finding]:
         return
     b = ctx.form.budget
     sev = "warning" if a > tiers[-1] else "info"
-    yield r.finding(ctx, b.cells.get("adjusted") if b else None,
+    yield r.finding(ctx, _bcell(ctx, "adjusted", "annual"),
                     f"调整率 {adj.text()}（年初{n(adj.denominator)} → 调整后{n(adj.denominator + adj.numerator)}）",
                     f"预算调整率{pct(adj.value)}（绝对值{pct(a)}），超过{pct(tiers[-1] if a > tiers[-1] else tiers[0])}，"
                     "预算编制的准确性不足。", severity=sev)
@@ -284,7 +295,7 @@ def _arrival(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     arr = ctx.score.arrival
     if arr is not None and arr.value is not None and arr.value < 1 - 1e-9:
         b = ctx.form.budget
-        yield r.finding(ctx, b.cells.get("arrived") if b else None,
+        yield r.finding(ctx, _bcell(ctx, "arrived"),
                         f"到位率 {arr.text()} ({n(arr.numerator)}/{n(arr.denominator)})",
                         f"资金到位率{arr.text()}，未全额到位。")
         return
@@ -321,7 +332,7 @@ def _procurement(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     if pr is None or pr.value is None or pr.value >= ctx.profile.procurement_low_below:
         return
     b = ctx.form.budget
-    yield r.finding(ctx, b.cells.get("procurement_executed") if b else None,
+    yield r.finding(ctx, _bcell(ctx, "procurement_executed"),
                     f"政府采购执行率 {pr.text()} ({n(pr.numerator)}/{n(pr.denominator)})",
                     f"政府采购预算{n(pr.denominator)}万元，实际执行{n(pr.numerator)}万元，执行率{pr.text()}，偏低。")
 

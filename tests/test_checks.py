@@ -1,0 +1,249 @@
+"""The findings catalog: one trigger and one near-miss per rule, the seed expectations, a clean form."""
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perfeval_xl.checks import CATALOG, render_markdown, run_checks
+from perfeval_xl.engine.profile import NATIONAL
+from perfeval_xl.model import BudgetBlock, Form, Indicator
+from perfeval_xl.workbook.reader import read_workbook
+
+from wb_builders import ROWS, TOTAL
+
+ROOT = Path(__file__).resolve().parent.parent
+EX = ROOT / "workbooks" / "examples"
+
+
+def clean_form() -> Form:
+    """A correct, consistent standard 自评表 (hand-worked: 9 + 18 + 15 + 5 + 8.33 + 30 + 10 = 95.33 优)."""
+    inds = []
+    level1 = None
+    for i, (l1, l2, name, t, a, w, s, note) in enumerate(ROWS):
+        level1 = (l1 or level1).replace("指标", "")
+        r = 8 + i
+        inds.append(Indicator(name=name, level1=level1, level2=l2.replace("指标", ""), target=t, actual=a, weight=w,
+                              score_stated=s, deviation_note=note, row=r,
+                              cells={"name": f"C{r}", "target": f"D{r}", "actual": f"E{r}", "weight": f"F{r}",
+                                     "score": f"G{r}", "deviation_note": f"H{r}"}))
+    budget = BudgetBlock(initial=200, annual=220, executed=198, weight=10, rate_stated=0.9, score_stated=9,
+                         rate_base="annual",
+                         cells={"initial": "B5", "annual": "C5", "executed": "D5", "rate_stated": "F5", "score_stated": "G5"})
+    return Form(kind="standard", sheet="自评表", indicators=inds, budget=budget, total_stated=TOTAL, total_weight=100,
+                grade_stated="优", header={"项目名称": "某县农村饮水安全工程"}, cells={"total": "G14", "grade": "B15"})
+
+
+def codes(form, **kw):
+    return [f.code for f in run_checks(form, **kw)]
+
+
+def ind(form, name):
+    return next(i for i in form.indicators if i.name == name)
+
+
+def test_clean_form_raises_no_error_or_warning():
+    found = run_checks(clean_form())
+    assert [f for f in found if f.severity in ("error", "warning")] == []
+
+
+# each case: (code, mutate(form) that triggers it, mutate(form) that is a near miss)
+def _w(form, v):
+    ind(form, "水质达标率").weight = v
+
+
+def _score(name, v):
+    def f(form):
+        ind(form, name).score_stated = v
+    return f
+
+
+def _chain(*fns):
+    def f(form):
+        for fn in fns:
+            fn(form)
+    return f
+
+
+def _set(obj_getter, **kw):
+    def f(form):
+        o = obj_getter(form)
+        for k, v in kw.items():
+            setattr(o, k, v)
+    return f
+
+
+B = lambda f: f.budget  # noqa: E731
+F = lambda f: f  # noqa: E731
+
+
+def _group(weight):
+    def f(form):
+        form.groups[("产出", "数量")] = {"weight": weight, "cell": "B8"}
+    return f
+
+
+def _level(score):
+    def f(form):
+        form.levels["产出"] = {"weight": 50, "score": score, "score_cell": "G8", "cell": "A8"}
+    return f
+
+
+def _parts(base):
+    def f(form):
+        form.budget.parts = {"支出": (11.07, [("基本支出", 4.77), ("项目支出", base)])}
+        form.budget.cells["part:支出"] = "D6"
+    return f
+
+
+def _targets(text):
+    def f(form):
+        ind(form, "受益人口").target = text
+    return f
+
+
+CASES = {
+    "PE-A101": (_group(25), _group(20)),
+    "PE-A102": (_chain(lambda f: _w(f, 14), _score("水质达标率", 14), _set(F, total_stated=94.33)), lambda f: None),
+    "PE-A103": (_score("完工及时率", 6), _score("完工及时率", 5)),
+    "PE-A104": (_set(F, total_stated=95.13), _set(F, total_stated=95.33)),
+    "PE-A105": (_level(47), _level(46.33)),
+    "PE-A106": (_set(B, rate_stated=0.95), _set(B, rate_stated=0.9)),
+    "PE-A107": (_set(F, grade_stated="良"), _set(F, grade_stated="优")),
+    "PE-A108": (_parts(6.2), _parts(6.3)),
+    "PE-A109": (_set(F, total_stated=0), _set(F, total_stated=TOTAL)),
+    "PE-A110": (lambda f: f.problems.append({"code": "PE-W007", "cell": "F8", "message": "分值‘十五’不是数字"}), lambda f: None),
+    "PE-B201": (_set(B, executed=180, rate_stated=None, score_stated=None), _set(B, executed=198)),
+    "PE-B202": (_set(B, executed=100, rate_stated=None, score_stated=None), _set(B, executed=132, rate_stated=None, score_stated=None)),
+    "PE-B203": (_set(B, adjusted=300), _set(B, adjusted=210)),
+    "PE-B204": (_set(B, arrived=200), _set(B, arrived=220)),
+    "PE-B205": (_set(B, executed=230, rate_stated=None, score_stated=None), _set(B, executed=220, rate_stated=None, score_stated=None)),
+    "PE-B206": (_set(B, procurement_budget=10, procurement_executed=5), _set(B, procurement_budget=10, procurement_executed=9.5)),
+    "PE-B207": (_set(B, initial=0), _set(B, initial=1)),
+    "PE-S301": (_chain(_set(B, executed=0, rate_stated=None, score_stated=None), _score("新建供水点数量", 20), _score("单位工程成本", 10)),
+                _chain(_set(B, executed=0, rate_stated=None, score_stated=None), _score("新建供水点数量", 18))),
+    "PE-S302": (_score("新建供水点数量", 20), _score("新建供水点数量", 18)),
+    "PE-S303": (_chain(_score("受益人口", 28)), _chain(_score("受益人口", 28), _set(lambda f: ind(f, "受益人口"), deviation_note="抽样口径调整"))),
+    "PE-S304": (_chain(_score("单位工程成本", 9), _set(F, total_stated=96)), _score("单位工程成本", 8.33)),
+    "PE-S305": (_set(lambda f: ind(f, "单位工程成本"), deviation_note=None), _set(lambda f: ind(f, "单位工程成本"), deviation_note="材料涨价")),
+    "PE-S306": (_set(lambda f: ind(f, "受益人口"), actual="≥5000人"), _set(lambda f: ind(f, "受益人口"), actual="5000人")),
+    "PE-S307": (_set(lambda f: ind(f, "受益人口"), actual="6000人"), _set(lambda f: ind(f, "受益人口"), actual="5900人")),
+    "PE-S308": (_set(lambda f: ind(f, "受益人口"), criterion="参照往年情况酌情打分"),
+                _set(lambda f: ind(f, "受益人口"), criterion="完成目标满分；低于目标每1%扣1分，扣完为止")),
+    "PE-T401": (_targets("显著增长"), _targets("≥5000人")),
+    "PE-T402": (_targets("覆盖3个乡镇5000人"), _targets("≥5000人")),
+    "PE-T403": (_set(B, weight=20), _set(B, weight=10)),
+    "PE-T404": (lambda f: (setattr(f, "kind", "scoring"), f.levels.update({"决策": {"weight": 30}, "过程": {"weight": 20}, "产出": {"weight": 30}, "效益": {"weight": 20}})),
+                lambda f: (setattr(f, "kind", "scoring"), f.levels.update({"决策": {"weight": 20}, "过程": {"weight": 20}, "产出": {"weight": 30}, "效益": {"weight": 30}}))),
+    "PE-G501": (_set(F, total_stated=89.6), _set(F, total_stated=89.4)),
+}
+
+
+def test_every_rule_has_a_case():
+    assert set(CASES) == set(CATALOG)
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule_triggers_and_near_miss_does_not(code):
+    trigger, near = CASES[code]
+    form = clean_form()
+    trigger(form)
+    hits = [f for f in run_checks(form) if f.code == code]
+    assert hits, f"{code} did not trigger"
+    for f in hits:
+        assert f.sheet == "自评表" and f.message and f.evidence and f.title == CATALOG[code].title
+        assert f.cell, f"{code} names no cell"
+    form = clean_form()
+    near(form)
+    assert code not in codes(form), f"{code} fired on its near miss"
+
+
+def test_thresholds_come_from_the_profile():
+    form = clean_form()
+    form.budget.executed, form.budget.rate_stated, form.budget.score_stated = 190, None, None   # 86.36%
+    assert "PE-B201" in codes(form)
+    assert "PE-B201" not in codes(form, profile=NATIONAL.with_options(execution_explain_below=0.85))
+    form.total_stated = 89.6
+    assert "PE-G501" not in codes(form, profile=NATIONAL.with_options(boundary_margin=0.3))
+
+
+def by_code(findings):
+    out = {}
+    for f in findings:
+        out.setdefault(f.code, []).append(f)
+    return out
+
+
+def test_seed004_findings():
+    [form] = read_workbook(EX / "seed004_晋中自评表.xlsx")
+    found = by_code(run_checks(form))
+    [s301] = found["PE-S301"]
+    assert s301.cell == "E40" and "0.00%" in s301.evidence and "30/30" in s301.evidence
+    s302 = {f.cell: f for f in found["PE-S302"]}
+    assert "67.00%" in s302["E41"].evidence and "8/8" in s302["E41"].evidence      # 实际完成率
+    assert "0.00%" in s302["E42"].evidence and "7/7" in s302["E42"].evidence       # 完成及时率
+    [g] = found["PE-G501"]
+    assert g.cell == "E51" and "90" in g.evidence and g.severity == "warning"
+
+
+def test_seed003_findings():
+    [form] = read_workbook(EX / "seed003_项目.xlsx")
+    found = by_code(run_checks(form))
+    assert "37.50%" in found["PE-B202"][0].evidence
+    assert "-43.48%" in found["PE-B203"][0].evidence
+    assert "79.99" in found["PE-G501"][0].evidence and found["PE-G501"][0].cell == "C14"
+
+
+def test_seed002_findings():
+    [form] = read_workbook(EX / "seed002_部门整体.xlsx")
+    found = by_code(run_checks(form))
+    assert "-69.30%" in found["PE-B203"][0].evidence
+    assert "26.04%" in found["PE-B206"][0].evidence
+    flagged = {f.evidence for f in found["PE-T401"]}
+    assert {"指标值“增长”", "指标值“持续”", "指标值“符合”", "指标值“2022年全年”"} <= flagged
+    assert not any("≥20个" in e or "≤8万元" in e for e in flagged)
+    assert "PE-A108" not in found        # 4.77 + 6.3 = 11.07 and 1.28 + 4.98 = 6.26 add up
+
+
+def test_seed001_only_what_is_in_the_data():
+    [form] = read_workbook(EX / "seed001_评分表.xlsx")
+    found = run_checks(form)
+    serious = [(f.code, f.cell) for f in found if f.severity in ("error", "warning")]
+    assert serious == [("PE-B204", "G11")]
+    assert "70.97%" in found[0].evidence
+    assert {f.code for f in found if f.severity == "info"} <= {"PE-S307"}    # 185 vs ≥90: target set low
+
+
+def test_rules_doc_is_generated_from_the_catalog():
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == render_markdown()
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "perfeval_xl.cli", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_validate_exit_status_and_json(tmp_path):
+    ok = run_cli("validate", str(EX / "seed001_评分表.xlsx"))
+    assert ok.returncode == 0 and "PE-B204" in ok.stdout
+    bad = run_cli("validate", "--json", str(EX / "seed004_晋中自评表.xlsx"))
+    assert bad.returncode == 1
+    rows = json.loads(bad.stdout)
+    assert {"code", "severity", "sheet", "cell", "message", "evidence", "path"} <= set(rows[0])
+    junk = tmp_path / "x.xlsx"
+    junk.write_text("not a workbook")
+    unread = run_cli("validate", str(EX / "seed001_评分表.xlsx"), str(junk))
+    assert unread.returncode == 2 and "PE-W001" in unread.stdout
+    cat = json.loads(run_cli("rules", "--json").stdout)
+    assert {r["code"] for r in cat} == set(CATALOG)
+
+
+def test_pe_check_table():
+    from perfeval_xl.udfs import PE_CHECK
+
+    row = [["参保人员数量", 15, "≥38000人", "36667人", 15, "完成目标满分；低于目标每1%扣1分，扣完为止", None]]
+    text = PE_CHECK(row)
+    assert "[PE-S302]" in text and "[PE-S304]" in text and "11.49" in text
+    clean = [["三级指标", "分值", "年度指标值", "实际完成值", "得分"], ["参保人员数量", 15, "≥38000人", "38100人", 15]]
+    assert PE_CHECK(clean) == ""
