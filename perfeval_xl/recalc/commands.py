@@ -1,0 +1,78 @@
+"""``perfeval-xl recalc PATH... --out OUT`` and ``perfeval-xl freeze FILE --out OUT``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..engine.profile import ProfileError, load_profile
+from .batch import exit_status, run_batch
+from .summary import write_json, write_xlsx
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("recalc", help="无 Excel 批量重算并复核工作簿 (recalculate and review workbooks headless)")
+    p.add_argument("inputs", nargs="+", help="文件、文件夹（递归）或通配符")
+    p.add_argument("--out", "-o", help="输出目录（输入文件不会被修改）")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="并行进程数（默认：全部 CPU 核）")
+    p.add_argument("--no-annotate", action="store_true", help="不在输出副本中标注问题")
+    p.add_argument("--in-place", action="store_true", help="直接改写输入文件（先保存 .bak 备份）")
+    p.add_argument("--profile", help="配置：national、sichuan 或 .toml 路径")
+    p.add_argument("--json", action="store_true", help="把 summary.json 的内容打印到标准输出")
+    p.set_defaults(func=_recalc)
+    p = sub.add_parser("freeze", help="把 PE_* 公式冻结为普通 Excel 公式 (replace PE_* by plain formulas)")
+    p.add_argument("file")
+    p.add_argument("--out", "-o", required=True, help="输出文件或目录")
+    p.set_defaults(func=_freeze)
+
+
+def _recalc(args: argparse.Namespace) -> int:
+    if not args.out and not args.in_place:
+        print("错误 [PE-R002]：请用 --out 指定输出目录（或明确要求 --in-place）", file=sys.stderr)
+        return 2
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        print(f"错误 [PE-P001]：{exc}", file=sys.stderr)
+        return 2
+    summary = run_batch(args.inputs, args.out, jobs=args.jobs, profile=profile, annotate=not args.no_annotate,
+                        in_place=args.in_place)
+    out = Path(args.out) if args.out else Path(".")
+    write_json(summary, out / "summary.json")
+    write_xlsx(summary, out / "summary.xlsx")
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        _print_summary(summary, out)
+    return exit_status(summary)
+
+
+def _print_summary(summary: dict, out: Path) -> None:
+    for w in summary["workbooks"]:
+        if w["status"] == "error":
+            print(f"✗ {w['path']}：{w['error']['message']}")
+            continue
+        for s in w["sheets"]:
+            errs = sum(f["severity"] == "error" for f in s["findings"])
+            warns = sum(f["severity"] == "warning" for f in s["findings"])
+            print(f"✓ {w['path']} ［{s['sheet']}］ {s['project'] or ''} 填报 {s['total_stated']} {s['grade_stated'] or ''}"
+                  f" · 复核 {s['total']} {s['grade'] or ''} · 错误 {errs} 警告 {warns}")
+        if not w["sheets"]:
+            print(f"· {w['path']}：未识别到表单，仅重算公式")
+    print(f"汇总：{out / 'summary.xlsx'}，{out / 'summary.json'}")
+
+
+def _freeze(args: argparse.Namespace) -> int:
+    from .freeze import freeze_file
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+        out = out / Path(args.file).name
+    try:
+        n = freeze_file(args.file, out)
+    except Exception as exc:  # a clear message rather than a traceback
+        print(f"错误 [PE-R003]：无法冻结 {args.file}：{exc}", file=sys.stderr)
+        return 2
+    print(f"{out}：{n} 个 PE_* 公式已替换为普通公式")
+    return 0

@@ -1,0 +1,130 @@
+"""Evaluate every formula of a package with formualizer, PE_* going through the same functions Excel calls.
+
+``evaluate(pkg)`` returns the value of every formula cell (and of the cells an array formula spills
+into) as {sheet: {"C12": value}}; ``write_cached(pkg, values)`` stores them as the cells' cached values.
+Excel errors come back as their text (#DIV/0!, #VALUE!, #NAME? …).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+import zipfile
+from typing import Any
+
+import formualizer as fz
+
+from ..udfs import UDFS
+from ..workbook.grid import address, parse_address
+from ..xlsxpkg import N, XlsxPackage
+from .peforms import normalize_formula
+
+ERROR_TEXT = {"Div": "#DIV/0!", "Na": "#N/A", "NA": "#N/A", "Num": "#NUM!", "Value": "#VALUE!", "Ref": "#REF!",
+              "Name": "#NAME?", "Null": "#NULL!", "Spill": "#SPILL!", "Calc": "#CALC!", "GettingData": "#GETTING_DATA"}
+EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+_F_TEXT = re.compile(rb"(<f\b[^>]*>)([^<]*)(</f>)")
+
+
+def _to_cell_value(v: Any) -> Any:
+    if isinstance(v, dict) and v.get("type") == "Error":
+        return ERROR_TEXT.get(v.get("kind"), "#VALUE!")
+    if isinstance(v, _dt.datetime):
+        return (v - EXCEL_EPOCH).total_seconds() / 86400
+    if isinstance(v, _dt.date):
+        return (_dt.datetime(v.year, v.month, v.day) - EXCEL_EPOCH).days
+    if isinstance(v, _dt.time):
+        return (v.hour * 3600 + v.minute * 60 + v.second) / 86400
+    return v
+
+
+def _normalised_bytes(pkg: XlsxPackage, original: bytes) -> bytes:
+    """The package with PE_* calls respelled in every sheet's formulas (only if any needs it)."""
+    changed: dict[str, bytes] = {}
+    for _name, part in pkg.sheets():
+        data = pkg.parts[part]
+
+        def fix(m: re.Match[bytes]) -> bytes:
+            text = m.group(2).decode("utf-8")
+            from html import unescape
+
+            new = normalize_formula(unescape(text))
+            if new == unescape(text):
+                return m.group(0)
+            from xml.sax.saxutils import escape
+
+            return m.group(1) + escape(new).encode("utf-8") + m.group(3)
+
+        new = _F_TEXT.sub(fix, data)
+        if new != data:
+            changed[part] = new
+    if not changed:
+        return original
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, changed.get(info.filename, src.read(info.filename)))
+    return out.getvalue()
+
+
+def register_pe(wb: "fz.Workbook") -> None:
+    for name, fn in UDFS.items():
+        wb.register_function(name, fn, min_args=1, max_args=5)
+
+
+def formula_cells(pkg: XlsxPackage) -> dict[str, list[tuple[str, Any]]]:
+    """{sheet: [(ref, <c> element)]} of formula cells, plus the cells array formulas spill into."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for name, part in pkg.sheets():
+        idx = pkg.cell_index(part)
+        cells = []
+        for ref, c in idx.items():
+            f = c.find(f"{N}f")
+            if f is None:
+                continue
+            cells.append((ref, c))
+            if f.get("t") == "array" and f.get("ref") and ":" in f.get("ref"):
+                a, b = f.get("ref").split(":")
+                (r1, c1), (r2, c2) = parse_address(a), parse_address(b)
+                for r in range(r1, r2 + 1):
+                    for col in range(c1, c2 + 1):
+                        sub = address(r, col)
+                        if sub != ref and sub in idx:
+                            cells.append((sub, idx[sub]))
+        if cells:
+            out[name] = cells
+    return out
+
+
+def evaluate(pkg: XlsxPackage, original: bytes) -> dict[str, dict[str, Any]]:
+    """Values of every formula cell after a full recalculation."""
+    targets = formula_cells(pkg)
+    if not targets:
+        return {}
+    wb = fz.load_workbook_bytes(_normalised_bytes(pkg, original))
+    register_pe(wb)
+    wb.evaluate_all()
+    values: dict[str, dict[str, Any]] = {}
+    for sheet, cells in targets.items():
+        vals = values.setdefault(sheet, {})
+        for ref, _c in cells:
+            r, col = parse_address(ref)
+            vals[ref] = _to_cell_value(wb.get_value(sheet, r, col))
+    return values
+
+
+def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> int:
+    """Store values as cached values; returns how many cells changed."""
+    changed = 0
+    parts = dict(pkg.sheets())
+    for sheet, vals in values.items():
+        part = parts[sheet]
+        idx = pkg.cell_index(part)
+        n = 0
+        for ref, v in vals.items():
+            c = idx.get(ref)
+            if c is not None and pkg.write_cached(c, v):
+                n += 1
+        if n:
+            pkg.touch(part)
+            changed += n
+    return changed
