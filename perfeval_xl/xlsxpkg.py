@@ -70,7 +70,8 @@ class XlsxPackage:
         if "xl/workbook.xml" not in self.parts:
             raise PackageError("缺少 xl/workbook.xml")
         self._trees: dict[str, etree._Element] = {}
-        self._dirty: set[str] = set()
+        self._dirty: set[str] = set()             # parts edited structurally: serialised from the tree
+        self._values: dict[str, dict[str, tuple[str | None, str]]] = {}   # part -> ref -> (t, text) cached values
         self._added: list[str] = []
         self._removed: set[str] = set()
         self._shared: list[str] | None = None
@@ -226,6 +227,14 @@ class XlsxPackage:
             return text
         return int(f) if f.is_integer() and abs(f) < 1e15 and "." not in text and "E" not in text.upper() else f
 
+    def set_cached(self, part: str, c: etree._Element, value: Any) -> bool:
+        """Set a formula cell's cached value; the part is then written by patching only that <v> in its bytes."""
+        if not self.write_cached(c, value):
+            return False
+        v = c.find(f"{N}v")
+        self._values.setdefault(part, {})[c.get("r")] = (c.get("t"), v.text or "")
+        return True
+
     @staticmethod
     def write_cached(c: etree._Element, value: Any) -> bool:
         """Set a formula cell's cached value; returns True when the XML changed."""
@@ -283,8 +292,50 @@ def atomic_write(path: str | Path, data: bytes) -> None:
         raise
 
 
-def _serialize(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
+
+
+def _serialize(root: etree._Element, original: bytes = b"") -> bytes:
+    """The part as XML, keeping the original's XML declaration (or its absence) byte for byte."""
+    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    if not original:
+        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body
+    m = _DECL.match(original)
+    return (m.group(0) if m else b"") + body
+
+
+_CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
+_R_ATTR = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
+_T_ATTR = re.compile(rb'\st="[^"]*"')
+_V_EL = re.compile(rb"<v>[^<]*</v>|<v/>")
+_F_END = re.compile(rb"(<f\b[^>]*/>|<f\b[^>]*>.*?</f>)", re.S)
+
+
+def _xml_text(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
+def patch_values(data: bytes, values: dict[str, tuple[str | None, str]]) -> bytes:
+    """Rewrite only the t attribute and <v> of the given cells in a sheet's bytes; every other byte stays."""
+    def repl(m: re.Match[bytes]) -> bytes:
+        attrs = m.group(1)
+        r = _R_ATTR.search(attrs)
+        if r is None or r.group(1).decode() not in values:
+            return m.group(0)
+        t, text = values[r.group(1).decode()]
+        attrs = _T_ATTR.sub(b"", attrs)
+        if t:
+            attrs += b' t="' + t.encode() + b'"'
+        inner = m.group(3) or b""
+        v = b"<v>" + _xml_text(text) + b"</v>"
+        if _V_EL.search(inner):
+            inner = _V_EL.sub(lambda _m: v, inner, count=1)
+        else:
+            fm = _F_END.search(inner)
+            inner = inner[: fm.end()] + v + inner[fm.end():] if fm else v + inner
+        return b"<c" + attrs + b">" + inner + b"</c>"
+
+    return _CELL.sub(repl, data)
 
 
 def package_bytes(pkg: XlsxPackage) -> bytes:
@@ -293,7 +344,12 @@ def package_bytes(pkg: XlsxPackage) -> bytes:
         names = [i.filename for i in pkg.infos if i.filename not in pkg._removed] + pkg._added
         infos = {i.filename: i for i in pkg.infos}
         for name in names:
-            data = _serialize(pkg._trees[name]) if name in pkg._dirty else pkg.parts[name]
+            if name in pkg._dirty:
+                data = _serialize(pkg._trees[name], pkg.parts.get(name, b""))
+            elif name in pkg._values:
+                data = patch_values(pkg.parts[name], pkg._values[name])
+            else:
+                data = pkg.parts[name]
             src = infos.get(name)
             zi = zipfile.ZipInfo(name, src.date_time if src else (1980, 1, 1, 0, 0, 0))
             zi.compress_type = src.compress_type if src else zipfile.ZIP_DEFLATED

@@ -119,12 +119,8 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> int:
     for sheet, vals in values.items():
         part = parts[sheet]
         idx = pkg.cell_index(part)
-        n = 0
         for ref, v in vals.items():
             c = idx.get(ref)
-            if c is not None and pkg.write_cached(c, v):
-                n += 1
-        if n:
-            pkg.touch(part)
-            changed += n
+            if c is not None and pkg.set_cached(part, c, v):
+                changed += 1
     return changed

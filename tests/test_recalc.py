@@ -1,0 +1,239 @@
+"""Headless recalculation: values, PE_* spellings, Excel semantics, nothing lost, batch behaviour."""
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from perfeval_xl.recalc.batch import exit_status, run_batch
+from perfeval_xl.recalc.summary import write_json, write_xlsx
+from perfeval_xl.xlsxpkg import XlsxBook
+
+from libreoffice import convert, needs_libreoffice
+from recalc_builders import COMPUTABLE, SEED001_SCORES, patch_formulas, seed001_pe_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+EX = ROOT / "workbooks" / "examples"
+
+
+def sha(p):
+    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+
+def values(path, sheet, col="H"):
+    ws = load_workbook(path, data_only=True)[sheet]
+    return [ws[f"{col}{r}"].value for r in range(1, ws.max_row + 1)]
+
+
+@pytest.fixture(scope="module")
+def examples_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    before = {p.name: sha(p) for p in EX.glob("*.xlsx")}
+    summary = run_batch([EX], out, jobs=2, progress=False)
+    write_json(summary, out / "summary.json")
+    write_xlsx(summary, out / "summary.xlsx")
+    assert {p.name: sha(p) for p in EX.glob("*.xlsx")} == before      # inputs untouched
+    return out, summary
+
+
+def test_examples_give_the_seed_figures(examples_out):
+    _, summary = examples_out
+    sheets = {w["path"]: w["sheets"][0] for w in summary["workbooks"]}
+    s1 = sheets["seed001_评分表.xlsx"]
+    assert (s1["total"], s1["grade"], s1["total_stated"]) == (92.62, "优", 92.62)
+    scores = {i["name"]: i["score"] for i in s1["indicators"]}
+    assert scores["参保人员数量"] == 11.49 and scores["资金到位率"] == 2.13 and scores["社会公众或受益对象的满意度"] == 8
+    s3 = sheets["seed003_项目.xlsx"]
+    assert (s3["total"], s3["grade"], s3["execution_rate"]) == (79.99, "中", 0.375)
+    assert round(s3["adjustment_rate"] * 100, 2) == -43.48
+    s4 = sheets["seed004_晋中自评表.xlsx"]
+    assert (s4["total_stated"], s4["grade_stated"], s4["execution_rate"]) == (90.0, "优", 0.0)
+    assert {"PE-S301", "PE-S302", "PE-G501"} <= {f["code"] for f in s4["findings"]}
+    assert exit_status(summary) == 1
+
+
+def test_summary_json_shape(examples_out):
+    out, _ = examples_out
+    data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    w = data["workbooks"][0]
+    assert set(w) == {"path", "status", "error", "sheets"}
+    s = w["sheets"][0]
+    assert {"sheet", "form", "project", "total_stated", "total", "grade_stated", "grade", "indicators", "findings"} <= set(s)
+    assert {"cell", "name", "weight", "target", "actual", "score_stated", "score"} <= set(s["indicators"][0])
+    assert {"code", "severity", "sheet", "cell", "message"} <= set(data["workbooks"][3]["sheets"][0]["findings"][0])
+    wb = load_workbook(out / "summary.xlsx")
+    assert wb.sheetnames == ["汇总", "问题清单", "等级分布"] and wb["等级分布"]._charts
+    assert wb["汇总"].max_row == 5
+
+
+def test_outputs_open_in_every_reader(examples_out):
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    out, _ = examples_out
+    f = out / "seed001_评分表.xlsx"
+    assert load_workbook(f, data_only=True)["评分表"]["H16"].value == 11.49
+    df = pd.read_excel(f, sheet_name="评分表", header=None, engine="openpyxl")
+    assert 92.62 in df[7].tolist()
+    rows = CalamineWorkbook.from_path(str(f)).get_sheet_by_name("评分表").to_python()
+    assert rows[15][7] == 11.49
+    assert "校验结果" in load_workbook(f).sheetnames             # annotated copy
+
+
+def test_pe_formulas_are_computed(tmp_path):
+    src = seed001_pe_workbook(tmp_path / "pe.xlsx")
+    out = tmp_path / "out"
+    summary = run_batch([src], out, jobs=1, progress=False, annotate=False)
+    assert summary["workbooks"][0]["status"] == "ok"
+    got = values(out / "pe.xlsx", "评分表")
+    assert got[3:3 + len(SEED001_SCORES)] == SEED001_SCORES
+    assert got[3 + len(SEED001_SCORES)] == 92.62
+    assert values(out / "pe.xlsx", "评分表", "B")[4 + len(SEED001_SCORES)] == "优"
+    # the formulas are kept
+    assert load_workbook(out / "pe.xlsx")["评分表"]["H15"].value.startswith("=PE_SCORE(")
+
+
+@pytest.mark.parametrize("spelling", ["[1]!PE_SCORE", "'C:\\Users\\评价\\AppData\\perfeval_xl.xlam'!PE_SCORE",
+                                      "_xll.PE_SCORE", "_xldudf_PE_SCORE", "pe_score"])
+def test_every_spelling_of_pe_score(tmp_path, spelling):
+    src = seed001_pe_workbook(tmp_path / "pe.xlsx")
+    patch_formulas(src, "PE_SCORE(", spelling + "(")
+    assert spelling.encode() in zipfile.ZipFile(src).read("xl/worksheets/sheet1.xml")
+    run_batch([src], tmp_path / "out", jobs=1, progress=False, annotate=False)
+    got = values(tmp_path / "out" / "pe.xlsx", "评分表")
+    assert got[3:3 + len(SEED001_SCORES)] == SEED001_SCORES
+
+
+def test_parts_kept_byte_for_byte(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.comments import Comment
+    from openpyxl.drawing.image import Image
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from PIL import Image as PILImage
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "评分"
+    ws.append(["指标", "分值", "目标", "实际", "得分"])
+    ws.append(["参保人数", 15, "≥38000人", "36667人", '=PE_SCORE(B2,C2,D2,"完成目标满分；低于目标每1%扣1分，扣完为止")'])
+    ws.append(["满意度", 10, "≥90%", 0.9469, "=PE_SCORE(B3,C3,D3)"])
+    ws.append(["合计", "=SUM(B2:B3)", None, None, "=ROUND(SUM(E2:E3),2)"])
+    ws["A2"].comment = Comment("原有批注", "评价人")
+    dv = DataValidation(type="list", formula1='"正向,反向"')
+    ws.add_data_validation(dv)
+    dv.add("C5")
+    ws.conditional_formatting.add("E2:E3", CellIsRule(operator="lessThan", formula=["10"], fill=PatternFill("solid", fgColor="FFC7CE")))
+    wb.defined_names["总分"] = DefinedName("总分", attr_text="'评分'!$E$4")
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    ws.add_chart(chart, "G2")
+    PILImage.new("RGB", (4, 4), "red").save(tmp_path / "logo.png")
+    ws.add_image(Image(str(tmp_path / "logo.png")), "G20")
+    src = tmp_path / "rich.xlsx"
+    wb.save(src)
+
+    run_batch([src], tmp_path / "out", jobs=1, progress=False, annotate=False)
+    out = tmp_path / "out" / "rich.xlsx"
+    a, b = zipfile.ZipFile(src), zipfile.ZipFile(out)
+    assert a.namelist() == b.namelist()
+    changed = [n for n in a.namelist() if a.read(n) != b.read(n)]
+    assert set(changed) <= {"xl/worksheets/sheet1.xml", "xl/workbook.xml"}
+    for part in ("xl/charts/chart1.xml", "xl/media/image1.png", "xl/comments/comment1.xml", "xl/drawings/drawing1.xml",
+                 "xl/styles.xml"):
+        assert a.read(part) == b.read(part), part
+    import re
+
+    strip = lambda x: re.sub(rb"<v>[^<]*</v>|<v/>| t=\"[a-z]+\"", b"", x)  # noqa: E731
+    assert strip(a.read("xl/worksheets/sheet1.xml")) == strip(b.read("xl/worksheets/sheet1.xml"))
+    ws2 = load_workbook(out, data_only=True)["评分"]
+    assert (ws2["E2"].value, ws2["E3"].value, ws2["E4"].value) == (11.49, 10, 21.49)
+    wbx = b.read("xl/workbook.xml")
+    assert b'calcId="191029"' in wbx and b"fullCalcOnLoad" not in wbx
+    kept = load_workbook(out)
+    assert "总分" in kept.defined_names and kept["评分"]["A2"].comment.text == "原有批注"
+    assert kept["评分"].data_validations.dataValidation and kept["评分"].conditional_formatting
+
+
+def test_batch_survives_broken_files_and_is_repeatable(tmp_path):
+    inp = tmp_path / "in"
+    (inp / "县A").mkdir(parents=True)
+    shutil.copy(EX / "seed001_评分表.xlsx", inp / "县A" / "a.xlsx")
+    shutil.copy(EX / "seed003_项目.xlsx", inp / "b.xlsx")
+    (inp / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    (inp / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    before = {p: sha(p) for p in inp.rglob("*") if p.is_file()}
+    s1 = run_batch([inp], tmp_path / "o1", jobs=2, progress=False)
+    s2 = run_batch([inp], tmp_path / "o2", jobs=1, progress=False)
+    assert {p: sha(p) for p in inp.rglob("*") if p.is_file()} == before
+    status = {w["path"]: (w["status"], (w["error"] or {}).get("code")) for w in s1["workbooks"]}
+    assert status == {"b.xlsx": ("ok", None), "broken.xlsx": ("error", "PE-W001"), "old.xls": ("error", "PE-W002"),
+                      "县A/a.xlsx": ("ok", None)}
+    assert exit_status(s1) == 2
+    assert s1 == s2
+    for rel in ("县A/a.xlsx", "b.xlsx"):
+        assert (tmp_path / "o1" / rel).read_bytes() == (tmp_path / "o2" / rel).read_bytes()
+
+
+def test_in_place_keeps_a_backup(tmp_path):
+    f = tmp_path / "a.xlsx"
+    shutil.copy(EX / "seed001_评分表.xlsx", f)
+    original = f.read_bytes()
+    run_batch([f], None, jobs=1, progress=False, in_place=True)
+    assert (tmp_path / "a.xlsx.bak").read_bytes() == original
+    assert f.read_bytes() != original and "校验结果" in load_workbook(f).sheetnames
+
+
+def test_cli_recalc_exit_status_and_quiet_pipe(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "recalc", str(EX / "seed001_评分表.xlsx"), "--out",
+                        str(tmp_path), "--no-annotate"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""                                      # no progress bar in a pipe
+    assert "92.62" in r.stdout and (tmp_path / "summary.json").exists()
+    assert "校验结果" not in load_workbook(tmp_path / "seed001_评分表.xlsx").sheetnames
+
+
+@needs_libreoffice
+def test_libreoffice_opens_every_output(examples_out, tmp_path):
+    out, _ = examples_out
+    files = sorted(out.glob("*.xlsx"))
+    converted = convert(files, tmp_path / "lo", "csv", recalc=False, profile=tmp_path / "profile")
+    assert len(converted) == len(files)
+    assert "92.62" in converted[files.index(out / "seed001_评分表.xlsx")].read_text(encoding="utf-8", errors="replace")
+
+
+EDGE = [  # formula, expected value (Excel semantics)
+    ("=ROUND(2.675,2)", 2.68), ("=ROUND(-2.5,0)", -3), ('=SUM(1,A1:A2)', 1), ("=SUM(B1:B3)", 6),
+    ('=IFERROR(1/0,"x")', "x"), ("=1/0", "#DIV/0!"), ('="a"+1', "#VALUE!"),
+    ("=VLOOKUP(2,B1:C3,2,FALSE)", "二"), ("=INDEX(C1:C3,MATCH(3,B1:B3,0))", "三"), ('=SUMIFS(B1:B3,C1:C3,"二")', 2),
+    ('=COUNTIF(B1:B3,">1")', 2), ('=TEXT(0.9649,"0.00%")', "96.49%"), ("=AND(B1=1,OR(B2=5,B3=3))", True),
+    ("=AVERAGE(B1:B3)", 2), ("=SUMPRODUCT(B1:B3,B1:B3)", 14), ("=MIN(B1:B3)+MAX(B1:B3)", 4), ('=IF(B1>0,"正","负")', "正"),
+]
+
+
+@needs_libreoffice
+def test_excel_semantics_against_libreoffice(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"], ws["A2"] = "5", "7"          # numbers stored as text: SUM ignores them
+    for i, (n, name) in enumerate([(1, "一"), (2, "二"), (3, "三")], 1):
+        ws[f"B{i}"], ws[f"C{i}"] = n, name
+    for i, (f, _) in enumerate(EDGE, 1):
+        ws[f"E{i}"] = f
+    src = tmp_path / "edge.xlsx"
+    wb.save(src)
+    run_batch([src], tmp_path / "out", jobs=1, progress=False, annotate=False)
+    ours = values(tmp_path / "out" / "edge.xlsx", "S", "E")
+    [lo] = convert([tmp_path / "out" / "edge.xlsx"], tmp_path / "lo", profile=tmp_path / "p")
+    theirs = values(lo, "S", "E")
+    for (f, want), got, oracle in zip(EDGE, ours, theirs):
+        assert got == want, f
+        assert got == oracle or (isinstance(got, float) and abs(got - oracle) < 1e-9), f"{f}: LibreOffice {oracle!r}"
