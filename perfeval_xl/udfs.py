@@ -16,10 +16,10 @@ from .engine.profile import NATIONAL, Profile, ProfileError
 from .engine.quantity import QuantityError, parse_quantity
 from .engine.rates import to_amount
 
-try:  # xlwings is only needed inside Excel; the decorators are no-ops without it
+try:  # xlwings is only needed inside Excel (on Windows its decorators record the UDF metadata)
     import xlwings as xw
 
-    _func, _arg, _ret = xw.func, xw.arg, xw.ret
+    _func, _arg = xw.func, xw.arg
 except Exception:  # pragma: no cover - exercised only where xlwings is absent
     def _func(f: Callable | None = None, **_kw):
         return f if f is not None else (lambda g: g)
@@ -27,8 +27,19 @@ except Exception:  # pragma: no cover - exercised only where xlwings is absent
     def _arg(*_a, **_kw):
         return lambda g: g
 
-    def _ret(*_a, **_kw):
-        return lambda g: g
+
+def _udf(arg_docs: dict[str, str]) -> Callable[[Callable], Callable]:
+    """Mark a worksheet function: xlwings' @func and one @arg(doc=…) per argument (the Function Wizard's
+    help). The docs are also kept on the function (``__pe_args__``) for the add-in build on Linux."""
+
+    def deco(f: Callable) -> Callable:
+        for name, doc in reversed(list(arg_docs.items())):
+            f = _arg(name, doc=doc)(f)
+        f = _func(f)
+        f.__pe_args__ = dict(arg_docs)
+        return f
+
+    return deco
 
 __all__ = ["PE_SCORE", "PE_RATE", "PE_COMPLETION", "PE_GRADE", "PE_CHECK", "UDFS"]
 
@@ -117,15 +128,22 @@ def _score_one(weight: Any, target: Any, actual: Any, criterion: Any, profile: P
     return s.value
 
 
-@_func
-@_arg("weight", doc="分值（权重），如 15；可为整列区域")
-@_arg("target", doc="年度指标值/目标值，如 “≥38000人”、“≤310万元”、0.95")
-@_arg("actual", doc="实际完成值，如 “36667人”、“96.49%”")
-@_arg("criterion", doc="可选：评分标准文字（可直接引用评分标准单元格）或规则名（正向/反向/定性…）")
-@_arg("options", doc="可选：配置，如 “reverse_convention=linear; tier_lower=0.5”，或两列的键值区域")
+@_udf({
+    "weight": "分值（权重），如 15；可为整列区域",
+    "target": "年度指标值/目标值，如 “≥38000人”、“≤310万元”、0.95",
+    "actual": "实际完成值，如 “36667人”、“96.49%”",
+    "criterion": "可选：评分标准文字（可直接引用评分标准单元格）或规则名（正向/反向/定性…）",
+    "options": "可选：配置，如 “reverse_convention=linear; tier_lower=0.5”，或两列的键值区域",
+})
 def PE_SCORE(weight, target, actual, criterion=None, options=None):
     """绩效指标得分：按评分标准（或目标值方向）计算得分，截至[0, 分值]，按 Excel ROUND 保留两位小数。
     Score an indicator from its weight, target, actual and printed 评分标准; ranges spill one column."""
+    if options is None and not isinstance(weight, (list, tuple)) and not isinstance(target, (list, tuple)) \
+            and not isinstance(actual, (list, tuple)) and not isinstance(criterion, (list, tuple)):
+        try:  # the common case, one row: no broadcasting
+            return _score_one(weight, target, actual, criterion, NATIONAL)
+        except (QuantityError, UnrecognisedCriterion, ValueError) as exc:
+            return _err(str(exc))
     try:
         profile = _profile(options)
         rows, spilled = _broadcast(weight, target, actual, criterion)
@@ -140,10 +158,11 @@ def PE_SCORE(weight, target, actual, criterion=None, options=None):
     return _out(out, spilled)
 
 
-@_func
-@_arg("kind", doc="比率类型：资金到位率、预算执行率、预算调整率、政府采购执行率、结转结余率、完成率、质量达标率、成本节约率…")
-@_arg("numerator", doc="分子（预算调整率为年初预算，成本节约率为计划成本，完成率为目标值）")
-@_arg("denominator", doc="分母（预算调整率为调整后预算，成本节约率为实际成本，完成率为实际值）")
+@_udf({
+    "kind": "比率类型：资金到位率、预算执行率、预算调整率、政府采购执行率、结转结余率、完成率、质量达标率、成本节约率…",
+    "numerator": "分子（预算调整率为年初预算，成本节约率为计划成本，完成率为目标值）",
+    "denominator": "分母（预算调整率为调整后预算，成本节约率为实际成本，完成率为实际值）",
+})
 def PE_RATE(kind, numerator, denominator):
     """比率（小数，设置为百分比格式显示）：资金到位率、预算执行率、预算调整率（带符号）等。
     A rate as a fraction; undefined rates (zero denominator) return a #PE! message."""
@@ -165,11 +184,17 @@ def PE_RATE(kind, numerator, denominator):
     return _out(out, spilled)
 
 
-@_func
-@_arg("target", doc="目标值，如 “≥38000人”、“≤310万元”")
-@_arg("actual", doc="实际完成值，如 “36667人”")
+@_udf({
+    "target": "目标值，如 “≥38000人”、“≤310万元”",
+    "actual": "实际完成值，如 “36667人”",
+})
 def PE_COMPLETION(target, actual):
     """完成率（小数）：≥ 与 = 目标为 实际/目标，≤ 目标为 目标/实际。Completion rate as a fraction."""
+    if not isinstance(target, (list, tuple)) and not isinstance(actual, (list, tuple)):
+        if _blank(target) and _blank(actual):
+            return ""
+        r = api.completion(target, actual)
+        return r.value if r.value is not None else _err(r.reason or "完成率无定义")
     try:
         rows, spilled = _broadcast(target, actual)
     except ValueError as exc:
@@ -184,8 +209,9 @@ def PE_COMPLETION(target, actual):
     return _out(out, spilled)
 
 
-@_func
-@_arg("total", doc="总分，如 92.62")
+@_udf({
+    "total": "总分，如 92.62",
+})
 def PE_GRADE(total):
     """等级：优 ≥90，良 80–90，中 60–80，差 <60（下限含），先四舍五入到两位小数。Grade of a total."""
     rows, spilled = _broadcast(total)
@@ -203,8 +229,9 @@ def PE_GRADE(total):
     return _out(out, spilled)
 
 
-@_func
-@_arg("table", doc="一行指标或带表头的整张指标表（名称|分值|目标值|实际值|得分|评分标准|偏差原因）")
+@_udf({
+    "table": "一行指标或带表头的整张指标表（名称|分值|目标值|实际值|得分|评分标准|偏差原因）",
+})
 def PE_CHECK(table):
     """校验指标：返回发现的问题（多条以“；”分隔），无问题时返回空文本。Findings for a row or a table, "" when clean."""
     from .checks.table import check_table  # the checks layer turns a range into findings

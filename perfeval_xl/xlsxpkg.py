@@ -52,8 +52,23 @@ class PackageError(ValueError):
     """Not an Office Open XML spreadsheet package."""
 
 
+_ADDR = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
+_COLS: dict[str, int] = {}
+
+
 def _col_row(ref: str) -> tuple[int, int]:
-    return parse_address(ref)
+    """"C12" → (12, 3), fast (cached column letters)."""
+    m = _ADDR.fullmatch(ref)
+    if m is None:
+        return parse_address(ref)
+    letters = m.group(1)
+    col = _COLS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters:
+            col = col * 26 + ord(ch) - 64
+        _COLS[letters] = col
+    return int(m.group(2)), col
 
 
 class XlsxPackage:
@@ -368,6 +383,22 @@ def save_package(pkg: XlsxPackage, path: str | Path) -> None:
 _SEVERAL_WS = re.compile(r"\s+")
 
 
+def _put_constant(c: etree._Element, value: Any) -> None:
+    """Write a constant into an empty <c>: number, boolean or inline string."""
+    if isinstance(value, bool):
+        c.set("t", "b")
+        etree.SubElement(c, f"{N}v").text = "1" if value else "0"
+    elif isinstance(value, (int, float)):
+        f = float(value)
+        etree.SubElement(c, f"{N}v").text = repr(f)[:-2] if f.is_integer() and abs(f) < 1e15 else repr(f)
+    else:
+        c.set("t", "inlineStr")
+        t = etree.SubElement(etree.SubElement(c, f"{N}is"), f"{N}t")
+        t.text = str(value)
+        if t.text != t.text.strip():
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+
 class XlsxSheet:
     """SheetAccess on one worksheet part of a package."""
 
@@ -430,20 +461,8 @@ class XlsxSheet:
             if child.tag in (f"{N}f", f"{N}v", f"{N}is"):
                 c.remove(child)
         c.attrib.pop("t", None)
-        if value is None:
-            pass
-        elif isinstance(value, bool):
-            c.set("t", "b")
-            etree.SubElement(c, f"{N}v").text = "1" if value else "0"
-        elif isinstance(value, (int, float)):
-            etree.SubElement(c, f"{N}v").text = repr(float(value))[:-2] if float(value).is_integer() else repr(float(value))
-        else:
-            c.set("t", "inlineStr")
-            is_ = etree.SubElement(c, f"{N}is")
-            t = etree.SubElement(is_, f"{N}t")
-            t.text = str(value)
-            if t.text != t.text.strip():
-                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        if value is not None:
+            _put_constant(c, value)
         self.pkg.touch(self.part)
 
     def set_formula(self, cell: str, formula: str, cached: Any = None) -> None:
@@ -485,6 +504,27 @@ class XlsxSheet:
             self.pkg.touch(self.part)
 
     # layout
+    def grid(self) -> "Grid":
+        """The sheet as the layout reader's Grid, in one pass over its cells."""
+        from .workbook.grid import Grid
+
+        cells: dict[tuple[int, int], Any] = {}
+        formats: dict[tuple[int, int], str] = {}
+        styles = self.book.styles
+        read = self.pkg.read_value
+        for ref, el in self._cells.items():
+            v = read(el)
+            if v is None or (isinstance(v, str) and not v.strip()):
+                continue
+            rc = _col_row(ref)
+            cells[rc] = v
+            s = el.get("s")
+            if s is not None and s != "0":
+                fmt = styles.number_format(int(s))
+                if fmt and fmt != "General":
+                    formats[rc] = fmt
+        return Grid(sheet=self.name, cells=cells, merged=self.merged_ranges(), number_formats=formats)
+
     def used_rows(self) -> list[list[Any]]:
         cells = [(_col_row(ref), c) for ref, c in self._cells.items()]
         if not cells:
@@ -525,6 +565,7 @@ class Styles:
         target = next((r.get("Target") for r in rels if r.get("Type", "").endswith("/styles")), None)
         self.part = pkg.resolve("xl/workbook.xml", target) if target else None
         self._cache: dict[tuple[int, str | None], int] = {}
+        self._formats: dict[int, str | None] = {}
 
     @property
     def root(self) -> etree._Element:
@@ -549,6 +590,12 @@ class Styles:
         return rgb[-6:].upper() if rgb else None
 
     def number_format(self, s: int) -> str | None:
+        if s in self._formats:
+            return self._formats[s]
+        self._formats[s] = fmt = self._number_format(s)
+        return fmt
+
+    def _number_format(self, s: int) -> str | None:
         if self.part is None:
             return None
         xfs = self._xfs().findall(f"{N}xf")
@@ -627,6 +674,19 @@ class XlsxBook:
         self.styles = Styles(self.pkg)
         self._sheets: dict[str, XlsxSheet] = {}
         self._note_cache: dict[str, dict[str, str]] = {}
+        self._vml: dict[str, dict[str, Any]] = {}   # VML parts being edited: base text, added shapes, next id
+
+    def _vml_state(self, part: str) -> dict[str, Any]:
+        if part not in self._vml:
+            base = self.pkg.parts[part].decode("utf-8", "replace")
+            self._vml[part] = {"base": base, "added": {}, "next": _next_shape_id(base)}
+        return self._vml[part]
+
+    def _flush(self) -> None:
+        """Write the edited VML drawings into the package (shapes appended in one go)."""
+        for part, st in self._vml.items():
+            text = st["base"].replace("</xml>", "".join(st["added"].values()) + "</xml>") if st["added"] else st["base"]
+            self.pkg.parts[part] = text.encode("utf-8")
 
     def sheet_names(self) -> list[str]:
         return [n for n, _ in self.pkg.sheets()]
@@ -644,10 +704,12 @@ class XlsxBook:
         return self.sheet(names[min(idx, len(names) - 1)])
 
     def save(self, path: str | Path) -> None:
+        self._flush()
         self.pkg.set_calc_keep_values()
         save_package(self.pkg, path)
 
     def to_bytes(self) -> bytes:
+        self._flush()
         self.pkg.set_calc_keep_values()
         return package_bytes(self.pkg)
 
@@ -671,12 +733,16 @@ class XlsxBook:
         el.set(f"{{{R_NS}}}id", rid)
         self.pkg.touch("xl/workbook.xml")
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
+        data = root.find(f"{N}sheetData")
+        for i, row in enumerate(rows, 1):
+            row_el = etree.SubElement(data, f"{N}row", r=str(i))
+            for j, v in enumerate(row, 1):
+                if v is None or v == "":
+                    continue
+                c = etree.SubElement(row_el, f"{N}c", r=address(i, j))
+                _put_constant(c, v)
         sh = XlsxSheet(self, name, part)
         self._sheets[name] = sh
-        for i, row in enumerate(rows, 1):
-            for j, v in enumerate(row, 1):
-                if v is not None and v != "":
-                    sh.set_value(address(i, j), v)
         if links:
             hl = etree.SubElement(root, f"{N}hyperlinks")
             for cell, (sheet, target) in links.items():
@@ -742,10 +808,13 @@ class XlsxBook:
         clist = croot.find(f"{N}commentList")
         existing = next((c for c in clist if c.get("ref") == ref), None)
         row, col = _col_row(ref)
-        vml_text = self.pkg.parts[vml].decode("utf-8", "replace")
+        vml_state = self._vml_state(vml)
         if text is None:
             clist.remove(existing)
-            vml_text = _VML_SHAPE(row - 1, col - 1).sub("", vml_text, count=1)
+            if (row, col) in vml_state["added"]:
+                del vml_state["added"][(row, col)]
+            else:
+                vml_state["base"] = _VML_SHAPE(row - 1, col - 1).sub("", vml_state["base"], count=1)
             notes.pop(ref, None)
         else:
             if existing is None:
@@ -757,7 +826,8 @@ class XlsxBook:
                 existing = etree.Element(f"{N}comment", ref=ref, authorId=str(names.index("perfeval-xl")))
                 after = [c for c in clist if _col_row(c.get("ref")) < (row, col)]
                 (after[-1].addnext(existing) if after else clist.insert(0, existing))
-                vml_text = vml_text.replace("</xml>", _vml_shape(_next_shape_id(vml_text), row, col) + "</xml>")
+                vml_state["added"][(row, col)] = _vml_shape(vml_state["next"], row, col)
+                vml_state["next"] += 1
             for child in list(existing):
                 existing.remove(child)
             r = etree.SubElement(etree.SubElement(existing, f"{N}text"), f"{N}r")
@@ -766,9 +836,6 @@ class XlsxBook:
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
             notes[ref] = text
         self.pkg.touch(comments)
-        self.pkg.parts[vml] = vml_text.encode("utf-8")
-        if not notes:  # the last note went: drop the parts we no longer need only if we created them
-            pass
 
     def _ensure_comment_parts(self, sh: XlsxSheet) -> tuple[str, str]:
         comments, vml = self._comment_parts(sh)

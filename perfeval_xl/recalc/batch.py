@@ -54,13 +54,7 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list
 
 
 def grids_of(book: XlsxBook) -> list[Grid]:
-    grids = []
-    for name in book.sheet_names():
-        sh = book.sheet(name)
-        g = Grid.from_rows(name, sh.used_rows(), merged=sh.merged_ranges())
-        g.number_formats = sh.number_formats()
-        grids.append(g)
-    return grids
+    return [book.sheet(name).grid() for name in book.sheet_names()]
 
 
 @dataclass

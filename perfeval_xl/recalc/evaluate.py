@@ -37,11 +37,28 @@ def _to_cell_value(v: Any) -> Any:
     return v
 
 
+def _needs_respelling(data: bytes) -> bool:
+    """Any PE_* call spelled other than plain upper-case ``PE_NAME(``? (a cheap scan of the sheet's bytes)"""
+    low = data.lower()
+    i = low.find(b"pe_")
+    if i < 0:
+        return False
+    if any(p in data for p in (b"_xll.", b"_xldudf_", b".xlam", b"]!")):
+        return True
+    while i >= 0:
+        if data[i:i + 3] != b"PE_":
+            return True
+        i = low.find(b"pe_", i + 3)
+    return False
+
+
 def _normalised_bytes(pkg: XlsxPackage, original: bytes) -> bytes:
     """The package with PE_* calls respelled in every sheet's formulas (only if any needs it)."""
     changed: dict[str, bytes] = {}
     for _name, part in pkg.sheets():
         data = pkg.parts[part]
+        if not _needs_respelling(data):
+            continue
 
         def fix(m: re.Match[bytes]) -> bytes:
             text = m.group(2).decode("utf-8")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from ..engine.quantity import parse_quantity
@@ -16,7 +17,12 @@ def norm(v: Any) -> str:
     """A label as compared: NFKC, no white space, no trailing ':'/'：'/'*'."""
     if v is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(v))
+    return _norm(str(v))
+
+
+@lru_cache(maxsize=65536)
+def _norm(v: str) -> str:
+    s = unicodedata.normalize("NFKC", v)
     s = "".join(s.split())
     return s.rstrip(":*").lstrip("*")
 
@@ -56,10 +62,23 @@ LEVEL_COLON = re.compile(r"^([\u4e00-\u9fff]{2,6})[:：]?$")
 
 
 def match_field(label: str, columns: dict[str, re.Pattern[str]]) -> str | None:
+    """The field whose label pattern the normalised label matches (first in the table's order), or None."""
+    key = "indicator" if columns is INDICATOR_COLUMNS else "budget" if columns is BUDGET_COLUMNS else None
+    if key is None:
+        return _match(label, columns)
+    return _match_cached(label, key)
+
+
+def _match(label: str, columns: dict[str, re.Pattern[str]]) -> str | None:
     for field_name, rx in columns.items():
         if rx.fullmatch(label):
             return field_name
     return None
+
+
+@lru_cache(maxsize=8192)
+def _match_cached(label: str, key: str) -> str | None:
+    return _match(label, INDICATOR_COLUMNS if key == "indicator" else BUDGET_COLUMNS)
 
 
 def level_and_weight(text: Any) -> tuple[str, float | None]:
