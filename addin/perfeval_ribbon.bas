@@ -1,6 +1,7 @@
 Attribute VB_Name = "perfeval_ribbon"
-' Ribbon callbacks of the 绩效评价 tab: each button runs one action of perfeval_xl/ribbon.py
-' on the active sheet through xlwings' RunPython.
+' Ribbon callbacks of the perfeval-xl tab: each button runs one action of perfeval_xl/ribbon.py
+' on the active sheet through xlwings' RunPython. Kept ASCII-only: VBA stores source in the
+' project's ANSI code page, so every Chinese message lives on the Python side.
 Option Explicit
 
 Sub PE_ValidateSheet(control As IRibbonControl)
@@ -12,9 +13,7 @@ Sub PE_ClearMarks(control As IRibbonControl)
 End Sub
 
 Sub PE_Recalculate(control As IRibbonControl)
-    If MsgBox("将按评分标准重新计算，并把结果写入得分单元格。是否继续？", vbYesNo + vbQuestion, "重新计算") = vbYes Then
-        RunPython "import perfeval_xl.ribbon; perfeval_xl.ribbon.recalculate()"
-    End If
+    RunPython "import perfeval_xl.ribbon; perfeval_xl.ribbon.recalculate()"
 End Sub
 
 Sub PE_Freeze(control As IRibbonControl)

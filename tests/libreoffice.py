@@ -23,13 +23,16 @@ XCU = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def convert(files: list[Path], outdir: Path, fmt: str = "xlsx", *, recalc: bool = True, profile: Path) -> list[Path]:
-    """Open each file in LibreOffice (forcing recalculation when asked) and save it as ``fmt`` into outdir."""
+def convert(files: list[Path], outdir: Path, fmt: str = "xlsx", *, recalc: bool = True, profile: Path,
+            infilter: str | None = None) -> list[Path]:
+    """Open each file in LibreOffice (forcing recalculation when asked) and save it as ``fmt`` into outdir.
+    ``infilter`` names the import filter where the extension does not (LibreOffice has none for .xlam)."""
     user = profile / "user"
     user.mkdir(parents=True, exist_ok=True)
     (user / "registrymodifications.xcu").write_text(XCU.format(mode=0 if recalc else 1), encoding="utf-8")
     outdir.mkdir(parents=True, exist_ok=True)
-    subprocess.run([SOFFICE, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
+    extra = [f"--infilter={infilter}"] if infilter else []
+    subprocess.run([SOFFICE, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore", *extra,
                     "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)],
                    check=True, capture_output=True, timeout=600)
     out = [outdir / (Path(f).stem + "." + fmt.split(":")[0]) for f in files]

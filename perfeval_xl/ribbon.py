@@ -1,0 +1,252 @@
+"""The 绩效评价 ribbon's actions. Each runs on the caller's active sheet through the sheet-access interface:
+in Excel, RunPython calls ``validate_sheet()`` with no argument and the xlwings implementation below is
+used; in tests and headless use, pass a :class:`perfeval_xl.xlsxpkg.XlsxBook`.
+
+The actions only orchestrate: the layout reader recognises the form, the engine scores it, the checks
+catalog finds the problems, the annotation module marks them. Each returns the Chinese message it shows.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .checks import iter_catalog, run_checks
+from .checks.annotate import RESULT_SHEET, annotate, clear_annotations
+from .engine.profile import NATIONAL, Profile
+from .engine.scoring import score_form
+from .model import Form
+from .sheetaccess import BookAccess, SheetAccess
+from .workbook.grid import Grid
+from .workbook.layouts import recognise
+
+RULES_SHEET = "校验规则"
+LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+# ---------------------------------------------------------------- helpers
+
+def _book(book: BookAccess | None) -> BookAccess:
+    return book if book is not None else XlwingsBook.caller()
+
+
+def _say(book: BookAccess, message: str) -> str:
+    alert = getattr(book, "alert", None)
+    if alert is not None:
+        alert(message)
+    return message
+
+
+def active_form(book: BookAccess) -> tuple[SheetAccess, Form | None]:
+    sheet = book.active_sheet()
+    grid = Grid.from_rows(sheet.name, sheet.used_rows(), merged=sheet.merged_ranges())
+    return sheet, recognise(grid)
+
+
+# ---------------------------------------------------------------- actions
+
+def validate_sheet(book: BookAccess | None = None, profile: Profile = NATIONAL) -> str:
+    """校验工作表: recognise the active sheet's form, run the catalog, mark the cells, list the findings."""
+    book = _book(book)
+    sheet, form = active_form(book)
+    if form is None:
+        return _say(book, f"工作表“{sheet.name}”中没有识别到绩效自评表/评分表（未找到“三级指标/分值/得分”等表头）。")
+    findings = run_checks(form, profile)
+    annotate(book, findings)
+    counts = {k: sum(f.severity == k for f in findings) for k in LEVEL}
+    if not findings:
+        return _say(book, f"“{sheet.name}”校验完成：未发现问题。")
+    return _say(book, f"“{sheet.name}”校验完成：错误 {counts['error']} 项、警告 {counts['warning']} 项、"
+                      f"提示 {counts['info']} 项，详见“{RESULT_SHEET}”工作表。")
+
+
+def clear_marks(book: BookAccess | None = None) -> str:
+    """清除标记: restore the cells' notes and fills and remove the 校验结果 sheet."""
+    book = _book(book)
+    if clear_annotations(book):
+        return _say(book, "已清除校验标记，单元格恢复原有批注与底色。")
+    return _say(book, "没有需要清除的校验标记。")
+
+
+def recalculate(book: BookAccess | None = None, profile: Profile = NATIONAL) -> str:
+    """重新计算: write the engine's scores into the form's score cells (constants only; formulas are kept).
+    Called from the ribbon it first asks the user to confirm."""
+    if book is None:
+        book = _book(book)
+        confirm = getattr(book, "confirm", None)
+        if confirm is not None and not confirm("将按评分标准重新计算，并把结果写入得分单元格。是否继续？"):
+            return "已取消重新计算。"
+    sheet, form = active_form(book)
+    if form is None:
+        return _say(book, f"工作表“{sheet.name}”中没有识别到表单，未写入任何得分。")
+    fs = score_form(form, profile)
+    written = skipped = 0
+    for ind, s in fs.scores:
+        cell = ind.cells.get("score")
+        if not cell or s.value is None or sheet.formula(cell):
+            skipped += 1
+            continue
+        if sheet.value(cell) != s.value:
+            sheet.set_value(cell, s.value)
+            written += 1
+    return _say(book, f"已按评分标准重新计算：更新 {written} 个得分单元格；{skipped} 个需评价人判定或为公式，未改动。"
+                      f"复核总分 {fs.total}，等级 {fs.grade}。")
+
+
+def insert_template(book: BookAccess | None = None, name: str = "自评表") -> str:
+    """插入模板: add the standard form as a new sheet (values and live PE_* formulas)."""
+    from .workbook.templates import ALIASES, TEMPLATES
+
+    book = _book(book)
+    key = ALIASES.get(name, name)
+    ws = TEMPLATES[key]().active
+    title = f"{key}模板"
+    n = 2
+    while title in book.sheet_names():
+        title = f"{key}模板{n}"
+        n += 1
+    rows: list[list[Any]] = []
+    formulas: dict[str, str] = {}
+    for row in ws.iter_rows():
+        out = []
+        for c in row:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                formulas[c.coordinate] = c.value[1:]
+                out.append(None)
+            else:
+                out.append(c.value)
+        rows.append(out)
+    sheet = book.add_sheet(title, rows)
+    for ref, f in formulas.items():
+        sheet.set_formula(ref, f)
+    return _say(book, f"已插入“{title}”工作表。")
+
+
+def freeze(book: BookAccess | None = None, profile: Profile = NATIONAL) -> str:
+    """冻结为普通公式: replace the active sheet's PE_* calls by plain Excel formulas."""
+    from .recalc.freeze import _CALL, _Resolver, freeze_formula
+    from .recalc.peforms import normalize_formula
+
+    book = _book(book)
+    sheet = book.active_sheet()
+    res = _Resolver(book, sheet.name, profile)  # type: ignore[arg-type]
+    rows = sheet.used_rows()
+    changed = 0
+    from .workbook.grid import address
+
+    for i, row in enumerate(rows, 1):
+        for j, _v in enumerate(row, 1):
+            ref = address(i, j)
+            f = sheet.formula(ref)
+            if f and _CALL.search(normalize_formula(f)):
+                new, n = freeze_formula(f, res, sheet.value(ref))
+                if n:
+                    sheet.set_formula(ref, new, sheet.value(ref))
+                    changed += 1
+    return _say(book, f"已把 {changed} 个 PE_* 公式替换为普通公式。")
+
+
+def show_rules(book: BookAccess | None = None) -> str:
+    """规则说明: a 校验规则 sheet listing the catalog."""
+    book = _book(book)
+    rows: list[Sequence[Any]] = [["规则", "级别", "类别", "标题", "说明", "依据", "示例"]]
+    for r in iter_catalog():
+        rows.append([r.code, LEVEL[r.severity], r.group, r.title, r.explanation, r.basis, r.example])
+    book.add_sheet(RULES_SHEET, rows)
+    return _say(book, f"已在“{RULES_SHEET}”工作表列出 {len(rows) - 1} 条校验规则。")
+
+
+ACTIONS = {
+    "校验工作表": validate_sheet, "清除标记": clear_marks, "重新计算": recalculate,
+    "插入模板": insert_template, "冻结为普通公式": freeze, "规则说明": show_rules,
+}
+
+
+# ---------------------------------------------------------------- xlwings implementation (in Excel)
+
+class XlwingsSheet:
+    """SheetAccess on a live Excel sheet (xlwings' open-source API only)."""
+
+    def __init__(self, sheet: Any):
+        self._s = sheet
+        self.name = sheet.name
+
+    def value(self, cell: str) -> Any:
+        return self._s.range(cell).value
+
+    def formula(self, cell: str) -> str | None:
+        f = self._s.range(cell).formula
+        return f[1:] if isinstance(f, str) and f.startswith("=") else None
+
+    def set_value(self, cell: str, value: Any) -> None:
+        self._s.range(cell).value = value
+
+    def set_formula(self, cell: str, formula: str, cached: Any = None) -> None:
+        self._s.range(cell).formula = "=" + formula.lstrip("=")
+
+    def note(self, cell: str) -> str | None:
+        n = self._s.range(cell).note
+        return n.text if n is not None else None
+
+    def set_note(self, cell: str, text: str | None) -> None:
+        rng = self._s.range(cell)
+        if rng.note is not None:
+            rng.note.delete()
+        if text is not None:
+            rng.add_note(text)  # type: ignore[attr-defined]
+
+    def fill(self, cell: str) -> str | None:
+        color = self._s.range(cell).color
+        return None if color is None else "{:02X}{:02X}{:02X}".format(*color)
+
+    def set_fill(self, cell: str, rgb: str | None) -> None:
+        self._s.range(cell).color = None if rgb is None else tuple(int(rgb[i:i + 2], 16) for i in (0, 2, 4))
+
+    def used_rows(self) -> list[list[Any]]:
+        last = self._s.used_range.last_cell
+        values = self._s.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        return values or []
+
+    def merged_ranges(self) -> list[tuple[int, int, int, int]]:
+        return []  # values of merged cells sit in their top-left cell, which the reader carries forward
+
+
+class XlwingsBook:
+    """BookAccess on the workbook that called RunPython."""
+
+    def __init__(self, book: Any):
+        self._b = book
+
+    @classmethod
+    def caller(cls) -> "XlwingsBook":
+        import xlwings as xw
+
+        return cls(xw.Book.caller())
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self._b.sheets]
+
+    def sheet(self, name: str) -> XlwingsSheet:
+        return XlwingsSheet(self._b.sheets[name])
+
+    def active_sheet(self) -> XlwingsSheet:
+        return XlwingsSheet(self._b.sheets.active)
+
+    def add_sheet(self, name: str, rows: Sequence[Sequence[Any]],
+                  links: dict[str, tuple[str, str]] | None = None) -> XlwingsSheet:
+        if name in self.sheet_names():
+            self._b.sheets[name].delete()
+        sh = self._b.sheets.add(name, after=self._b.sheets[-1])
+        if rows:
+            width = max(len(r) for r in rows)
+            sh.range("A1").value = [list(r) + [None] * (width - len(r)) for r in rows]
+        for cell, (sheet, target) in (links or {}).items():
+            sh.range(cell).add_hyperlink(f"#'{sheet}'!{target}", sh.range(cell).value)
+        return XlwingsSheet(sh)
+
+    def delete_sheet(self, name: str) -> None:
+        self._b.sheets[name].delete()
+
+    def alert(self, message: str) -> None:
+        self._b.app.alert(message, title="绩效评价")
+
+    def confirm(self, message: str) -> bool:
+        return self._b.app.alert(message, title="绩效评价", buttons="yes_no", mode="info") == "yes"

@@ -1,0 +1,67 @@
+"""PE_* as Excel calls them: scalars, 2-D lists from ranges, empty cells as None, numbers as text."""
+import pytest
+
+from perfeval_xl.engine.api import score
+from perfeval_xl.udfs import PE_CHECK, PE_COMPLETION, PE_GRADE, PE_RATE, PE_SCORE
+
+from seed_forms import SEED001_ROWS
+
+
+def test_pe_score_scalars_reproduce_seed001():
+    for l1, l2, name, w, crit, t, a, stated in SEED001_ROWS:
+        got = PE_SCORE(w, t, a, crit)
+        if isinstance(got, str):
+            assert got.startswith("#PE! ") and ("逐项判定" in got or "定性" in got)
+        else:
+            assert got == stated, name
+
+
+def test_spilled_column_equals_row_by_row():
+    rows = [r for r in SEED001_ROWS if r[5] or r[6]]
+    col = lambda i: [[r[i]] for r in rows]  # noqa: E731
+    spilled = PE_SCORE(col(3), col(5), col(6), col(4))
+    assert spilled == [[PE_SCORE(r[3], r[5], r[6], r[4])] for r in rows]
+    assert [v[0] for v in spilled if not isinstance(v[0], str)] == [r[7] for r in rows if not isinstance(PE_SCORE(r[3], r[5], r[6], r[4]), str)]
+
+
+def test_ranges_with_empty_cells_and_text_numbers():
+    got = PE_SCORE([[15], ["15"], [None], ["１５"]], [["≥38000人"], ["≥38000人"], [None], ["≥38000人"]],
+                   [["36667人"], ["36667"], [None], ["36667人"]], "低于目标每1%扣1分，扣完为止")
+    assert got == [[11.49], [11.49], [""], [11.49]]
+    assert PE_SCORE([15, 15], ["≥90人", "≥90人"], ["185人", "45人"]) == [[15.0], [7.5]]   # 1-D ranges too
+
+
+def test_bad_arguments_are_readable_errors_never_tracebacks():
+    assert PE_SCORE(15, "≥三万人", "36667人") == "#PE! 无法识别目标值‘≥三万人’：数字须用阿拉伯数字书写"
+    assert PE_SCORE(None, "≥90人", "10人").startswith("#PE! 缺少分值")
+    assert "单位不一致" in PE_SCORE(10, "≥90人", "10万元")
+    assert "无法识别的评分标准" in PE_SCORE(10, "≥90人", "95人", "酌情打分")
+    assert "区域大小不一致" in PE_SCORE([[1], [2]], [["≥1人"], ["≥1人"], ["≥1人"]], "1人")
+    assert "配置项未知" in PE_SCORE(10, "≥90人", "95人", None, "colour=red")
+
+
+def test_options_change_the_rule():
+    assert PE_SCORE(10, "≤100万元", "125万元") == 8
+    assert PE_SCORE(10, "≤100万元", "125万元", None, "reverse_convention=linear") == 7.5
+    assert PE_SCORE(10, "≤100万元", "125万元", None, [["reverse_convention", "linear"]]) == 7.5
+
+
+def test_pe_rate_completion_grade():
+    assert round(PE_RATE("预算调整率", 36.06, 11.07) * 100, 2) == -69.30
+    assert round(PE_RATE("政府采购执行率", "1.63", "6.26") * 100, 2) == 26.04
+    assert round(PE_RATE("资金到位率", "220万元", "310万元") * 100, 2) == 70.97
+    assert PE_RATE("预算执行率", 10, 0).startswith("#PE! ")
+    assert round(PE_COMPLETION("130户", "87户") * 100, 2) == 66.92
+    assert PE_COMPLETION([["≥38000人"], ["≤310万元"]], [["36667人"], ["220万元"]]) == [[pytest.approx(0.96492, abs=1e-5)], [pytest.approx(1.40909, abs=1e-5)]]
+    assert PE_GRADE(92.62) == "优" and PE_GRADE("79.99") == "中" and PE_GRADE(89.995) == "优"
+    assert PE_GRADE([[90], [None], [59.99]]) == [["优"], [""], ["差"]]
+
+
+def test_adapter_gives_the_engine_number():
+    assert PE_SCORE(15, "≥38000人", "36667人", "低于目标每1%扣1分，扣完为止") == score(15, "≥38000人", "36667人", "低于目标每1%扣1分，扣完为止").value
+
+
+def test_pe_check_on_a_row_and_a_table():
+    bad = PE_CHECK([["保险理赔人数", 15, "≥90人", "≥90人", 15]])
+    assert "[PE-S306]" in bad
+    assert PE_CHECK([["三级指标", "分值", "目标值", "实际值", "得分"], ["理赔人数", 15, "≥90人", "100人", 15]]) == ""
