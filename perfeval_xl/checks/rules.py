@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..engine.excelmath import excel_round, fsum_round
 from ..engine.grades import boundary_distance, grade
@@ -465,28 +465,29 @@ def _unrecognised(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "指标值没有数字（如“增长”“提高”“符合”“年底前”），无法衡量完成程度，只能定性评价。",
       "财预〔2020〕10号：绩效目标应细化、量化、可衡量", "指标值“增长”")
 def _unquantified(r: CheckRule, ctx: Context) -> Iterator[Finding]:
-    seen = set()
+    for name, target, cell, q in _targets_with_status(ctx, "unquantified"):
+        yield r.finding(ctx, cell, f"指标值“{target}”", f"指标“{name}”的指标值“{target}”未量化，无法衡量完成程度。")
+
+
+def _targets_with_status(ctx: Context, status: str) -> Iterator[tuple[str, Any, str | None, Any]]:
+    """(name, target, cell, parsed) for every printed target — indicator rows and 目标表 rows — whose
+    parse status is ``status``, each cell once."""
     items = [(i.name, i.target, i.cells.get("target")) for i in ctx.form.indicators if i.target not in (None, "")]
-    items += [(nm, t, c) for nm, t, c in ctx.form.targets_text]
+    items += list(ctx.form.targets_text)
+    seen = set()
     for name, target, cell in items:
         q = parse_quantity(target)
-        if q.status == "unquantified" and cell not in seen:
+        if q.status == status and cell not in seen:
             seen.add(cell)
-            yield r.finding(ctx, cell, f"指标值“{target}”", f"指标“{name}”的指标值“{target}”未量化，无法衡量完成程度。")
+            yield name, target, cell, q
 
 
 @rule("PE-T402", "text-for-number", "warning", "指标值含多个数字或无法识别",
       "指标值应为一个可比较的数（如“≥130户”）；含多个数字或写法不规范时无法计算完成率。", "绩效目标填报规范",
       "“对全市130户出口企业保费配套30%进行补助”")
 def _text_number(r: CheckRule, ctx: Context) -> Iterator[Finding]:
-    items = [(i.name, i.target, i.cells.get("target")) for i in ctx.form.indicators if i.target not in (None, "")]
-    items += list(ctx.form.targets_text)
-    seen = set()
-    for name, target, cell in items:
-        q = parse_quantity(target)
-        if q.status == "invalid" and cell not in seen:
-            seen.add(cell)
-            yield r.finding(ctx, cell, f"指标值“{target}”：{q.reason}", f"指标“{name}”的指标值无法识别：{q.reason}。")
+    for name, target, cell, q in _targets_with_status(ctx, "invalid"):
+        yield r.finding(ctx, cell, f"指标值“{target}”：{q.reason}", f"指标“{name}”的指标值无法识别：{q.reason}。")
 
 
 @rule("PE-T403", "first-level-split", "info", "一级指标分值结构与规定不同",

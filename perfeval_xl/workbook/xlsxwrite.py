@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -17,30 +15,6 @@ from openpyxl import Workbook
 
 FIXED_TIME = _dt.datetime(2024, 1, 1, 0, 0, 0)
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -70,6 +44,12 @@ def _fix_core(data: bytes) -> bytes:
 
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    from ..xlsxpkg import atomic_write
+
+    atomic_write(path, data)
 
 
 def save_deterministic(wb: Workbook, path: str | Path) -> Path:
