@@ -45,6 +45,10 @@ CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.workshee
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
+_V_TAG = f"{N}v"
+_T_TAG = f"{N}t"
+_VALUE_CELLS = etree.XPath("//x:sheetData/x:row/x:c[x:v or x:is]", namespaces={"x": NS})
+_FORMULA_CELLS = etree.XPath("//x:sheetData/x:row/x:c[x:f]", namespaces={"x": NS})
 _PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
 
 
@@ -90,6 +94,7 @@ class XlsxPackage:
         self._added: list[str] = []
         self._removed: set[str] = set()
         self._shared: list[str] | None = None
+        self._indexes: dict[str, dict[str, etree._Element]] = {}
 
     # ------------------------------------------------------------------ parts
     def tree(self, name: str) -> etree._Element:
@@ -219,28 +224,40 @@ class XlsxPackage:
 
     # ------------------------------------------------------------------ cells
     def cell_index(self, part: str) -> dict[str, etree._Element]:
-        root = self.tree(part)
-        return {c.get("r"): c for c in root.iter(f"{N}c")}
+        """ref → <c> element of a sheet part (built once, shared by every reader and writer of the part)."""
+        idx = self._indexes.get(part)
+        if idx is None:
+            idx = self._indexes[part] = {c.get("r"): c for c in self.tree(part).iter(f"{N}c")}
+        return idx
+
+    def value_cells(self, part: str) -> list[etree._Element]:
+        """The <c> elements that hold a value (<v> or inline string), without walking styled blanks."""
+        return _VALUE_CELLS(self.tree(part))
+
+    def formula_cells(self, part: str) -> list[etree._Element]:
+        return _FORMULA_CELLS(self.tree(part))
 
     def read_value(self, c: etree._Element) -> Any:
-        t = c.get("t", "n")
+        t = c.get("t")
         if t == "inlineStr":
-            return "".join(x.text or "" for x in c.iter(f"{N}t"))
-        v = c.find(f"{N}v")
-        if v is None or v.text is None:
+            return "".join(x.text or "" for x in c.iter(_T_TAG))
+        v = c.find(_V_TAG)
+        if v is None:
             return None
         text = v.text
+        if text is None:
+            return None
+        if t is None or t == "n":
+            try:
+                f = float(text)
+            except ValueError:
+                return text
+            return int(f) if f.is_integer() and abs(f) < 1e15 and "." not in text and "E" not in text.upper() else f
         if t == "s":
             return self.shared_strings()[int(text)]
-        if t in ("str", "e"):
-            return text
         if t == "b":
             return text == "1"
-        try:
-            f = float(text)
-        except ValueError:
-            return text
-        return int(f) if f.is_integer() and abs(f) < 1e15 and "." not in text and "E" not in text.upper() else f
+        return text  # "str" (formula string) and "e" (error)
 
     def set_cached(self, part: str, c: etree._Element, value: Any) -> bool:
         """Set a formula cell's cached value; the part is then written by patching only that <v> in its bytes."""
@@ -383,6 +400,27 @@ def save_package(pkg: XlsxPackage, path: str | Path) -> None:
 _SEVERAL_WS = re.compile(r"\s+")
 
 
+def _sheet_xml(rows: Sequence[Sequence[Any]]) -> bytes:
+    """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings)."""
+    out = [f'<worksheet xmlns="{NS}" xmlns:r="{R_NS}"><sheetData>']
+    for i, row in enumerate(rows, 1):
+        out.append(f'<row r="{i}">')
+        for j, v in enumerate(row, 1):
+            if v is None or v == "":
+                continue
+            ref = address(i, j)
+            if isinstance(v, bool):
+                out.append(f'<c r="{ref}" t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, (int, float)):
+                f = float(v)
+                out.append(f'<c r="{ref}"><v>{repr(f)[:-2] if f.is_integer() and abs(f) < 1e15 else repr(f)}</v></c>')
+            else:
+                out.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(v)).decode()}</t></is></c>')
+        out.append("</row>")
+    out.append("</sheetData></worksheet>")
+    return "".join(out).encode("utf-8")
+
+
 def _put_constant(c: etree._Element, value: Any) -> None:
     """Write a constant into an empty <c>: number, boolean or inline string."""
     if isinstance(value, bool):
@@ -407,7 +445,10 @@ class XlsxSheet:
         self.name = name
         self.part = part
         self.pkg = book.pkg
-        self._cells = self.pkg.cell_index(part)
+
+    @property
+    def _cells(self) -> dict[str, etree._Element]:
+        return self.pkg.cell_index(self.part)   # built on first use, shared through the package
 
     # values
     def _cell(self, ref: str, create: bool = False) -> etree._Element | None:
@@ -512,11 +553,11 @@ class XlsxSheet:
         formats: dict[tuple[int, int], str] = {}
         styles = self.book.styles
         read = self.pkg.read_value
-        for ref, el in self._cells.items():
+        for el in self.pkg.value_cells(self.part):
             v = read(el)
             if v is None or (isinstance(v, str) and not v.strip()):
                 continue
-            rc = _col_row(ref)
+            rc = _col_row(el.get("r"))
             cells[rc] = v
             s = el.get("s")
             if s is not None and s != "0":
@@ -722,8 +763,7 @@ class XlsxBook:
         while f"xl/worksheets/sheet{n}.xml" in self.pkg.parts and f"xl/worksheets/sheet{n}.xml" not in self.pkg._removed:
             n += 1
         part = f"xl/worksheets/sheet{n}.xml"
-        root = etree.Element(f"{N}worksheet", nsmap={None: NS, "r": R_NS})
-        etree.SubElement(root, f"{N}sheetData")
+        root = etree.fromstring(_sheet_xml(rows), _PARSER)
         self.pkg.add_part(part, root, CT_SHEET)
         rid = self.pkg.add_rel("xl/workbook.xml", REL_SHEET, f"worksheets/sheet{n}.xml")
         wb = self.pkg.tree("xl/workbook.xml")
@@ -733,14 +773,6 @@ class XlsxBook:
         el.set(f"{{{R_NS}}}id", rid)
         self.pkg.touch("xl/workbook.xml")
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
-        data = root.find(f"{N}sheetData")
-        for i, row in enumerate(rows, 1):
-            row_el = etree.SubElement(data, f"{N}row", r=str(i))
-            for j, v in enumerate(row, 1):
-                if v is None or v == "":
-                    continue
-                c = etree.SubElement(row_el, f"{N}c", r=address(i, j))
-                _put_constant(c, v)
         sh = XlsxSheet(self, name, part)
         self._sheets[name] = sh
         if links:
@@ -823,9 +855,7 @@ class XlsxBook:
                 if "perfeval-xl" not in names:
                     etree.SubElement(authors, f"{N}author").text = "perfeval-xl"
                     names.append("perfeval-xl")
-                existing = etree.Element(f"{N}comment", ref=ref, authorId=str(names.index("perfeval-xl")))
-                after = [c for c in clist if _col_row(c.get("ref")) < (row, col)]
-                (after[-1].addnext(existing) if after else clist.insert(0, existing))
+                existing = etree.SubElement(clist, f"{N}comment", ref=ref, authorId=str(names.index("perfeval-xl")))
                 vml_state["added"][(row, col)] = _vml_shape(vml_state["next"], row, col)
                 vml_state["next"] += 1
             for child in list(existing):

@@ -25,7 +25,7 @@ from ..workbook.grid import Grid
 from ..workbook.layouts import recognise
 from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole
 from ..xlsxpkg import PackageError, XlsxBook, XlsxPackage, atomic_write
-from .evaluate import evaluate, write_cached
+from .evaluate import evaluate, formula_cells, write_cached
 
 SUFFIXES = (".xlsx", ".xlsm")
 LEGACY = (".xls",)
@@ -90,8 +90,9 @@ def process(job: Job) -> dict[str, Any]:
     except (PackageError, KeyError, ValueError) as exc:
         return _error_entry(rel, "PE-W001", f"[PE-W001] 不是有效的 Excel 工作簿：{exc}（文件 {rel}）")
     try:
-        values = evaluate(pkg, data)
-        write_cached(pkg, values)
+        targets = formula_cells(pkg)
+        values = evaluate(pkg, data, targets)
+        write_cached(pkg, values, targets)
     except Exception as exc:  # the formula engine refused the file: keep the batch going
         return _error_entry(rel, "PE-R001", f"[PE-R001] 公式计算失败：{exc}（文件 {rel}）")
     entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": []}

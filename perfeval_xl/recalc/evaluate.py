@@ -92,14 +92,13 @@ def formula_cells(pkg: XlsxPackage) -> dict[str, list[tuple[str, Any]]]:
     """{sheet: [(ref, <c> element)]} of formula cells, plus the cells array formulas spill into."""
     out: dict[str, list[tuple[str, Any]]] = {}
     for name, part in pkg.sheets():
-        idx = pkg.cell_index(part)
         cells = []
-        for ref, c in idx.items():
-            f = c.find(f"{N}f")
-            if f is None:
-                continue
+        for c in pkg.formula_cells(part):
+            ref = c.get("r")
             cells.append((ref, c))
+            f = c.find(f"{N}f")
             if f.get("t") == "array" and f.get("ref") and ":" in f.get("ref"):
+                idx = pkg.cell_index(part)
                 a, b = f.get("ref").split(":")
                 (r1, c1), (r2, c2) = parse_address(a), parse_address(b)
                 for r in range(r1, r2 + 1):
@@ -112,9 +111,10 @@ def formula_cells(pkg: XlsxPackage) -> dict[str, list[tuple[str, Any]]]:
     return out
 
 
-def evaluate(pkg: XlsxPackage, original: bytes) -> dict[str, dict[str, Any]]:
+def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[tuple[str, Any]]] | None = None
+             ) -> dict[str, dict[str, Any]]:
     """Values of every formula cell after a full recalculation."""
-    targets = formula_cells(pkg)
+    targets = formula_cells(pkg) if targets is None else targets
     if not targets:
         return {}
     wb = fz.load_workbook_bytes(_normalised_bytes(pkg, original))
@@ -129,13 +129,14 @@ def evaluate(pkg: XlsxPackage, original: bytes) -> dict[str, dict[str, Any]]:
     return values
 
 
-def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> int:
+def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
+                 targets: dict[str, list[tuple[str, Any]]] | None = None) -> int:
     """Store values as cached values; returns how many cells changed."""
     changed = 0
     parts = dict(pkg.sheets())
     for sheet, vals in values.items():
         part = parts[sheet]
-        idx = pkg.cell_index(part)
+        idx = dict(targets[sheet]) if targets and sheet in targets else pkg.cell_index(part)
         for ref, v in vals.items():
             c = idx.get(ref)
             if c is not None and pkg.set_cached(part, c, v):
