@@ -15,6 +15,28 @@ def test_excel_round_half_away_from_zero(x, d, expected):
     assert excel_round(x, d) == expected
 
 
+FORTY = [1.61, 1.18, 2.86, 2.87, 1.8, 1.34, 2.75, 2.54, 1.06, 2.61, 2.8, 1.96, 2.63, 1.14, 1.74, 1.88, 2.97, 2.68, 1.04,
+         2.77, 2.58, 2.12, 1.81, 2.49, 1.02, 2.95, 2.36, 1.8, 2.86, 2.0, 2.77, 2.94, 2.87, 1.13, 2.49, 2.74, 2.14, 2.75,
+         2.76, 3.19]
+
+
+def test_forty_two_decimal_scores_that_add_to_90_grade_excellent():
+    from perfeval_xl.engine.grades import total_of
+    from perfeval_xl.engine.scoring import score_form
+    from perfeval_xl.model import Form, Indicator
+
+    assert len(FORTY) == 40 and sum(int(round(x * 100)) for x in FORTY) == 9000   # exactly 90.00 in cents
+    naive = 0.0
+    for x in FORTY:
+        naive += x
+    assert naive == 89.99999999999999                                             # what a float loop gives
+    assert total_of(FORTY) == 90.0 and grade(total_of(FORTY)) == "优"
+    form = Form(kind="scoring", sheet="S", indicators=[Indicator(name=f"i{i}", weight=5, score_stated=x, criterion="定性",
+                                                                 level1="产出") for i, x in enumerate(FORTY)])
+    fs = score_form(form)
+    assert fs.total == 90.0 and fs.grade == "优"
+
+
 def test_forty_scores_adding_to_ninety_grade_excellent():
     scores = [2.25] * 40           # 40 × 2.25 = 90.00
     naive = 0.0

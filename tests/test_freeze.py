@@ -63,3 +63,26 @@ def test_libreoffice_recalculates_the_frozen_copy_to_the_same_values(tmp_path, b
             else:
                 assert a == b, f"{c}{r}: perfeval {a!r} vs LibreOffice {b!r}"
     assert sum(isinstance(v, (int, float)) for v in ours["H"]) >= (20 if builder == "seed001" else 122)
+
+
+@needs_libreoffice
+def test_examples_frozen_and_recalculated_by_libreoffice_keep_their_values(tmp_path):
+    ex = Path(__file__).resolve().parent.parent / "workbooks" / "examples"
+    files = sorted(ex.glob("*.xlsx"))
+    frozen = []
+    for f in files:
+        freeze_file(f, tmp_path / "frozen" / f.name)
+        frozen.append(tmp_path / "frozen" / f.name)
+    run_batch([tmp_path / "frozen"], tmp_path / "ours", jobs=1, progress=False, annotate=False)
+    lo = convert(frozen, tmp_path / "lo", profile=tmp_path / "profile")
+    for f, l in zip(files, lo):
+        ours = load_workbook(tmp_path / "ours" / f.name, data_only=True)
+        theirs = load_workbook(l, data_only=True)
+        for ws in ours.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    o, t = c.value, theirs[ws.title][c.coordinate].value
+                    if isinstance(o, float) or isinstance(t, float):
+                        assert t is not None and abs(o - t) < 1e-9, f"{f.name}!{c.coordinate}"
+                    elif o is not None:
+                        assert o == t, f"{f.name}!{c.coordinate}"

@@ -237,3 +237,32 @@ def test_excel_semantics_against_libreoffice(tmp_path):
     for (f, want), got, oracle in zip(EDGE, ours, theirs):
         assert got == want, f
         assert got == oracle or (isinstance(got, float) and abs(got - oracle) < 1e-9), f"{f}: LibreOffice {oracle!r}"
+
+
+def test_globs_and_xlsm_with_vba_and_external_links_kept(tmp_path):
+    import pyopenvba
+
+    xlsm = tmp_path / "in" / "宏.xlsm"
+    xlsm.parent.mkdir()
+    with pyopenvba.ExcelFile.create_new(xlsm) as xf:
+        xf.vba_project().add_module("Checks", 'Attribute VB_Name = "Checks"\nSub Hello()\nEnd Sub\n')
+        xf.save()
+    book = XlsxBook(xlsm)
+    sh = book.sheet(book.sheet_names()[0])
+    sh.set_value("A1", 15)
+    sh.set_value("B1", "≥38000人")
+    sh.set_value("C1", "36667人")
+    sh.set_formula("D1", '[1]!PE_SCORE(A1,B1,C1,"低于目标每1%扣1分，扣完为止")')
+    # an external-link part, as Excel saves next to [1]!PE_SCORE
+    book.pkg.add_part("xl/externalLinks/externalLink1.xml",
+                      b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml")
+    book.save(xlsm)
+    shutil.copy(EX / "seed001_评分表.xlsx", tmp_path / "in" / "a.xlsx")
+    s = run_batch([str(tmp_path / "in" / "*.xlsm")], tmp_path / "out", jobs=1, progress=False, annotate=False)
+    assert [w["path"] for w in s["workbooks"]] == ["宏.xlsm"]
+    out = tmp_path / "out" / "宏.xlsm"
+    a, b = zipfile.ZipFile(xlsm), zipfile.ZipFile(out)
+    for part in ("xl/vbaProject.bin", "xl/externalLinks/externalLink1.xml", "[Content_Types].xml"):
+        assert a.read(part) == b.read(part), part
+    assert XlsxBook(out).sheet(book.sheet_names()[0]).value("D1") == 11.49

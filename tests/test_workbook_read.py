@@ -152,3 +152,57 @@ def test_second_form_on_another_sheet(tmp_path):
     forms = read_workbook(tmp_path / "two.xlsx")
     assert [(f.sheet, f.project) for f in forms] == [("项目A", "某县农村饮水安全工程"), ("项目B", "另一个项目")]
     assert [score_form(f).total for f in forms] == [TOTAL, TOTAL]
+
+
+def test_sichuan_variant(tmp_path):
+    """四川: 预算执行情况(10分) on 调整后预算数, 绩效指标(90分) with 指标性质 | 指标值 | 度量单位 | 完成值 | 权重 | 得分 | 未完成原因分析."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "四川自评"
+    ws.append(["项目名称", "某县林业有害生物防治"])
+    ws.append(["预算执行情况(10分)"])
+    ws.append(["", "年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分"])
+    ws.append(["项目资金", 120, 100, 95, "95%", 10, 9.5])
+    ws.append(["绩效指标(90分)"])
+    ws.append(["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "权重", "得分", "未完成原因分析"])
+    ws.append(["产出指标", "数量指标", "防治面积", "≥", 5000, "亩", 4800, 30, 28.8, "雨季推迟"])
+    ws.append([None, "成本指标", "亩均成本", "≤", 80, "元", 100, 20, 16, "药剂涨价"])
+    ws.append(["效益指标", "生态效益指标", "成灾率", "≤", 0.5, "%", 0.4, 30, 30, None])
+    ws.append(["满意度指标", "服务对象满意度指标", "林农满意度", "≥", 90, "%", 92, 10, 10, None])
+    ws.append(["合计", None, None, None, None, None, None, 100, 94.3])
+    wb.save(tmp_path / "sc.xlsx")
+    [form] = read_workbook(tmp_path / "sc.xlsx")
+    assert form.kind == "sichuan"
+    assert (form.budget.initial, form.budget.adjusted, form.budget.executed, form.budget.weight) == (120, 100, 95, 10)
+    fs = score_form(form)
+    assert fs.execution.percent == 95.0 and fs.execution.base == "调整后预算数" and fs.budget.value == 9.5
+    assert fs.adjustment.percent == -16.67
+    ind = {i.name: i for i in form.indicators}
+    assert (ind["防治面积"].direction, ind["防治面积"].unit, ind["防治面积"].weight) == ("≥", "亩", 30)
+    # 4800/5000 × 30 = 28.8; 80/100 × 20 = 16 (反向, ratio); 0.4 ≤ 0.5 → 30; 92 ≥ 90 → 10
+    assert [s.value for _, s in fs.scores] == [28.8, 16, 30, 10]
+    assert fs.total == 94.3 and form.total_stated == 94.3
+
+
+def test_budget20_variant(tmp_path):
+    """20 + 80: 预算执行情况(20分): 预算数(A) | 执行数(B) | 执行率(B/A) | 得分(20分*执行率)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["项目名称", "城区道路维护"])
+    ws.append(["预算执行情况(20分)"])
+    ws.append(["", "预算数(A)", "执行数(B)", "执行率(B/A)", "得分(20分*执行率)"])
+    ws.append(["合计", 300, 270, 0.9, 18])
+    ws.append(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"])
+    ws.append(["产出指标", "数量指标", "维护道路长度", "≥20公里", "20公里", 40, 40])
+    ws.append(["效益指标", "社会效益指标", "道路完好率", "≥95%", "96%", 30, 30])
+    ws.append(["满意度指标", "满意度指标", "市民满意度", "≥90%", "88%", 10, 9.78])
+    ws.append(["总分", None, None, None, None, 100, 97.78])
+    wb.save(tmp_path / "b20.xlsx")
+    [form] = read_workbook(tmp_path / "b20.xlsx")
+    assert form.kind == "budget20"
+    assert (form.budget.annual, form.budget.executed, form.budget.weight) == (300, 270, 20)
+    assert form.budget.score_formula == "得分(20分*执行率)"
+    fs = score_form(form)
+    assert fs.execution.percent == 90.0 and fs.budget.value == 18
+    assert [s.value for _, s in fs.scores] == [40, 30, 9.78]       # 88/90 × 10 = 9.78
+    assert fs.total == 97.78

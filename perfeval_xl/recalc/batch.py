@@ -8,6 +8,7 @@ unless ``in_place`` (then a ``.bak`` copy is kept first).
 """
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import sys
@@ -38,8 +39,7 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list
     for item in inputs:
         p = Path(item)
         if any(ch in str(item) for ch in "*?[") and not p.exists():
-            base = Path(".")
-            matches = sorted(base.glob(str(item)))
+            matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True))
             found += [(m, Path(m.name)) for m in matches if m.is_file()]
             continue
         if p.is_dir():
