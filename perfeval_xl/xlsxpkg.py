@@ -371,8 +371,10 @@ def patch_values(data: bytes, values: dict[str, tuple[str | None, str]]) -> byte
 
 
 def package_bytes(pkg: XlsxPackage) -> bytes:
+    """The package as zip bytes: parts in their original order and metadata; deflate level 1 (fast; the
+    parts' contents, not their compressed form, are what must stay identical)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         names = [i.filename for i in pkg.infos if i.filename not in pkg._removed] + pkg._added
         infos = {i.filename: i for i in pkg.infos}
         for name in names:
