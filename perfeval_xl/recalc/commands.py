@@ -56,8 +56,9 @@ def _print_summary(summary: dict, out: Path) -> None:
         for s in w["sheets"]:
             errs = sum(f["severity"] == "error" for f in s["findings"])
             warns = sum(f["severity"] == "warning" for f in s["findings"])
-            print(f"✓ {w['path']} ［{s['sheet']}］ {s['project'] or ''} 填报 {s['total_stated']} {s['grade_stated'] or ''}"
-                  f" · 复核 {s['total']} {s['grade'] or ''} · 错误 {errs} 警告 {warns}")
+            dash = lambda v: "—" if v is None else v  # noqa: E731
+            print(f"✓ {w['path']} ［{s['sheet']}］ {s['project'] or ''} 填报 {dash(s['total_stated'])} {s['grade_stated'] or ''}"
+                  f" · 复核 {dash(s['total'])} {s['grade'] or ''} · 错误 {errs} 警告 {warns}")
         if not w["sheets"]:
             print(f"· {w['path']}：未识别到表单，仅重算公式")
     print(f"汇总：{out / 'summary.xlsx'}，{out / 'summary.json'}")
