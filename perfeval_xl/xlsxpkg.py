@@ -75,6 +75,16 @@ def _col_row(ref: str) -> tuple[int, int]:
     return int(m.group(2)), col
 
 
+def insert_before(parent: etree._Element, child: etree._Element, later_tags: Sequence[str]) -> None:
+    """Insert ``child`` before the first existing element among ``later_tags`` (the schema's order), else last."""
+    for tag in later_tags:
+        anchor = parent.find(f"{N}{tag}")
+        if anchor is not None:
+            anchor.addprevious(child)
+            return
+    parent.append(child)
+
+
 class XlsxPackage:
     """An .xlsx/.xlsm held as its zip parts; parsed parts are written back only when changed."""
 
@@ -204,17 +214,9 @@ class XlsxPackage:
         calc = wb.find(f"{N}calcPr")
         if calc is None:
             calc = etree.Element(f"{N}calcPr")
-            # calcPr goes after definedNames / before oleSize etc.; append before the first of those that exist
-            anchor = None
-            for tag in ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
-                        "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"):
-                anchor = wb.find(f"{N}{tag}")
-                if anchor is not None:
-                    break
-            if anchor is not None:
-                anchor.addprevious(calc)
-            else:
-                wb.append(calc)
+            # calcPr goes after definedNames and before oleSize … extLst (schema order)
+            insert_before(wb, calc, ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                                     "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"))
         before = dict(calc.attrib)
         calc.attrib.pop("fullCalcOnLoad", None)
         calc.attrib.pop("forceFullCalc", None)
@@ -892,17 +894,9 @@ class XlsxBook:
             if root.find(f"{N}legacyDrawing") is None:
                 ld = etree.Element(f"{N}legacyDrawing")
                 ld.set(f"{{{R_NS}}}id", rid)
-                # legacyDrawing comes after drawing and before legacyDrawingHF/picture/oleObjects/…/extLst
-                anchor = None
-                for tag in ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                            "tableParts", "extLst"):
-                    anchor = root.find(f"{N}{tag}")
-                    if anchor is not None:
-                        break
-                if anchor is not None:
-                    anchor.addprevious(ld)
-                else:
-                    root.append(ld)
+                # legacyDrawing comes after drawing and before legacyDrawingHF … extLst (schema order)
+                insert_before(root, ld, ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+                                         "webPublishItems", "tableParts", "extLst"))
                 self.pkg.touch(sh.part)
         return comments, vml
 
