@@ -2,8 +2,7 @@
 
 openpyxl's load/save round trip drops images, sparklines and x14 extensions and wipes cached values,
 so it cannot write a user's workbook back. :class:`XlsxPackage` reads the zip, parses only the parts
-it must change (sheet XML for cached values, notes and fills; styles; workbook for calcPr and new
-sheets), and writes the package again in the original entry order with the original zip metadata —
+it must change, and writes the package again in the original entry order with the original zip metadata —
 atomically (temporary file + ``os.replace``) and deterministically (same input → same bytes).
 
 :class:`XlsxBook` implements :mod:`perfeval_xl.sheetaccess` on a package, so ribbon actions and
@@ -29,6 +28,7 @@ from typing import Any, Iterable, Sequence
 
 from lxml import etree
 
+from .sheetxml import SheetPart, SheetScanError, number_text, xml_text
 from .workbook.grid import address, parse_address
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -37,7 +37,6 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 N = f"{{{NS}}}"
 EXCEL_CALC_ID = "191029"
-ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
 REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
 REL_SHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -45,34 +44,11 @@ CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.workshee
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
-_V_TAG = f"{N}v"
-_T_TAG = f"{N}t"
-_VALUE_CELLS = etree.XPath("//x:sheetData/x:row/x:c[x:v or x:is]", namespaces={"x": NS})
-_FORMULA_CELLS = etree.XPath("//x:sheetData/x:row/x:c[x:f]", namespaces={"x": NS})
 _PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
 
 
 class PackageError(ValueError):
     """Not an Office Open XML spreadsheet package."""
-
-
-_ADDR = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
-_COLS: dict[str, int] = {}
-
-
-def _col_row(ref: str) -> tuple[int, int]:
-    """"C12" → (12, 3), fast (cached column letters)."""
-    m = _ADDR.fullmatch(ref)
-    if m is None:
-        return parse_address(ref)
-    letters = m.group(1)
-    col = _COLS.get(letters)
-    if col is None:
-        col = 0
-        for ch in letters:
-            col = col * 26 + ord(ch) - 64
-        _COLS[letters] = col
-    return int(m.group(2)), col
 
 
 def insert_before(parent: etree._Element, child: etree._Element, later_tags: Sequence[str]) -> None:
@@ -99,18 +75,36 @@ class XlsxPackage:
         if "xl/workbook.xml" not in self.parts:
             raise PackageError("缺少 xl/workbook.xml")
         self._trees: dict[str, etree._Element] = {}
-        self._dirty: set[str] = set()             # parts edited structurally: serialised from the tree
-        self._values: dict[str, dict[str, tuple[str | None, str]]] = {}   # part -> ref -> (t, text) cached values
+        self._dirty: set[str] = set()             # parts edited as trees: serialised when written
+        self._cells: dict[str, SheetPart] = {}    # worksheet parts read and edited as bytes
         self._added: list[str] = []
         self._removed: set[str] = set()
         self._shared: list[str] | None = None
-        self._indexes: dict[str, dict[str, etree._Element]] = {}
 
     # ------------------------------------------------------------------ parts
     def tree(self, name: str) -> etree._Element:
+        """The part as an XML tree, for structural edits (a worksheet's cell edits are spliced in first)."""
         if name not in self._trees:
+            sp = self._cells.pop(name, None)
+            if sp is not None:
+                self.parts[name] = sp.to_bytes()
             self._trees[name] = etree.fromstring(self.parts[name], _PARSER)
         return self._trees[name]
+
+    def cells(self, part: str) -> SheetPart:
+        """The cells of a worksheet part, read from its bytes (a part edited as a tree is serialised first)."""
+        sp = self._cells.get(part)
+        if sp is None:
+            tree = self._trees.pop(part, None)
+            if tree is not None:
+                if part in self._dirty:
+                    self.parts[part] = _serialize(tree, self.parts[part])
+                    self._dirty.discard(part)
+            try:
+                sp = self._cells[part] = SheetPart(self.parts[part], self.shared_strings)
+            except SheetScanError as exc:
+                raise PackageError(f"工作表部件 {part}：{exc}") from None
+        return sp
 
     def touch(self, name: str) -> None:
         self._dirty.add(name)
@@ -131,6 +125,7 @@ class XlsxPackage:
     def remove_part(self, name: str) -> None:
         self._removed.add(name)
         self._trees.pop(name, None)
+        self._cells.pop(name, None)
         self._dirty.discard(name)
         ct = self.tree("[Content_Types].xml")
         for o in ct.findall(f"{{{CT_NS}}}Override"):
@@ -224,83 +219,6 @@ class XlsxPackage:
         if dict(calc.attrib) != before:
             self.touch("xl/workbook.xml")
 
-    # ------------------------------------------------------------------ cells
-    def cell_index(self, part: str) -> dict[str, etree._Element]:
-        """ref → <c> element of a sheet part (built once, shared by every reader and writer of the part)."""
-        idx = self._indexes.get(part)
-        if idx is None:
-            idx = self._indexes[part] = {c.get("r"): c for c in self.tree(part).iter(f"{N}c")}
-        return idx
-
-    def value_cells(self, part: str) -> list[etree._Element]:
-        """The <c> elements that hold a value (<v> or inline string), without walking styled blanks."""
-        return _VALUE_CELLS(self.tree(part))
-
-    def formula_cells(self, part: str) -> list[etree._Element]:
-        return _FORMULA_CELLS(self.tree(part))
-
-    def read_value(self, c: etree._Element) -> Any:
-        t = c.get("t")
-        if t == "inlineStr":
-            return "".join(x.text or "" for x in c.iter(_T_TAG))
-        v = c.find(_V_TAG)
-        if v is None:
-            return None
-        text = v.text
-        if text is None:
-            return None
-        if t is None or t == "n":
-            try:
-                f = float(text)
-            except ValueError:
-                return text
-            return int(f) if f.is_integer() and abs(f) < 1e15 and "." not in text and "E" not in text.upper() else f
-        if t == "s":
-            return self.shared_strings()[int(text)]
-        if t == "b":
-            return text == "1"
-        return text  # "str" (formula string) and "e" (error)
-
-    def set_cached(self, part: str, c: etree._Element, value: Any) -> bool:
-        """Set a formula cell's cached value; the part is then written by patching only that <v> in its bytes."""
-        if not self.write_cached(c, value):
-            return False
-        v = c.find(f"{N}v")
-        self._values.setdefault(part, {})[c.get("r")] = (c.get("t"), v.text or "")
-        return True
-
-    @staticmethod
-    def write_cached(c: etree._Element, value: Any) -> bool:
-        """Set a formula cell's cached value; returns True when the XML changed."""
-        v = c.find(f"{N}v")
-        if value is None or value == "":
-            new_t, text = "str", ""
-        elif isinstance(value, bool):
-            new_t, text = "b", "1" if value else "0"
-        elif isinstance(value, (int, float)):
-            f = float(value)
-            new_t, text = None, (repr(f)[:-2] if f.is_integer() and abs(f) < 1e15 else repr(f))
-        elif isinstance(value, str) and value in ERRORS:
-            new_t, text = "e", value
-        else:
-            new_t, text = "str", str(value)
-        old_t = c.get("t")
-        old_text = v.text if v is not None else None
-        if old_t == new_t and old_text == text:
-            return False
-        if new_t is None:
-            c.attrib.pop("t", None)
-        else:
-            c.set("t", new_t)
-        if v is None:
-            v = etree.SubElement(c, f"{N}v")
-            # <v> follows <f>; <is> and <extLst> must not precede it
-            f_el = c.find(f"{N}f")
-            if f_el is not None:
-                f_el.addnext(v)
-        v.text = text
-        return True
-
 
 def _current_umask() -> int:
     mask = os.umask(0)
@@ -338,40 +256,6 @@ def _serialize(root: etree._Element, original: bytes = b"") -> bytes:
     return (m.group(0) if m else b"") + body
 
 
-_CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
-_R_ATTR = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
-_T_ATTR = re.compile(rb'\st="[^"]*"')
-_V_EL = re.compile(rb"<v>[^<]*</v>|<v/>")
-_F_END = re.compile(rb"(<f\b[^>]*/>|<f\b[^>]*>.*?</f>)", re.S)
-
-
-def _xml_text(text: str) -> bytes:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
-
-
-def patch_values(data: bytes, values: dict[str, tuple[str | None, str]]) -> bytes:
-    """Rewrite only the t attribute and <v> of the given cells in a sheet's bytes; every other byte stays."""
-    def repl(m: re.Match[bytes]) -> bytes:
-        attrs = m.group(1)
-        r = _R_ATTR.search(attrs)
-        if r is None or r.group(1).decode() not in values:
-            return m.group(0)
-        t, text = values[r.group(1).decode()]
-        attrs = _T_ATTR.sub(b"", attrs)
-        if t:
-            attrs += b' t="' + t.encode() + b'"'
-        inner = m.group(3) or b""
-        v = b"<v>" + _xml_text(text) + b"</v>"
-        if _V_EL.search(inner):
-            inner = _V_EL.sub(lambda _m: v, inner, count=1)
-        else:
-            fm = _F_END.search(inner)
-            inner = inner[: fm.end()] + v + inner[fm.end():] if fm else v + inner
-        return b"<c" + attrs + b">" + inner + b"</c>"
-
-    return _CELL.sub(repl, data)
-
-
 def package_bytes(pkg: XlsxPackage) -> bytes:
     """The package as zip bytes: parts in their original order and metadata; deflate level 1 (fast; the
     parts' contents, not their compressed form, are what must stay identical)."""
@@ -382,8 +266,8 @@ def package_bytes(pkg: XlsxPackage) -> bytes:
         for name in names:
             if name in pkg._dirty:
                 data = _serialize(pkg._trees[name], pkg.parts.get(name, b""))
-            elif name in pkg._values:
-                data = patch_values(pkg.parts[name], pkg._values[name])
+            elif name in pkg._cells:
+                data = pkg._cells[name].to_bytes()
             else:
                 data = pkg.parts[name]
             src = infos.get(name)
@@ -401,12 +285,14 @@ def save_package(pkg: XlsxPackage, path: str | Path) -> None:
 
 # ====================================================================== BookAccess on files
 
-_SEVERAL_WS = re.compile(r"\s+")
+def _attr(text: str) -> str:
+    return xml_text(text).decode("utf-8").replace('"', "&quot;")
 
 
-def _sheet_xml(rows: Sequence[Sequence[Any]]) -> bytes:
-    """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings)."""
-    out = [f'<worksheet xmlns="{NS}" xmlns:r="{R_NS}"><sheetData>']
+def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings), and hyperlinks
+    from its cells to (sheet, cell)."""
+    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{R_NS}"><sheetData>']
     for i, row in enumerate(rows, 1):
         out.append(f'<row r="{i}">')
         for j, v in enumerate(row, 1):
@@ -416,33 +302,28 @@ def _sheet_xml(rows: Sequence[Sequence[Any]]) -> bytes:
             if isinstance(v, bool):
                 out.append(f'<c r="{ref}" t="b"><v>{int(v)}</v></c>')
             elif isinstance(v, (int, float)):
-                f = float(v)
-                out.append(f'<c r="{ref}"><v>{repr(f)[:-2] if f.is_integer() and abs(f) < 1e15 else repr(f)}</v></c>')
+                out.append(f'<c r="{ref}"><v>{number_text(float(v))}</v></c>')
             else:
-                out.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(v)).decode()}</t></is></c>')
+                out.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{xml_text(str(v)).decode()}</t></is></c>')
         out.append("</row>")
-    out.append("</sheetData></worksheet>")
+    out.append("</sheetData>")
+    if links:
+        out.append("<hyperlinks>")
+        for cell, (sheet, target) in links.items():
+            quoted = "'" + sheet.replace("'", "''") + "'"
+            out.append(f'<hyperlink ref="{cell}" location="{_attr(f"{quoted}!{target}")}" '
+                       f'display="{_attr(f"{sheet}!{target}")}"/>')
+        out.append("</hyperlinks>")
+    out.append("</worksheet>")
     return "".join(out).encode("utf-8")
 
 
-def _put_constant(c: etree._Element, value: Any) -> None:
-    """Write a constant into an empty <c>: number, boolean or inline string."""
-    if isinstance(value, bool):
-        c.set("t", "b")
-        etree.SubElement(c, f"{N}v").text = "1" if value else "0"
-    elif isinstance(value, (int, float)):
-        f = float(value)
-        etree.SubElement(c, f"{N}v").text = repr(f)[:-2] if f.is_integer() and abs(f) < 1e15 else repr(f)
-    else:
-        c.set("t", "inlineStr")
-        t = etree.SubElement(etree.SubElement(c, f"{N}is"), f"{N}t")
-        t.text = str(value)
-        if t.text != t.text.strip():
-            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+def _ref(cell: str) -> str:
+    return cell.replace("$", "").upper()
 
 
 class XlsxSheet:
-    """SheetAccess on one worksheet part of a package."""
+    """SheetAccess on one worksheet part of a package (cells read and edited through :class:`SheetPart`)."""
 
     def __init__(self, book: "XlsxBook", name: str, part: str):
         self.book = book
@@ -451,102 +332,47 @@ class XlsxSheet:
         self.pkg = book.pkg
 
     @property
-    def _cells(self) -> dict[str, etree._Element]:
-        return self.pkg.cell_index(self.part)   # built on first use, shared through the package
+    def cells(self) -> SheetPart:
+        return self.pkg.cells(self.part)
 
     # values
-    def _cell(self, ref: str, create: bool = False) -> etree._Element | None:
-        ref = ref.replace("$", "").upper()
-        c = self._cells.get(ref)
-        if c is None and create:
-            c = self._create(ref)
-        return c
-
-    def _create(self, ref: str) -> etree._Element:
-        root = self.pkg.tree(self.part)
-        data = root.find(f"{N}sheetData")
-        row_n, col_n = _col_row(ref)
-        row = None
-        for r in data.findall(f"{N}row"):
-            rn = int(r.get("r"))
-            if rn == row_n:
-                row = r
-                break
-            if rn > row_n:
-                row = etree.Element(f"{N}row", r=str(row_n))
-                r.addprevious(row)
-                break
-        if row is None:
-            row = etree.SubElement(data, f"{N}row", r=str(row_n))
-        c = etree.Element(f"{N}c", r=ref)
-        for other in row.findall(f"{N}c"):
-            if _col_row(other.get("r"))[1] > col_n:
-                other.addprevious(c)
-                break
-        else:
-            row.append(c)
-        self._cells[ref] = c
-        self.pkg.touch(self.part)
-        return c
-
     def value(self, cell: str) -> Any:
-        c = self._cell(cell)
-        return None if c is None else self.pkg.read_value(c)
+        return self.cells.value(_ref(cell))
 
     def formula(self, cell: str) -> str | None:
-        c = self._cell(cell)
-        f = None if c is None else c.find(f"{N}f")
-        return None if f is None or f.text is None else f.text
+        return self.cells.formula(_ref(cell))
 
     def set_value(self, cell: str, value: Any) -> None:
-        c = self._cell(cell, create=value is not None)
-        if c is None:
+        ref = _ref(cell)
+        if value is None and ref not in self.cells:
             return
-        for child in list(c):
-            if child.tag in (f"{N}f", f"{N}v", f"{N}is"):
-                c.remove(child)
-        c.attrib.pop("t", None)
-        if value is not None:
-            _put_constant(c, value)
-        self.pkg.touch(self.part)
+        self.cells.set_constant(ref, value)
 
     def set_formula(self, cell: str, formula: str, cached: Any = None) -> None:
-        c = self._cell(cell, create=True)
-        for child in list(c):
-            if child.tag in (f"{N}f", f"{N}v", f"{N}is"):
-                c.remove(child)
-        c.attrib.pop("t", None)
-        f = etree.SubElement(c, f"{N}f")
-        f.text = formula.lstrip("=")
-        self.pkg.write_cached(c, cached)
-        self.pkg.touch(self.part)
+        self.cells.set_formula(_ref(cell), formula, cached)
 
     # notes
     def note(self, cell: str) -> str | None:
-        return self.book._notes(self).get(cell.replace("$", "").upper())
+        return self.book._notes(self).get(_ref(cell))
 
     def set_note(self, cell: str, text: str | None) -> None:
-        self.book._set_note(self, cell.replace("$", "").upper(), text)
+        self.book._set_note(self, _ref(cell), text)
 
     # fills
     def fill(self, cell: str) -> str | None:
-        c = self._cell(cell)
-        if c is None:
-            return None
-        return self.book.styles.fill_of(int(c.get("s", "0")))
+        ref = _ref(cell)
+        cells = self.cells
+        return self.book.styles.fill_of(cells.style(ref)) if ref in cells else None
 
     def set_fill(self, cell: str, rgb: str | None) -> None:
-        c = self._cell(cell, create=rgb is not None)
-        if c is None:
+        ref = _ref(cell)
+        cells = self.cells
+        if rgb is None and ref not in cells:
             return
-        s = int(c.get("s", "0"))
+        s = cells.style(ref)
         new = self.book.styles.with_fill(s, rgb)
-        if new != s:
-            if new:
-                c.set("s", str(new))
-            else:
-                c.attrib.pop("s", None)
-            self.pkg.touch(self.part)
+        if new != s or ref not in cells:
+            cells.set_style(ref, new)
 
     # layout
     def grid(self) -> "Grid":
@@ -555,47 +381,36 @@ class XlsxSheet:
 
         cells: dict[tuple[int, int], Any] = {}
         formats: dict[tuple[int, int], str] = {}
-        styles = self.book.styles
-        read = self.pkg.read_value
-        for el in self.pkg.value_cells(self.part):
-            v = read(el)
-            if v is None or (isinstance(v, str) and not v.strip()):
+        number_format = self.book.styles.number_format
+        for row, col, s, v in self.cells.values():
+            if isinstance(v, str) and not v.strip():
                 continue
-            rc = _col_row(el.get("r"))
-            cells[rc] = v
-            s = el.get("s")
-            if s is not None and s != "0":
-                fmt = styles.number_format(int(s))
+            cells[(row, col)] = v
+            if s:
+                fmt = number_format(s)
                 if fmt and fmt != "General":
-                    formats[rc] = fmt
+                    formats[(row, col)] = fmt
         return Grid(sheet=self.name, cells=cells, merged=self.merged_ranges(), number_formats=formats)
 
     def used_rows(self) -> list[list[Any]]:
-        cells = [(_col_row(ref), c) for ref, c in self._cells.items()]
-        if not cells:
+        cells = self.cells
+        where = [(cells.position(ref), ref) for ref in cells.cells]
+        if not where:
             return []
-        max_r = max(r for (r, _), _ in cells)
-        max_c = max(c for (_, c), _ in cells)
+        max_r = max(r for (r, _), _ in where)
+        max_c = max(c for (_, c), _ in where)
         rows: list[list[Any]] = [[None] * max_c for _ in range(max_r)]
-        for (r, col), el in cells:
-            rows[r - 1][col - 1] = self.pkg.read_value(el)
+        for (r, col), ref in where:
+            rows[r - 1][col - 1] = cells.value(ref)
         return rows
 
     def merged_ranges(self) -> list[tuple[int, int, int, int]]:
         out = []
-        for m in self.pkg.tree(self.part).iter(f"{N}mergeCell"):
-            a, _, b = m.get("ref").partition(":")
-            r1, c1 = _col_row(a)
-            r2, c2 = _col_row(b or a)
+        for ref in self.cells.merged_ranges():
+            a, _, b = ref.partition(":")
+            r1, c1 = parse_address(a)
+            r2, c2 = parse_address(b or a)
             out.append((r1, c1, r2, c2))
-        return out
-
-    def number_formats(self) -> dict[tuple[int, int], str]:
-        out = {}
-        for ref, c in self._cells.items():
-            fmt = self.book.styles.number_format(int(c.get("s", "0")))
-            if fmt and fmt != "General":
-                out[_col_row(ref)] = fmt
         return out
 
 
@@ -611,6 +426,7 @@ class Styles:
         self.part = pkg.resolve("xl/workbook.xml", target) if target else None
         self._cache: dict[tuple[int, str | None], int] = {}
         self._formats: dict[int, str | None] = {}
+        self._fills: dict[int, str | None] = {}   # xf index -> solid fill (existing xfs never change)
 
     @property
     def root(self) -> etree._Element:
@@ -620,6 +436,11 @@ class Styles:
         return self.root.find(f"{N}cellXfs")
 
     def fill_of(self, s: int) -> str | None:
+        if s not in self._fills:
+            self._fills[s] = self._fill_of(s)
+        return self._fills[s]
+
+    def _fill_of(self, s: int) -> str | None:
         if self.part is None:
             return None
         xfs = self._xfs().findall(f"{N}xf")
@@ -719,6 +540,7 @@ class XlsxBook:
         self.styles = Styles(self.pkg)
         self._sheets: dict[str, XlsxSheet] = {}
         self._note_cache: dict[str, dict[str, str]] = {}
+        self._comment_where: dict[str, tuple[str | None, str | None]] = {}
         self._vml: dict[str, dict[str, Any]] = {}   # VML parts being edited: base text, added shapes, next id
 
     def _vml_state(self, part: str) -> dict[str, Any]:
@@ -767,8 +589,7 @@ class XlsxBook:
         while f"xl/worksheets/sheet{n}.xml" in self.pkg.parts and f"xl/worksheets/sheet{n}.xml" not in self.pkg._removed:
             n += 1
         part = f"xl/worksheets/sheet{n}.xml"
-        root = etree.fromstring(_sheet_xml(rows), _PARSER)
-        self.pkg.add_part(part, root, CT_SHEET)
+        self.pkg.add_part(part, _sheet_xml(rows, links), CT_SHEET)
         rid = self.pkg.add_rel("xl/workbook.xml", REL_SHEET, f"worksheets/sheet{n}.xml")
         wb = self.pkg.tree("xl/workbook.xml")
         sheets = wb.find(f"{N}sheets")
@@ -779,11 +600,6 @@ class XlsxBook:
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
         sh = XlsxSheet(self, name, part)
         self._sheets[name] = sh
-        if links:
-            hl = etree.SubElement(root, f"{N}hyperlinks")
-            for cell, (sheet, target) in links.items():
-                quoted = "'" + sheet.replace("'", "''") + "'"
-                etree.SubElement(hl, f"{N}hyperlink", ref=cell, location=f"{quoted}!{target}", display=f"{sheet}!{target}")
         return sh
 
     def delete_sheet(self, name: str) -> None:
@@ -807,21 +623,26 @@ class XlsxBook:
             self.pkg.remove_part(self.pkg.rels_name(part))
         self.pkg.remove_part(part)
         self.pkg.parts.pop(part, None)
+        self._comment_where.pop(part, None)
         self.pkg.touch("xl/workbook.xml")
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
         self._sheets.pop(name, None)
 
     # ---------------------------------------------------------------- notes
     def _comment_parts(self, sh: XlsxSheet) -> tuple[str | None, str | None]:
-        rels = self.pkg.rels(sh.part)
-        comments = vml = None
-        if rels is not None:
-            for r in rels:
-                if r.get("Type") == REL_COMMENTS:
-                    comments = self.pkg.resolve(sh.part, r.get("Target"))
-                elif r.get("Type") == REL_VML:
-                    vml = self.pkg.resolve(sh.part, r.get("Target"))
-        return comments, vml
+        """(comments part, VML drawing part) of a sheet, either None when it has none yet."""
+        where = self._comment_where.get(sh.part)
+        if where is None:
+            rels = self.pkg.rels(sh.part)
+            comments = vml = None
+            if rels is not None:
+                for r in rels:
+                    if r.get("Type") == REL_COMMENTS:
+                        comments = self.pkg.resolve(sh.part, r.get("Target"))
+                    elif r.get("Type") == REL_VML:
+                        vml = self.pkg.resolve(sh.part, r.get("Target"))
+            where = self._comment_where[sh.part] = (comments, vml)
+        return where
 
     def _notes(self, sh: XlsxSheet) -> dict[str, str]:
         if sh.name in self._note_cache:
@@ -842,8 +663,8 @@ class XlsxBook:
         comments, vml = self._ensure_comment_parts(sh)
         croot = self.pkg.tree(comments)
         clist = croot.find(f"{N}commentList")
-        existing = next((c for c in clist if c.get("ref") == ref), None)
-        row, col = _col_row(ref)
+        existing = next((c for c in clist if c.get("ref") == ref), None) if ref in notes else None
+        row, col = parse_address(ref)
         vml_state = self._vml_state(vml)
         if text is None:
             clist.remove(existing)
@@ -873,7 +694,8 @@ class XlsxBook:
 
     def _ensure_comment_parts(self, sh: XlsxSheet) -> tuple[str, str]:
         comments, vml = self._comment_parts(sh)
-        root = self.pkg.tree(sh.part)
+        if comments is not None and vml is not None:
+            return comments, vml
         if comments is None:
             n = 1
             while f"xl/comments{n}.xml" in self.pkg.parts:
@@ -891,13 +713,12 @@ class XlsxBook:
             vml = f"xl/drawings/commentsDrawing{n}.vml"
             self.pkg.add_part(vml, (VML_HEAD + "</xml>").encode("utf-8"), CT_VML)
             rid = self.pkg.add_rel(sh.part, REL_VML, posixpath.relpath(vml, posixpath.dirname(sh.part)))
-            if root.find(f"{N}legacyDrawing") is None:
-                ld = etree.Element(f"{N}legacyDrawing")
-                ld.set(f"{{{R_NS}}}id", rid)
-                # legacyDrawing comes after drawing and before legacyDrawingHF … extLst (schema order)
-                insert_before(root, ld, ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
-                                         "webPublishItems", "tableParts", "extLst"))
-                self.pkg.touch(sh.part)
+            cells = sh.cells
+            if not cells.has_element("legacyDrawing"):
+                m = re.search(rb'xmlns:(\w+)="' + R_NS.encode() + b'"', cells.data[:4096])
+                r_id = (m.group(1) + b':id="' if m else b'xmlns:r="' + R_NS.encode() + b'" r:id="') + rid.encode()
+                cells.insert_top_level("legacyDrawing", b"<" + cells.prefix + b"legacyDrawing " + r_id + b'"/>')
+        self._comment_where[sh.part] = (comments, vml)
         return comments, vml
 
 

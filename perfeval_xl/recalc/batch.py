@@ -92,7 +92,7 @@ def process(job: Job) -> dict[str, Any]:
     try:
         targets = formula_cells(pkg)
         values = evaluate(pkg, data, targets)
-        write_cached(pkg, values, targets)
+        write_cached(pkg, values)
     except Exception as exc:  # the formula engine refused the file: keep the batch going
         return _error_entry(rel, "PE-R001", f"[PE-R001] 公式计算失败：{exc}（文件 {rel}）")
     entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": []}

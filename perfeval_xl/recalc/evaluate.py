@@ -16,7 +16,7 @@ import formualizer as fz
 
 from ..udfs import UDFS
 from ..workbook.grid import address, parse_address
-from ..xlsxpkg import N, XlsxPackage
+from ..xlsxpkg import XlsxPackage
 from .peforms import normalize_formula
 
 ERROR_TEXT = {"Div": "#DIV/0!", "Na": "#N/A", "NA": "#N/A", "Num": "#NUM!", "Value": "#VALUE!", "Ref": "#REF!",
@@ -88,30 +88,23 @@ def register_pe(wb: "fz.Workbook") -> None:
         wb.register_function(name, fn, min_args=1, max_args=5)
 
 
-def formula_cells(pkg: XlsxPackage) -> dict[str, list[tuple[str, Any]]]:
-    """{sheet: [(ref, <c> element)]} of formula cells, plus the cells array formulas spill into."""
-    out: dict[str, list[tuple[str, Any]]] = {}
+def formula_cells(pkg: XlsxPackage) -> dict[str, list[str]]:
+    """{sheet: [ref]} of formula cells, plus the cells array formulas spill into."""
+    out: dict[str, list[str]] = {}
     for name, part in pkg.sheets():
-        cells = []
-        for c in pkg.formula_cells(part):
-            ref = c.get("r")
-            cells.append((ref, c))
-            f = c.find(f"{N}f")
-            if f.get("t") == "array" and f.get("ref") and ":" in f.get("ref"):
-                idx = pkg.cell_index(part)
-                a, b = f.get("ref").split(":")
-                (r1, c1), (r2, c2) = parse_address(a), parse_address(b)
-                for r in range(r1, r2 + 1):
-                    for col in range(c1, c2 + 1):
-                        sub = address(r, col)
-                        if sub != ref and sub in idx:
-                            cells.append((sub, idx[sub]))
-        if cells:
-            out[name] = cells
+        cells = pkg.cells(part)
+        refs = cells.formula_refs()
+        for ref, area in cells.array_ranges():
+            a, b = area.split(":")
+            (r1, c1), (r2, c2) = parse_address(a), parse_address(b)
+            refs += [sub for r in range(r1, r2 + 1) for col in range(c1, c2 + 1)
+                     if (sub := address(r, col)) != ref and sub in cells]
+        if refs:
+            out[name] = refs
     return out
 
 
-def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[tuple[str, Any]]] | None = None
+def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | None = None
              ) -> dict[str, dict[str, Any]]:
     """Values of every formula cell after a full recalculation."""
     targets = formula_cells(pkg) if targets is None else targets
@@ -120,25 +113,25 @@ def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[tuple[st
     wb = fz.load_workbook_bytes(_normalised_bytes(pkg, original))
     register_pe(wb)
     wb.evaluate_all()
+    parts = dict(pkg.sheets())
     values: dict[str, dict[str, Any]] = {}
-    for sheet, cells in targets.items():
-        vals = values.setdefault(sheet, {})
-        for ref, _c in cells:
-            r, col = parse_address(ref)
-            vals[ref] = _to_cell_value(wb.get_value(sheet, r, col))
+    get = wb.get_value
+    for sheet, refs in targets.items():
+        position = pkg.cells(parts[sheet]).position
+        vals = values[sheet] = {}
+        for ref in refs:
+            r, col = position(ref)
+            vals[ref] = _to_cell_value(get(sheet, r, col))
     return values
 
 
-def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
-                 targets: dict[str, list[tuple[str, Any]]] | None = None) -> int:
-    """Store values as cached values; returns how many cells changed."""
+def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> int:
+    """Store values as the cells' cached values; returns how many cells changed."""
     changed = 0
     parts = dict(pkg.sheets())
     for sheet, vals in values.items():
-        part = parts[sheet]
-        idx = dict(targets[sheet]) if targets and sheet in targets else pkg.cell_index(part)
+        cells = pkg.cells(parts[sheet])
         for ref, v in vals.items():
-            c = idx.get(ref)
-            if c is not None and pkg.set_cached(part, c, v):
+            if ref in cells and cells.set_cached(ref, v):
                 changed += 1
     return changed

@@ -19,7 +19,7 @@ from ..engine.criteria import UnrecognisedCriterion
 from ..engine.profile import NATIONAL, Profile
 from ..engine.quantity import PERCENT, QuantityError, align, as_fraction, parse_quantity
 from ..engine.rules import Items, PassFail, Qualitative
-from ..xlsxpkg import N, XlsxBook, XlsxPackage, save_package
+from ..xlsxpkg import XlsxBook, XlsxPackage, save_package
 from .evaluate import evaluate, write_cached
 from .peforms import normalize_formula
 
@@ -200,15 +200,15 @@ def freeze_package(pkg: XlsxPackage, original: bytes, profile: Profile = NATIONA
     changed = 0
     for sheet, part in pkg.sheets():
         res = _Resolver(book, sheet, profile)
-        for ref, c in pkg.cell_index(part).items():
-            f = c.find(f"{N}f")
-            if f is None or not f.text or not _CALL.search(normalize_formula(f.text)):
+        cells = pkg.cells(part)
+        for ref in cells.formula_refs():
+            text = cells.formula(ref)
+            if not text or not _CALL.search(normalize_formula(text)):
                 continue
             current = values.get(sheet, {}).get(ref)
-            new, n = freeze_formula(f.text, res, current)
+            new, n = freeze_formula(text, res, current)
             if n:
-                f.text = new
-                pkg.touch(part)
+                cells.set_formula_text(ref, new)
                 changed += 1
     return changed
 

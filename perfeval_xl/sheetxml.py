@@ -1,0 +1,377 @@
+"""A worksheet part held as its bytes: every cell found in one pass, edits spliced into the bytes.
+
+Reading a sheet through an XML tree costs a Python object per element; a 自评表 of 3 × 40 rows has
+~1,500 cells, most of them styled blanks. :class:`SheetPart` instead finds every ``<c>`` element with
+one regular expression over the part's bytes (the schema fixes the order of a cell's children: ``f``,
+``v``, ``is``, ``extLst``), keeps the match per reference, and answers values, formulas and style ids
+from it. Edits (cached values, constants, formulas, style ids) replace single ``<c>`` elements; when
+the part is written, only those elements change and every other byte stays where it was. Adding a
+cell that does not exist yet, or a top-level element such as ``<legacyDrawing>``, is a splice too.
+
+What the scan cannot read with certainty (a ``<c>`` it did not match: no ``r`` attribute, unusual
+markup) raises :class:`SheetScanError`; the caller reports the file instead of guessing.
+"""
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any, Callable, Iterator
+
+ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+
+class SheetScanError(ValueError):
+    """A worksheet part whose cells cannot all be read from its bytes."""
+
+
+_PATTERNS: dict[bytes, tuple[re.Pattern[bytes], ...]] = {}
+
+
+def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
+    """The regular expressions for a sheet whose SpreadsheetML elements carry the prefix ``p`` (b"" or b"x:")."""
+    pats = _PATTERNS.get(p)
+    if pats is None:
+        e = re.escape(p)
+        cell = re.compile(
+            rb"<" + e + rb"c\b(?=[^>]*?\sr=\"([A-Z]{1,3})([0-9]+)\")"       # 1 column letters, 2 row
+            rb"(?:(?=[^>]*?\ss=\"([0-9]+)\"))?"                               # 3 style id
+            rb"(?:(?=[^>]*?\st=\"(\w+)\"))?"                                  # 4 type
+            rb"([^>]*?)(?:/>|>\s*"                                            # 5 attributes
+            rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*</" + e + rb"f>))?\s*"      # 6 the <f> element
+            rb"(?:<" + e + rb"v(?:\s[^>]*)?>([^<]*)</" + e + rb"v>|<" + e + rb"v\s*/>)?"   # 7 cached value
+            rb"(.*?)</" + e + rb"c>)", re.S)                                  # 8 the rest (<is>, <extLst>)
+        opening = re.compile(rb"<" + e + rb"c[\s/>]")
+        formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
+        text = re.compile(rb"<" + e + rb"t\b[^>]*>([^<]*)</" + e + rb"t>|<" + e + rb"rPh\b.*?</" + e + rb"rPh>", re.S)
+        row = re.compile(rb"<" + e + rb"row\b[^>]*?\sr=\"([0-9]+)\"[^>]*?(/?)>")
+        merge = re.compile(rb"<" + e + rb"mergeCell\b[^>]*?\sref=\"([^\"]+)\"")
+        pats = _PATTERNS[p] = (cell, opening, formula, text, row, merge)
+    return pats
+
+
+_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
+_ATTR_T = re.compile(rb'\st="[^"]*"')
+_ATTR_S = re.compile(rb'\ss="[^"]*"')
+_COLS: dict[bytes, int] = {}
+
+
+def col_number(letters: bytes | str) -> int:
+    if isinstance(letters, str):
+        letters = letters.encode()
+    n = _COLS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ch - 64
+        _COLS[letters] = n
+    return n
+
+
+def col_letters(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def xml_text(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
+def number_text(f: float) -> str:
+    """A number as Excel stores it in <v>: integers without ".0", otherwise the shortest round-trip repr."""
+    return repr(f)[:-2] if f.is_integer() and abs(f) < 1e15 else repr(f)
+
+
+def cached_form(value: Any) -> tuple[str | None, str]:
+    """(t attribute, <v> text) of a formula's cached value; Excel errors as t="e", blanks as an empty string."""
+    if value is None or value == "":
+        return "str", ""
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return None, number_text(float(value))
+    if isinstance(value, str) and value in ERRORS:
+        return "e", value
+    return "str", str(value)
+
+
+_TEXTS: dict[bytes, str] = {}
+
+
+def _unescape(b: bytes) -> str:
+    """XML character data → text; the same labels and criteria recur across a batch, so results are kept
+    (bounded: the table starts afresh past 20,000 entries, so memory stays flat over any number of files)."""
+    s = _TEXTS.get(b)
+    if s is None:
+        s = b.decode("utf-8")
+        if "&" in s:
+            s = unescape(s)
+        if len(_TEXTS) > 20_000:
+            _TEXTS.clear()
+        _TEXTS[b] = s
+    return s
+
+
+# section order of CT_Worksheet after <sheetData>: a new top-level element goes before the first of the
+# sections that follow it, searched only after the last section that precedes it (nested <extLst>
+# inside conditional formats must not be taken for the sheet's own)
+_TOP_SECTIONS = ("sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
+                 "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
+                 "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+                 "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
+                 "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+                 "webPublishItems", "tableParts", "extLst")
+
+
+class SheetPart:
+    """The cells of one worksheet part, indexed from its bytes; edits are kept per cell and spliced in."""
+
+    def __init__(self, data: bytes, shared_strings: "Callable[[], list[str]] | None" = None):
+        root = _ROOT.search(data, 0, 4096)
+        if root is None:
+            raise SheetScanError("找不到 <worksheet> 根元素")
+        self.prefix = root.group(1) or b""
+        (self._cell_re, opening, self._f_re, self._t_re, self._row_re, self._merge_re) = _patterns(self.prefix)
+        self.data = data
+        self._shared = shared_strings
+        self.cells: dict[str, re.Match[bytes]] = {m.group(1).decode() + m.group(2).decode(): m
+                                                  for m in self._cell_re.finditer(data)}
+        found = len(opening.findall(data))
+        if found != len(self.cells):
+            raise SheetScanError(f"工作表中有 {found - len(self.cells)} 个单元格无法识别（缺少 r 属性或标记异常）")
+        self._new: dict[str, bytes] = {}        # ref -> replacement <c> element
+        self._spans: dict[str, tuple[int, int]] = {}   # ref -> span of the replaced element in self.data
+        self._inserts: list[tuple[int, bytes]] = []    # (offset in self.data, element) after <sheetData>
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def edited(self) -> bool:
+        return bool(self._new or self._inserts)
+
+    def __contains__(self, ref: str) -> bool:
+        return ref in self.cells
+
+    def position(self, ref: str) -> tuple[int, int]:
+        m = self.cells[ref]
+        return int(m.group(2)), col_number(m.group(1))
+
+    def style(self, ref: str) -> int:
+        m = self.cells.get(ref)
+        return int(m.group(3)) if m is not None and m.group(3) else 0
+
+    def formula(self, ref: str) -> str | None:
+        """The formula text of the cell (None for none, and for the dependent cells of a shared formula)."""
+        m = self.cells.get(ref)
+        if m is None or not m.group(6):
+            return None
+        text = self._f_re.match(m.group(6)).group(2)
+        return _unescape(text) if text else None
+
+    def array_ranges(self) -> list[tuple[str, str]]:
+        """(cell, range) of every array formula spanning more than one cell."""
+        out = []
+        for ref, m in self.cells.items():
+            f = m.group(6)
+            if f and b'"array"' in f:
+                attrs = self._f_re.match(f).group(1)
+                area = re.search(rb'\sref="([^"]+)"', attrs)
+                if re.search(rb'\st="array"', attrs) and area and b":" in area.group(1):
+                    out.append((ref, area.group(1).decode()))
+        return out
+
+    def set_formula_text(self, ref: str, text: str) -> None:
+        """Replace the text of a cell's formula, keeping the <f> attributes and the cached value."""
+        m = self.cells[ref]
+        f = self._f_re.match(m.group(6))
+        p = self.prefix
+        new_f = b"<" + p + b"f" + f.group(1) + b">" + xml_text(text) + b"</" + p + b"f>"
+        whole, head = m.group(0), m.end(5) - m.start()
+        inner = whole[head + 1: -len(b"</" + p + b"c>")]
+        at = m.start(6) - m.start() - head - 1
+        self._replace(ref, m.group(5), inner[:at] + new_f + inner[at + len(m.group(6)):])
+
+    def formula_refs(self) -> list[str]:
+        return [ref for ref, m in self.cells.items() if m.group(6)]
+
+    def value(self, ref: str) -> Any:
+        m = self.cells.get(ref)
+        return None if m is None else self._value(m)
+
+    def _value(self, m: re.Match[bytes]) -> Any:
+        t = m.group(4)
+        if t == b"inlineStr":
+            rest = m.group(8)
+            return "".join(_unescape(x) for x in self._t_re.findall(rest) if x) if rest else ""
+        text = m.group(7)
+        if not text:
+            return None
+        if t is None or t == b"n":
+            try:
+                f = float(text)
+            except ValueError:
+                return _unescape(text)
+            return int(f) if f.is_integer() and abs(f) < 1e15 and b"." not in text and b"E" not in text.upper() else f
+        if t == b"s":
+            return self._shared()[int(text)] if self._shared else None
+        if t == b"b":
+            return text == b"1"
+        return _unescape(text)   # "str" (formula string) and "e" (error)
+
+    def values(self) -> Iterator[tuple[int, int, int, Any]]:
+        """(row, column, style id, value) of every cell holding a value, in document order."""
+        read = self._value
+        for m in self.cells.values():
+            if m.group(7) or m.group(4) == b"inlineStr":
+                v = read(m)
+                if v is not None:
+                    yield int(m.group(2)), col_number(m.group(1)), int(m.group(3) or 0), v
+
+    def merged_ranges(self) -> list[str]:
+        return [r.decode() for r in self._merge_re.findall(self.data)]
+
+    def has_element(self, tag: str) -> bool:
+        pat = re.compile(rb"<" + re.escape(self.prefix) + tag.encode() + rb"[\s/>]")
+        return pat.search(self.data) is not None or any(pat.match(el) for _, el in self._inserts)
+
+    # ------------------------------------------------------------------ editing cells
+    def _replace(self, ref: str, attrs: bytes, inner: bytes | None) -> None:
+        p = self.prefix
+        el = b"<" + p + b"c" + attrs + (b"/>" if inner is None else b">" + inner + b"</" + p + b"c>")
+        if ref not in self._new:
+            self._spans[ref] = self.cells[ref].span()
+        self._new[ref] = el
+        self.cells[ref] = self._cell_re.match(el)
+
+    def set_cached(self, ref: str, value: Any) -> bool:
+        """Set a formula cell's cached value (only its t attribute and <v> change); True when it changed."""
+        m = self.cells[ref]
+        t, text = cached_form(value)
+        old_t = m.group(4).decode() if m.group(4) else None
+        if (old_t if old_t != "n" else None) == t and m.group(7) is not None and _unescape(m.group(7)) == text:
+            return False
+        attrs = _ATTR_T.sub(b"", m.group(5)) + (b' t="' + t.encode() + b'"' if t else b"")
+        v = b"<" + self.prefix + b"v>" + xml_text(text) + b"</" + self.prefix + b"v>"
+        self._replace(ref, attrs, (m.group(6) or b"") + v + (m.group(8) or b""))
+        return True
+
+    def set_constant(self, ref: str, value: Any) -> None:
+        """Write a number, boolean or inline string (None clears the cell, keeping its style)."""
+        m = self.cell(ref)
+        attrs = _ATTR_T.sub(b"", m.group(5))
+        p = self.prefix
+        if value is None or value == "":
+            self._replace(ref, attrs, None)
+        elif isinstance(value, bool):
+            self._replace(ref, attrs + b' t="b"', b"<" + p + b"v>" + (b"1" if value else b"0") + b"</" + p + b"v>")
+        elif isinstance(value, (int, float)):
+            self._replace(ref, attrs, b"<" + p + b"v>" + number_text(float(value)).encode() + b"</" + p + b"v>")
+        else:
+            s = str(value)
+            space = b' xml:space="preserve"' if s != s.strip() else b""
+            self._replace(ref, attrs + b' t="inlineStr"', b"<" + p + b"is><" + p + b"t" + space + b">" + xml_text(s)
+                          + b"</" + p + b"t></" + p + b"is>")
+
+    def set_formula(self, ref: str, formula: str, cached: Any = None) -> None:
+        m = self.cell(ref)
+        p = self.prefix
+        t, text = cached_form(cached)
+        attrs = _ATTR_T.sub(b"", m.group(5)) + (b' t="' + t.encode() + b'"' if t else b"")
+        self._replace(ref, attrs, b"<" + p + b"f>" + xml_text(formula.lstrip("=")) + b"</" + p + b"f><" + p + b"v>"
+                      + xml_text(text) + b"</" + p + b"v>")
+
+    def set_style(self, ref: str, s: int) -> None:
+        m = self.cell(ref)
+        if self.style(ref) == s:
+            return
+        attrs = _ATTR_S.sub(b"", m.group(5))
+        if s:
+            r = re.search(rb'\sr="[^"]*"', attrs)
+            attrs = attrs[: r.end()] + b' s="' + str(s).encode() + b'"' + attrs[r.end():]
+        whole, head = m.group(0), m.end(5) - m.start()
+        inner = None if whole[head:head + 2] == b"/>" else whole[head + 1: -len(b"</" + self.prefix + b"c>")]
+        self._replace(ref, attrs, inner)
+
+    def cell(self, ref: str) -> re.Match[bytes]:
+        """The cell's match, creating an empty cell (in its row, in column order) when it does not exist."""
+        m = self.cells.get(ref)
+        if m is None:
+            self._insert_cell(ref)
+            m = self.cells[ref]
+        return m
+
+    def _insert_cell(self, ref: str) -> None:
+        p = self.prefix
+        mref = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", ref)
+        if mref is None:
+            raise SheetScanError(f"无效的单元格地址‘{ref}’")
+        row_n, col_n = int(mref.group(2)), col_number(mref.group(1))
+        data = self.to_bytes()
+        new_c = b"<" + p + b'c r="' + ref.encode() + b'"/>'
+        rows = list(self._row_re.finditer(data))
+        pos = None
+        for i, rm in enumerate(rows):
+            n = int(rm.group(1))
+            if n == row_n:
+                if rm.group(2):   # <row .../>: open it
+                    head = rm.group(0)[:-2] + b">"
+                    data = data[: rm.start()] + head + new_c + b"</" + p + b"row>" + data[rm.end():]
+                    break
+                end = data.find(b"</" + p + b"row>", rm.end())
+                pos = end
+                for cm in self._cell_re.finditer(data, rm.end(), end):
+                    if col_number(cm.group(1)) > col_n:
+                        pos = cm.start()
+                        break
+                data = data[:pos] + new_c + data[pos:]
+                break
+            if n > row_n:
+                data = data[: rm.start()] + b"<" + p + b'row r="' + str(row_n).encode() + b'">' + new_c + b"</" + p \
+                    + b"row>" + data[rm.start():]
+                break
+        else:
+            new_row = b"<" + p + b'row r="' + str(row_n).encode() + b'">' + new_c + b"</" + p + b"row>"
+            end = data.find(b"</" + p + b"sheetData>")
+            if end >= 0:
+                data = data[:end] + new_row + data[end:]
+            else:
+                empty = re.search(rb"<" + re.escape(p) + rb"sheetData\s*/>", data)
+                if empty is None:
+                    raise SheetScanError("工作表没有 <sheetData>")
+                data = (data[: empty.start()] + b"<" + p + b"sheetData>" + new_row + b"</" + p + b"sheetData>"
+                        + data[empty.end():])
+        self.__init__(data, self._shared)
+
+    # ------------------------------------------------------------------ top-level elements
+    def insert_top_level(self, tag: str, element: bytes) -> None:
+        """Insert a child of <worksheet> at its place in the schema's order (before the sections that follow)."""
+        p = re.escape(self.prefix)
+        i = _TOP_SECTIONS.index(tag)
+        data = self.data
+        before = "|".join(_TOP_SECTIONS[:i]) + "|sheetData"
+        start = 0
+        for m in re.finditer(rb"</" + p + rb"(?:" + before.encode() + rb")>|<" + p + rb"(?:" + before.encode()
+                             + rb")\b[^>]*/>", data):
+            start = m.end()
+        after = re.compile(rb"<" + p + rb"(?:" + "|".join(_TOP_SECTIONS[i + 1:]).encode() + rb")[\s/>]")
+        m = after.search(data, start)
+        pos = m.start() if m else data.rindex(b"</" + self.prefix + b"worksheet>")
+        self._inserts.append((pos, element))
+
+    # ------------------------------------------------------------------ writing
+    def to_bytes(self) -> bytes:
+        """The part with every edit spliced in (the original bytes when there is none)."""
+        if not self._new and not self._inserts:
+            return self.data
+        splices = sorted([(*self._spans[ref], el) for ref, el in self._new.items()]
+                         + [(pos, pos, el) for pos, el in self._inserts], key=lambda x: (x[0], x[1]))
+        out: list[bytes] = []
+        pos = 0
+        for a, b, el in splices:
+            out.append(self.data[pos:a])
+            out.append(el)
+            pos = b
+        out.append(self.data[pos:])
+        return b"".join(out)
+
