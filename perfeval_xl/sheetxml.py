@@ -248,10 +248,15 @@ class SheetPart:
         """Set a formula cell's cached value (only its t attribute and <v> change); True when it changed."""
         m = self.cells[ref]
         t, text = cached_form(value)
-        old_t = m.group(4).decode() if m.group(4) else None
-        if (old_t if old_t != "n" else None) == t and m.group(7) is not None and _unescape(m.group(7)) == text:
+        old_t, old_v = m.group(4), m.group(7)
+        if old_v is not None and (old_t.decode() if old_t and old_t != b"n" else None) == t \
+                and _unescape(old_v) == text:
             return False
-        attrs = _ATTR_T.sub(b"", m.group(5)) + (b' t="' + t.encode() + b'"' if t else b"")
+        attrs = m.group(5)
+        if old_t is not None:
+            attrs = _ATTR_T.sub(b"", attrs)
+        if t:
+            attrs += b' t="' + t.encode() + b'"'
         v = b"<" + self.prefix + b"v>" + xml_text(text) + b"</" + self.prefix + b"v>"
         self._replace(ref, attrs, (m.group(6) or b"") + v + (m.group(8) or b""))
         return True

@@ -293,12 +293,13 @@ def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] 
     """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings), and hyperlinks
     from its cells to (sheet, cell)."""
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{R_NS}"><sheetData>']
+    letters = [address(1, j)[:-1] for j in range(1, max((len(r) for r in rows), default=0) + 1)]
     for i, row in enumerate(rows, 1):
         out.append(f'<row r="{i}">')
-        for j, v in enumerate(row, 1):
+        for j, v in enumerate(row):
             if v is None or v == "":
                 continue
-            ref = address(i, j)
+            ref = f"{letters[j]}{i}"
             if isinstance(v, bool):
                 out.append(f'<c r="{ref}" t="b"><v>{int(v)}</v></c>')
             elif isinstance(v, (int, float)):

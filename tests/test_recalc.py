@@ -266,3 +266,33 @@ def test_globs_and_xlsm_with_vba_and_external_links_kept(tmp_path):
     for part in ("xl/vbaProject.bin", "xl/externalLinks/externalLink1.xml", "[Content_Types].xml"):
         assert a.read(part) == b.read(part), part
     assert XlsxBook(out).sheet(book.sheet_names()[0]).value("D1") == 11.49
+
+
+def test_a_sheet_whose_cells_cannot_be_placed_is_reported_with_file_and_sheet(tmp_path):
+    """A <c> without its r attribute cannot be placed without guessing: the file is reported (PE-W001, naming the
+    file and the sheet), left unchanged, and the rest of the batch goes on."""
+    import io
+    import zipfile
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(EX / "seed001_评分表.xlsx", inp / "good.xlsx")
+    src = zipfile.ZipFile(EX / "seed001_评分表.xlsx")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="A2"', b"<c", 1)
+                assert b'<c r="A2"' not in data
+            z.writestr(info, data)
+    (inp / "odd.xlsx").write_bytes(buf.getvalue())
+    before = sha(inp / "odd.xlsx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=False)
+    by = {w["path"]: w for w in summary["workbooks"]}
+    assert by["good.xlsx"]["status"] == "ok"
+    err = by["odd.xlsx"]["error"]
+    sheet = load_workbook(EX / "seed001_评分表.xlsx").sheetnames[0]
+    assert err["code"] == "PE-W001" and "odd.xlsx" in err["message"] and f"工作表 {sheet}" in err["message"]
+    assert "无法识别" in err["message"] and sha(inp / "odd.xlsx") == before
+    assert not (tmp_path / "out" / "odd.xlsx").exists()

@@ -89,6 +89,12 @@ def process(job: Job) -> dict[str, Any]:
         book.sheet_names()
     except (PackageError, KeyError, ValueError) as exc:
         return _error_entry(rel, "PE-W001", f"[PE-W001] 不是有效的 Excel 工作簿：{exc}（文件 {rel}）")
+    for sheet, part in pkg.sheets():
+        try:
+            pkg.cells(part)
+        except PackageError as exc:
+            err = WorkbookError("PE-W001", f"工作表的单元格无法读取：{exc}", rel, sheet)
+            return _error_entry(rel, err.code, str(err))
     try:
         targets = formula_cells(pkg)
         values = evaluate(pkg, data, targets)

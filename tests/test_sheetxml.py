@@ -1,0 +1,132 @@
+"""SheetPart: cells read from a worksheet's bytes and edited by splicing, every other byte kept."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from perfeval_xl.sheetxml import SheetPart, SheetScanError
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+N = f"{{{NS}}}"
+
+
+def sheet(body: str, tail: str = "", prefix: str = "", extra_ns: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f'xmlns:{prefix}="{NS}"' if prefix else f'xmlns="{NS}"'
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{p}worksheet {xmlns}{extra_ns}>'
+            f"<{p}sheetData>{body}</{p}sheetData>{tail}</{p}worksheet>").encode()
+
+
+SHARED = ["分值", "≥38000人"]
+
+
+def test_reads_every_kind_of_cell():
+    data = sheet('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>15</v></c><c r="C1"><v>0.9649</v></c>'
+                 '<c r="D1" t="b"><v>1</v></c><c r="E1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+                 '<c r="F1" t="inlineStr"><is><r><t>完成</t></r><r><t xml:space="preserve"> 目标</t></r>'
+                 '<rPh sb="0" eb="1"><t>かな</t></rPh></is></c><c r="G1" s="3"/><c r="H1" t="str"><f>"a&amp;b"</f>'
+                 '<v>a&amp;b</v></c><c r="I1"><v>1E-3</v></c><c r="J1" t="s"><v>1</v></c></row>')
+    sp = SheetPart(data, lambda: SHARED)
+    assert [sp.value(r) for r in ("A1", "B1", "C1", "D1", "E1", "F1", "G1", "H1", "I1", "J1")] == \
+        ["分值", 15, 0.9649, True, "#DIV/0!", "完成 目标", None, "a&b", 0.001, "≥38000人"]
+    assert sp.formula("E1") == "1/0" and sp.formula("H1") == '"a&b"' and sp.formula("B1") is None
+    assert sp.style("G1") == 3 and sp.style("A1") == 0 and sp.style("Z9") == 0
+    assert sp.position("J1") == (1, 10)
+    assert sorted(sp.formula_refs()) == ["E1", "H1"]
+    assert [(r, c) for r, c, _s, _v in sp.values()] == [(1, i) for i in (1, 2, 3, 4, 5, 6, 8, 9, 10)]
+
+
+def test_pretty_printed_and_prefixed_sheets_read_the_same():
+    plain = sheet('<row r="2"><c r="B2" s="1"><f>SUM(A1:A3)</f><v>6</v></c><c r="C2" t="s"><v>0</v></c></row>')
+    pretty = sheet('\n  <row r="2">\n    <c r="B2" s="1">\n      <f>SUM(A1:A3)</f>\n      <v>6</v>\n    </c>\n'
+                   '    <c r="C2" t="s">\n      <v>0</v>\n    </c>\n  </row>\n')
+    prefixed = sheet('<x:row r="2"><x:c r="B2" s="1"><x:f>SUM(A1:A3)</x:f><x:v>6</x:v></x:c><x:c r="C2" t="s">'
+                     '<x:v>0</x:v></x:c></x:row>', prefix="x")
+    for data in (plain, pretty, prefixed):
+        sp = SheetPart(data, lambda: SHARED)
+        assert (sp.value("B2"), sp.formula("B2"), sp.style("B2"), sp.value("C2")) == (6, "SUM(A1:A3)", 1, "分值")
+        sp.set_cached("B2", 7.5)
+        out = sp.to_bytes()
+        again = SheetPart(out, lambda: SHARED)
+        assert (again.value("B2"), again.formula("B2"), again.style("B2")) == (7.5, "SUM(A1:A3)", 1)
+        etree.fromstring(out)   # still well-formed
+
+
+def test_cells_it_cannot_place_are_refused_not_guessed():
+    with pytest.raises(SheetScanError, match="1 个单元格无法识别"):
+        SheetPart(sheet('<row r="1"><c r="A1"><v>1</v></c><c t="s"><v>0</v></c></row>'))
+    with pytest.raises(SheetScanError):
+        SheetPart(b"<chartsheet/>")
+
+
+def test_set_cached_changes_only_that_cell():
+    data = sheet('<row r="1"><c r="A1" s="2"><v>3</v></c><c r="B1" s="5" t="str"><f t="shared" ref="B1:B2" si="0">'
+                 'PE_SCORE(A1)</f><v>old</v></c></row><row r="2"><c r="B2" s="5"><f t="shared" si="0"/></c></row>')
+    sp = SheetPart(data)
+    assert sp.formula("B2") is None and "B2" in sp.formula_refs()
+    assert sp.set_cached("B1", 11.49) and sp.set_cached("B2", "#VALUE!")
+    assert not sp.set_cached("B1", 11.49)          # unchanged value: no edit
+    out = sp.to_bytes()
+    assert out == data.replace(b'<c r="B1" s="5" t="str">', b'<c r="B1" s="5">').replace(b"<v>old</v>", b"<v>11.49</v>") \
+        .replace(b'<c r="B2" s="5"><f t="shared" si="0"/></c>',
+                 b'<c r="B2" s="5" t="e"><f t="shared" si="0"/><v>#VALUE!</v></c>')
+    assert not SheetPart(data).edited and SheetPart(data).to_bytes() is data
+
+
+def test_constants_formulas_styles_and_new_cells():
+    data = sheet('<row r="2" spans="1:3"><c r="A2"/><c r="C2" s="4"><v>1</v></c></row><row r="5"/>')
+    sp = SheetPart(data)
+    sp.set_constant("A2", "含 <尖括号> & 空格 ")
+    sp.set_style("C2", 9)
+    sp.set_style("B2", 7)               # a new cell, between A2 and C2
+    sp.set_formula("D7", "=ROUND(C2*2,2)", 2)   # a new row after the last one
+    sp.set_constant("B5", True)          # inside an empty <row/>
+    sp.set_constant("A1", 0.5)           # a new row before the first one
+    out = sp.to_bytes()
+    root = etree.fromstring(out)
+    rows = [(r.get("r"), [c.get("r") for c in r]) for r in root.iter(f"{N}row")]
+    assert rows == [("1", ["A1"]), ("2", ["A2", "B2", "C2"]), ("5", ["B5"]), ("7", ["D7"])]
+    again = SheetPart(out)
+    assert again.value("A2") == "含 <尖括号> & 空格 " and again.style("C2") == 9 and again.value("C2") == 1
+    assert again.style("B2") == 7 and again.value("B5") is True and again.value("A1") == 0.5
+    assert (again.formula("D7"), again.value("D7")) == ("ROUND(C2*2,2)", 2)
+    sp2 = SheetPart(sheet(""))
+    sp2.set_constant("C3", 1)
+    assert SheetPart(sp2.to_bytes()).value("C3") == 1
+    empty = SheetPart(sheet("").replace(b"<sheetData></sheetData>", b"<sheetData/>"))
+    empty.set_constant("A1", "x")
+    assert SheetPart(empty.to_bytes()).value("A1") == "x"
+
+
+def test_legacy_drawing_goes_to_its_place_in_the_schema_order():
+    # a conditional format's own <extLst> comes first; the sheet's <extLst> is last; legacyDrawing goes between
+    tail = ('<conditionalFormatting sqref="A1"><cfRule type="expression" priority="1"><formula>A1&gt;1</formula>'
+            '<extLst><ext uri="{B025F937-C7B1-47D3-B67F-A62EFF666E3E}"/></extLst></cfRule></conditionalFormatting>'
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            '<drawing r:id="rId1"/><tableParts count="0"/><extLst><ext uri="{X}"/></extLst>')
+    data = sheet('<row r="1"><c r="A1"><v>2</v></c></row>', tail, extra_ns=f' xmlns:r="{R_NS}"')
+    sp = SheetPart(data)
+    assert not sp.has_element("legacyDrawing")
+    sp.set_style("A1", 3)
+    sp.insert_top_level("legacyDrawing", b'<legacyDrawing r:id="rId2"/>')
+    assert sp.has_element("legacyDrawing")
+    root = etree.fromstring(sp.to_bytes())
+    assert [etree.QName(e).localname for e in root] == ["sheetData", "conditionalFormatting", "pageMargins", "drawing",
+                                                        "legacyDrawing", "tableParts", "extLst"]
+    bare = SheetPart(sheet('<row r="1"><c r="A1"><v>2</v></c></row>'))
+    bare.insert_top_level("legacyDrawing", b"<legacyDrawing/>")
+    assert bare.to_bytes().endswith(b"</sheetData><legacyDrawing/></worksheet>")
+
+
+def test_array_formula_ranges():
+    data = sheet('<row r="1"><c r="A1"><f t="array" ref="A1:A3">PE_SCORE(B1:B3,C1:C3,D1:D3,E1:E3)</f><v>1</v></c>'
+                 '<c r="F1"><f t="array" ref="F1">1</f><v>1</v></c></row>')
+    assert SheetPart(data).array_ranges() == [("A1", "A1:A3")]
+
+
+def test_formula_text_replaced_in_place():
+    data = sheet('<row r="1"><c r="A1" s="2"><f t="shared" ref="A1:A2" si="0">PE_GRADE(B1)</f><v>优</v></c></row>')
+    sp = SheetPart(data)
+    sp.set_formula_text("A1", 'IF(B1>=90,"优","良")')
+    assert sp.to_bytes() == data.replace(b"PE_GRADE(B1)", 'IF(B1&gt;=90,"优","良")'.encode())
