@@ -3,7 +3,9 @@
 openpyxl's load/save round trip drops images, sparklines and x14 extensions and wipes cached values,
 so it cannot write a user's workbook back. :class:`XlsxPackage` reads the zip, parses only the parts
 it must change, and writes the package again in the original entry order with the original zip metadata —
-atomically (temporary file + ``os.replace``) and deterministically (same input → same bytes).
+atomically (temporary file + ``os.replace``) and deterministically (same input → same bytes). Worksheet
+cells are read and edited in the part's bytes (:class:`perfeval_xl.sheetxml.SheetPart`); lxml trees serve
+the parts edited structurally (workbook, relationships, content types, styles, comments).
 
 :class:`XlsxBook` implements :mod:`perfeval_xl.sheetaccess` on a package, so ribbon actions and
 annotations run on files exactly as they run in Excel.
@@ -24,7 +26,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from lxml import etree
 
@@ -742,8 +744,3 @@ def _vml_shape(shape_id: int, row: int, col: int) -> str:
             f'<x:Anchor>{col}, 15, {max(row - 2, 0)}, 2, {col + 3}, 15, {row + 3}, 16</x:Anchor><x:AutoFill>False</x:AutoFill>'
             f'<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>')
 
-
-def iter_formula_cells(pkg: XlsxPackage, part: str) -> Iterable[tuple[str, etree._Element]]:
-    for ref, c in pkg.cell_index(part).items():
-        if c.find(f"{N}f") is not None:
-            yield ref, c

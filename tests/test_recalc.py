@@ -296,3 +296,12 @@ def test_a_sheet_whose_cells_cannot_be_placed_is_reported_with_file_and_sheet(tm
     assert err["code"] == "PE-W001" and "odd.xlsx" in err["message"] and f"工作表 {sheet}" in err["message"]
     assert "无法识别" in err["message"] and sha(inp / "odd.xlsx") == before
     assert not (tmp_path / "out" / "odd.xlsx").exists()
+
+
+def test_headless_run_does_not_load_xlwings():
+    """xlwings (and through it pandas) is for Excel only: a recalc worker that imported it paid ~60 MB and
+    ~0.3 s each (measured with benchmarks/recalc.py)."""
+    code = ("import sys, perfeval_xl.cli, perfeval_xl.recalc.batch, perfeval_xl.udfs; "
+            "print(sorted(m for m in ('xlwings', 'pandas') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "[]"

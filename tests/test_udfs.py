@@ -65,3 +65,15 @@ def test_pe_check_on_a_row_and_a_table():
     bad = PE_CHECK([["保险理赔人数", 15, "≥90人", "≥90人", 15]])
     assert "[PE-S306]" in bad
     assert PE_CHECK([["三级指标", "分值", "目标值", "实际值", "得分"], ["理赔人数", 15, "≥90人", "100人", 15]]) == ""
+
+
+def test_inside_excel_the_functions_carry_xlwings_decorators():
+    """Excel's xlwings UDF server imports xlwings before the UDF module: the module then uses xlwings'
+    own @func/@arg (on Windows they record the metadata the server reads; elsewhere they are no-ops)."""
+    import subprocess
+    import sys
+
+    code = ("import xlwings, perfeval_xl.udfs as u; "
+            "print(u._func is xlwings.func, u._arg is xlwings.arg, bool(u.PE_SCORE.__pe_args__))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.split() == ["True", "True", "True"]
