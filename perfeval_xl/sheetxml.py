@@ -102,13 +102,13 @@ _TEXTS: dict[bytes, str] = {}
 
 def _unescape(b: bytes) -> str:
     """XML character data → text; the same labels and criteria recur across a batch, so results are kept
-    (bounded: the table starts afresh past 20,000 entries, so memory stays flat over any number of files)."""
+    (bounded: the table starts afresh past 4,096 entries, so memory stays flat over any number of files)."""
     s = _TEXTS.get(b)
     if s is None:
         s = b.decode("utf-8")
         if "&" in s:
             s = unescape(s)
-        if len(_TEXTS) > 20_000:
+        if len(_TEXTS) >= 4096:
             _TEXTS.clear()
         _TEXTS[b] = s
     return s

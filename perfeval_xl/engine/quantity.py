@@ -232,7 +232,7 @@ def parse_quantity(value: Any, unit_hint: str | None = None) -> Quantity:
     return _apply_hint(_parse_text(str(value)), unit_hint)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _parse_text(text: str) -> Quantity:
     s = normalize_text(text)
     if not s:

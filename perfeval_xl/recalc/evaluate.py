@@ -37,19 +37,15 @@ def _to_cell_value(v: Any) -> Any:
     return v
 
 
+_ODD_PE = re.compile(rb"(?!PE_)(?i:pe_)")
+_FOREIGN = re.compile(rb"_xll\.|_xldudf_|\.xlam|\]!")
+
+
 def _needs_respelling(data: bytes) -> bool:
     """Any PE_* call spelled other than plain upper-case ``PE_NAME(``? (a cheap scan of the sheet's bytes)"""
-    low = data.lower()
-    i = low.find(b"pe_")
-    if i < 0:
+    if b"PE_" not in data and _ODD_PE.search(data) is None:
         return False
-    if any(p in data for p in (b"_xll.", b"_xldudf_", b".xlam", b"]!")):
-        return True
-    while i >= 0:
-        if data[i:i + 3] != b"PE_":
-            return True
-        i = low.find(b"pe_", i + 3)
-    return False
+    return _FOREIGN.search(data) is not None or _ODD_PE.search(data) is not None
 
 
 def _normalised_bytes(pkg: XlsxPackage, original: bytes) -> bytes:
