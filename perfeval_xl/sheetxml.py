@@ -50,8 +50,16 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
 
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
+
 _ATTR_T = re.compile(rb'\st="[^"]*"')
 _ATTR_S = re.compile(rb'\ss="[^"]*"')
+
+
+def _typed(attrs: bytes, t: str | None) -> bytes:
+    """A cell's attributes with its t attribute set to ``t`` (removed for None)."""
+    if b't="' in attrs:
+        attrs = _ATTR_T.sub(b"", attrs)
+    return attrs + b' t="' + t.encode() + b'"' if t else attrs
 _COLS: dict[bytes, int] = {}
 
 
@@ -65,14 +73,6 @@ def col_number(letters: bytes | str) -> int:
             n = n * 26 + ch - 64
         _COLS[letters] = n
     return n
-
-
-def col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def xml_text(text: str) -> bytes:
@@ -184,12 +184,9 @@ class SheetPart:
     def set_formula_text(self, ref: str, text: str) -> None:
         """Replace the text of a cell's formula, keeping the <f> attributes and the cached value."""
         m = self.cells[ref]
-        f = self._f_re.match(m.group(6))
-        p = self.prefix
-        new_f = b"<" + p + b"f" + f.group(1) + b">" + xml_text(text) + b"</" + p + b"f>"
-        whole, head = m.group(0), m.end(5) - m.start()
-        inner = whole[head + 1: -len(b"</" + p + b"c>")]
-        at = m.start(6) - m.start() - head - 1
+        new_f = self._el(b"f", xml_text(text), self._f_re.match(m.group(6)).group(1))
+        inner = self._inner(m)
+        at = m.start(6) - m.end(5) - 1
         self._replace(ref, m.group(5), inner[:at] + new_f + inner[at + len(m.group(6)):])
 
     def formula_refs(self) -> list[str]:
@@ -236,6 +233,15 @@ class SheetPart:
         return pat.search(self.data) is not None or any(pat.match(el) for _, el in self._inserts)
 
     # ------------------------------------------------------------------ editing cells
+    def _el(self, tag: bytes, content: bytes, attrs: bytes = b"") -> bytes:
+        p = self.prefix
+        return b"<" + p + tag + attrs + b">" + content + b"</" + p + tag + b">"
+
+    def _inner(self, m: re.Match[bytes]) -> bytes | None:
+        """What a matched <c> holds between its tags (None for a self-closed <c/>)."""
+        whole, head = m.group(0), m.end(5) - m.start()
+        return None if whole[head:head + 2] == b"/>" else whole[head + 1: -len(b"</" + self.prefix + b"c>")]
+
     def _replace(self, ref: str, attrs: bytes, inner: bytes | None) -> None:
         p = self.prefix
         el = b"<" + p + b"c" + attrs + (b"/>" if inner is None else b">" + inner + b"</" + p + b"c>")
@@ -252,39 +258,27 @@ class SheetPart:
         if old_v is not None and (old_t.decode() if old_t and old_t != b"n" else None) == t \
                 and _unescape(old_v) == text:
             return False
-        attrs = m.group(5)
-        if old_t is not None:
-            attrs = _ATTR_T.sub(b"", attrs)
-        if t:
-            attrs += b' t="' + t.encode() + b'"'
-        v = b"<" + self.prefix + b"v>" + xml_text(text) + b"</" + self.prefix + b"v>"
-        self._replace(ref, attrs, (m.group(6) or b"") + v + (m.group(8) or b""))
+        self._replace(ref, _typed(m.group(5), t), (m.group(6) or b"") + self._el(b"v", xml_text(text)) + (m.group(8) or b""))
         return True
 
     def set_constant(self, ref: str, value: Any) -> None:
         """Write a number, boolean or inline string (None clears the cell, keeping its style)."""
-        m = self.cell(ref)
-        attrs = _ATTR_T.sub(b"", m.group(5))
-        p = self.prefix
+        attrs = self.cell(ref).group(5)
         if value is None or value == "":
-            self._replace(ref, attrs, None)
+            self._replace(ref, _typed(attrs, None), None)
         elif isinstance(value, bool):
-            self._replace(ref, attrs + b' t="b"', b"<" + p + b"v>" + (b"1" if value else b"0") + b"</" + p + b"v>")
+            self._replace(ref, _typed(attrs, "b"), self._el(b"v", b"1" if value else b"0"))
         elif isinstance(value, (int, float)):
-            self._replace(ref, attrs, b"<" + p + b"v>" + number_text(float(value)).encode() + b"</" + p + b"v>")
+            self._replace(ref, _typed(attrs, None), self._el(b"v", number_text(float(value)).encode()))
         else:
             s = str(value)
             space = b' xml:space="preserve"' if s != s.strip() else b""
-            self._replace(ref, attrs + b' t="inlineStr"', b"<" + p + b"is><" + p + b"t" + space + b">" + xml_text(s)
-                          + b"</" + p + b"t></" + p + b"is>")
+            self._replace(ref, _typed(attrs, "inlineStr"), self._el(b"is", self._el(b"t", xml_text(s), space)))
 
     def set_formula(self, ref: str, formula: str, cached: Any = None) -> None:
-        m = self.cell(ref)
-        p = self.prefix
         t, text = cached_form(cached)
-        attrs = _ATTR_T.sub(b"", m.group(5)) + (b' t="' + t.encode() + b'"' if t else b"")
-        self._replace(ref, attrs, b"<" + p + b"f>" + xml_text(formula.lstrip("=")) + b"</" + p + b"f><" + p + b"v>"
-                      + xml_text(text) + b"</" + p + b"v>")
+        self._replace(ref, _typed(self.cell(ref).group(5), t),
+                      self._el(b"f", xml_text(formula.lstrip("="))) + self._el(b"v", xml_text(text)))
 
     def set_style(self, ref: str, s: int) -> None:
         m = self.cell(ref)
@@ -294,9 +288,7 @@ class SheetPart:
         if s:
             r = re.search(rb'\sr="[^"]*"', attrs)
             attrs = attrs[: r.end()] + b' s="' + str(s).encode() + b'"' + attrs[r.end():]
-        whole, head = m.group(0), m.end(5) - m.start()
-        inner = None if whole[head:head + 2] == b"/>" else whole[head + 1: -len(b"</" + self.prefix + b"c>")]
-        self._replace(ref, attrs, inner)
+        self._replace(ref, attrs, self._inner(m))
 
     def cell(self, ref: str) -> re.Match[bytes]:
         """The cell's match, creating an empty cell (in its row, in column order) when it does not exist."""

@@ -130,3 +130,14 @@ def test_formula_text_replaced_in_place():
     sp = SheetPart(data)
     sp.set_formula_text("A1", 'IF(B1>=90,"优","良")')
     assert sp.to_bytes() == data.replace(b"PE_GRADE(B1)", 'IF(B1&gt;=90,"优","良")'.encode())
+
+
+def test_attributes_on_several_lines_keep_one_type():
+    data = sheet('<row r="1"><c r="A1"\n\tt="str"\n\ts="2"><f>"x"</f><v>x</v></c></row>')
+    sp = SheetPart(data)
+    assert sp.value("A1") == "x" and sp.style("A1") == 2
+    sp.set_cached("A1", 3)
+    sp.set_constant("A1", "y")
+    root = etree.fromstring(sp.to_bytes())
+    c = root.find(f"{N}sheetData/{N}row/{N}c")
+    assert c.get("t") == "inlineStr" and c.get("s") == "2" and SheetPart(sp.to_bytes()).value("A1") == "y"
