@@ -20,7 +20,7 @@ def norm(v: Any) -> str:
     return _norm(str(v))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _norm(v: str) -> str:
     s = unicodedata.normalize("NFKC", v)
     s = "".join(s.split())
