@@ -50,7 +50,6 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
 
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
-
 _ATTR_T = re.compile(rb'\st="[^"]*"')
 _ATTR_S = re.compile(rb'\ss="[^"]*"')
 
@@ -60,6 +59,8 @@ def _typed(attrs: bytes, t: str | None) -> bytes:
     if b't="' in attrs:
         attrs = _ATTR_T.sub(b"", attrs)
     return attrs + b' t="' + t.encode() + b'"' if t else attrs
+
+
 _COLS: dict[bytes, int] = {}
 
 
@@ -258,7 +259,8 @@ class SheetPart:
         if old_v is not None and (old_t.decode() if old_t and old_t != b"n" else None) == t \
                 and _unescape(old_v) == text:
             return False
-        self._replace(ref, _typed(m.group(5), t), (m.group(6) or b"") + self._el(b"v", xml_text(text)) + (m.group(8) or b""))
+        inner = (m.group(6) or b"") + self._el(b"v", xml_text(text)) + (m.group(8) or b"")
+        self._replace(ref, _typed(m.group(5), t), inner)
         return True
 
     def set_constant(self, ref: str, value: Any) -> None:
@@ -306,17 +308,14 @@ class SheetPart:
         row_n, col_n = int(mref.group(2)), col_number(mref.group(1))
         data = self.to_bytes()
         new_c = b"<" + p + b'c r="' + ref.encode() + b'"/>'
-        rows = list(self._row_re.finditer(data))
-        pos = None
-        for i, rm in enumerate(rows):
+        for rm in self._row_re.finditer(data):
             n = int(rm.group(1))
             if n == row_n:
                 if rm.group(2):   # <row .../>: open it
                     head = rm.group(0)[:-2] + b">"
                     data = data[: rm.start()] + head + new_c + b"</" + p + b"row>" + data[rm.end():]
                     break
-                end = data.find(b"</" + p + b"row>", rm.end())
-                pos = end
+                pos = end = data.find(b"</" + p + b"row>", rm.end())
                 for cm in self._cell_re.finditer(data, rm.end(), end):
                     if col_number(cm.group(1)) > col_n:
                         pos = cm.start()

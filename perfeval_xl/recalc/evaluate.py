@@ -43,9 +43,7 @@ _FOREIGN = re.compile(rb"_xll\.|_xldudf_|\.xlam|\]!")
 
 def _needs_respelling(data: bytes) -> bool:
     """Any PE_* call spelled other than plain upper-case ``PE_NAME(``? (a cheap scan of the sheet's bytes)"""
-    if b"PE_" not in data and _ODD_PE.search(data) is None:
-        return False
-    return _FOREIGN.search(data) is not None or _ODD_PE.search(data) is not None
+    return _ODD_PE.search(data) is not None or (b"PE_" in data and _FOREIGN.search(data) is not None)
 
 
 def _normalised_bytes(pkg: XlsxPackage, original: bytes) -> bytes:
