@@ -17,11 +17,62 @@ import re
 from html import unescape
 from typing import Any, Callable, Iterator
 
+from .limits import LimitError, check_cell
+
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
 
 
 class SheetScanError(ValueError):
     """A worksheet part whose cells cannot all be read from its bytes."""
+
+
+_INF = float("inf")
+
+
+def _with_refs(data: bytes, p: bytes) -> bytes:
+    """The part with an ``r`` attribute on every <row> and <c> that leaves it out (ECMA-376 makes both
+    optional: a row follows the previous row, a cell the previous cell of its row), so that every cell
+    has its address; cells that have one keep their bytes."""
+    e = re.escape(p)
+    token = re.compile(rb"<" + e + rb"row\b([^>]*?)(/?)>|<" + e + rb"c\b([^>]*?)(/?)>|</" + e + rb"row>")
+    r_attr = re.compile(rb'\sr="([A-Z]*)([0-9]+)"')
+    out: list[bytes] = []
+    pos = 0
+    row = 0
+    col = 0
+    for m in token.finditer(data):
+        if m.group(0).startswith(b"</"):
+            continue
+        if m.group(1) is not None:
+            attrs = m.group(1) or b""
+            ra = r_attr.search(attrs)
+            row = int(ra.group(2)) if ra else row + 1
+            col = 0
+            if not ra:
+                out.append(data[pos:m.start()])
+                out.append(b"<" + p + b'row r="' + str(row).encode() + b'"' + attrs + m.group(2) + b">")
+                pos = m.end()
+            continue
+        attrs = m.group(3) or b""
+        ra = r_attr.search(attrs)
+        if ra:
+            col = col_number(ra.group(1))
+            continue
+        col += 1
+        out.append(data[pos:m.start()])
+        out.append(b"<" + p + b'c r="' + _letters(col).encode() + str(max(row, 1)).encode() + b'"' + attrs
+                   + m.group(4) + b">")
+        pos = m.end()
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+def _letters(col: int) -> str:
+    s = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
 
 
 _PATTERNS: dict[bytes, tuple[re.Pattern[bytes], ...]] = {}
@@ -129,22 +180,41 @@ _TOP_SECTIONS = ("sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios
 class SheetPart:
     """The cells of one worksheet part, indexed from its bytes; edits are kept per cell and spliced in."""
 
-    def __init__(self, data: bytes, shared_strings: "Callable[[], list[str]] | None" = None):
+    def __init__(self, data: bytes, shared_strings: "Callable[[], list[str]] | None" = None, *,
+                 max_cells: int | None = None):
         root = _ROOT.search(data, 0, 4096)
         if root is None:
             raise SheetScanError("找不到 <worksheet> 根元素")
         self.prefix = root.group(1) or b""
         (self._cell_re, opening, self._f_re, self._t_re, self._row_re, self._merge_re) = _patterns(self.prefix)
+        p = self.prefix
+        found = data.count(b"<" + p + b"c ") + data.count(b"<" + p + b"c>") + data.count(b"<" + p + b"c/>")
+        if max_cells is not None and found > max_cells:
+            raise LimitError("PE-W009", f"单元格数超过上限 {max_cells}（本部件约 {found} 个）")
+        if found != data.count(b"<" + p + b'c r="'):
+            data = _with_refs(data, p)   # Excel accepts cells whose optional r attribute is left out
         self.data = data
         self._shared = shared_strings
         self.cells: dict[str, re.Match[bytes]] = {m.group(1).decode() + m.group(2).decode(): m
                                                   for m in self._cell_re.finditer(data)}
-        found = len(opening.findall(data))
+        found = sum(1 for _ in opening.finditer(data))
         if found != len(self.cells):
-            raise SheetScanError(f"工作表中有 {found - len(self.cells)} 个单元格无法识别（缺少 r 属性或标记异常）")
+            raise SheetScanError(f"工作表中有 {found - len(self.cells)} 个单元格无法识别（标记异常）")
+        self._check_bounds()
         self._new: dict[str, bytes] = {}        # ref -> replacement <c> element
         self._spans: dict[str, tuple[int, int]] = {}   # ref -> span of the replaced element in self.data
         self._inserts: list[tuple[int, bytes]] = []    # (offset in self.data, element) after <sheetData>
+
+    def _check_bounds(self) -> None:
+        """Every cell inside Excel's grid (1,048,576 rows × 16,384 columns, columns up to XFD)."""
+        if not self.cells:
+            return
+        rows = max(int(m.group(2)) for m in self.cells.values())
+        cols = max((m.group(1) for m in self.cells.values()), key=lambda b: (len(b), b))
+        check_cell(rows, 1, None)
+        check_cell(1, col_number(cols), None)
+        if min(int(m.group(2)) for m in self.cells.values()) < 1:
+            check_cell(0, 1, None)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -210,9 +280,18 @@ class SheetPart:
                 f = float(text)
             except ValueError:
                 return _unescape(text)
+            if f != f or f in (_INF, -_INF):   # "NaN", "INF": not a number Excel writes
+                return _unescape(text)
             return int(f) if f.is_integer() and abs(f) < 1e15 and b"." not in text and b"E" not in text.upper() else f
         if t == b"s":
-            return self._shared()[int(text)] if self._shared else None
+            if not self._shared:
+                return None
+            table = self._shared()
+            try:
+                return table[int(text)]
+            except (IndexError, ValueError):
+                raise SheetScanError(f"单元格 {m.group(1).decode()}{m.group(2).decode()} 引用的共享字符串 {text.decode()[:12]} "
+                                     f"不存在（共 {len(table)} 条），文件已损坏") from None
         if t == b"b":
             return text == b"1"
         return _unescape(text)   # "str" (formula string) and "e" (error)

@@ -30,6 +30,7 @@ from typing import Any, Sequence
 
 from lxml import etree
 
+from .limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits, check_directory, has_doctype, parse_xml, read_part
 from .sheetxml import SheetPart, SheetScanError, number_text, xml_text
 from .workbook.grid import address, parse_address
 
@@ -46,11 +47,13 @@ CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.workshee
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
-_PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
-
 
 class PackageError(ValueError):
-    """Not an Office Open XML spreadsheet package."""
+    """Not an Office Open XML spreadsheet package (``code`` PE-W001 unless a limit says otherwise)."""
+
+    def __init__(self, message: str, code: str = "PE-W001"):
+        self.code = code
+        super().__init__(message)
 
 
 def insert_before(parent: etree._Element, child: etree._Element, later_tags: Sequence[str]) -> None:
@@ -66,22 +69,29 @@ def insert_before(parent: etree._Element, child: etree._Element, later_tags: Seq
 class XlsxPackage:
     """An .xlsx/.xlsm held as its zip parts; parsed parts are written back only when changed."""
 
-    def __init__(self, source: str | Path | bytes):
+    def __init__(self, source: str | Path | bytes, limits: Limits = DEFAULT_LIMITS):
         data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+        self.limits = limits
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile as exc:
-            raise PackageError(f"不是有效的 xlsx 压缩包：{exc}") from None
-        self.infos = zf.infolist()
-        self.parts: dict[str, bytes] = {i.filename: zf.read(i.filename) for i in self.infos}
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            raise PackageError("文件不是 .xlsx/.xlsm 压缩包，或压缩包目录已损坏") from None
+        try:
+            self.infos = check_directory(zf, limits)
+            self.parts: dict[str, bytes] = {i.filename: read_part(zf, i, limits) for i in self.infos}
+        except LimitError as exc:
+            raise PackageError(str(exc), exc.code) from None
         if "xl/workbook.xml" not in self.parts:
-            raise PackageError("缺少 xl/workbook.xml")
+            raise PackageError("压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
+        if "[Content_Types].xml" not in self.parts:
+            raise PackageError("压缩包中没有 [Content_Types].xml，文件不完整")
         self._trees: dict[str, etree._Element] = {}
         self._dirty: set[str] = set()             # parts edited as trees: serialised when written
         self._cells: dict[str, SheetPart] = {}    # worksheet parts read and edited as bytes
         self._added: list[str] = []
         self._removed: set[str] = set()
         self._shared: list[str] | None = None
+        self._cell_count = 0
 
     # ------------------------------------------------------------------ parts
     def tree(self, name: str) -> etree._Element:
@@ -90,7 +100,10 @@ class XlsxPackage:
             sp = self._cells.pop(name, None)
             if sp is not None:
                 self.parts[name] = sp.to_bytes()
-            self._trees[name] = etree.fromstring(self.parts[name], _PARSER)
+            try:
+                self._trees[name] = parse_xml(self.parts[name], name)
+            except LimitError as exc:
+                raise PackageError(str(exc), exc.code) from None
         return self._trees[name]
 
     def cells(self, part: str) -> SheetPart:
@@ -103,7 +116,11 @@ class XlsxPackage:
                     self.parts[part] = _serialize(tree, self.parts[part])
                     self._dirty.discard(part)
             try:
-                sp = self._cells[part] = SheetPart(self.parts[part], self.shared_strings)
+                sp = self._cells[part] = SheetPart(self.parts[part], self.shared_strings,
+                                                   max_cells=self.limits.cells - self._cell_count)
+                self._cell_count += len(sp.cells)
+            except LimitError as exc:
+                raise PackageError(str(exc), exc.code) from None
             except SheetScanError as exc:
                 raise PackageError(f"工作表部件 {part}：{exc}") from None
         return sp
@@ -179,12 +196,18 @@ class XlsxPackage:
     def sheets(self) -> list[tuple[str, str]]:
         """(sheet name, part name) in workbook order (worksheets only)."""
         wb = self.tree("xl/workbook.xml")
-        rels = {r.get("Id"): r for r in self.rels("xl/workbook.xml")}
+        rels_el = self.rels("xl/workbook.xml")
+        if rels_el is None:
+            raise PackageError("压缩包中没有 xl/_rels/workbook.xml.rels，找不到工作表")
+        rels = {r.get("Id"): r for r in rels_el}
         out = []
         for s in wb.iter(f"{N}sheet"):
             rel = rels.get(s.get(f"{{{R_NS}}}id"))
             if rel is not None and rel.get("Type") == REL_SHEET:
-                out.append((s.get("name"), self.resolve("xl/workbook.xml", rel.get("Target"))))
+                part = self.resolve("xl/workbook.xml", rel.get("Target") or "")
+                if part.startswith("../") or part not in self.parts:
+                    raise PackageError(f"工作表‘{s.get('name')}’指向的部件 {rel.get('Target')} 不在压缩包中，文件不完整")
+                out.append((s.get("name"), part))
         return out
 
     def sheet_part(self, name: str) -> str:
@@ -200,9 +223,7 @@ class XlsxPackage:
             target = next((r.get("Target") for r in rels if r.get("Type", "").endswith("/sharedStrings")), None)
             name = self.resolve("xl/workbook.xml", target) if target else None
             if name and name in self.parts:
-                for si in self.tree(name).iter(f"{N}si"):
-                    self._shared.append("".join(t.text or "" for t in si.iter(f"{N}t")
-                                                if t.getparent().tag != f"{N}rPh"))
+                self._shared = _read_shared_strings(self.parts[name], name, self.limits)
         return self._shared
 
     def set_calc_keep_values(self) -> None:
@@ -220,6 +241,26 @@ class XlsxPackage:
         calc.set("calcId", EXCEL_CALC_ID)
         if dict(calc.attrib) != before:
             self.touch("xl/workbook.xml")
+
+
+def _read_shared_strings(data: bytes, name: str, limits: Limits) -> list[str]:
+    """The shared-strings table, streamed (a tree of millions of <si> would cost gigabytes), hardened like
+    every other part, and capped at ``limits.shared_strings`` entries."""
+    if has_doctype(data):
+        raise PackageError(str(LimitError("PE-W011", "XML 中含有 DTD/实体声明（Excel 不会写入，已拒绝，未展开）", name)),
+                           "PE-W011")
+    out: list[str] = []
+    si, t_tag, rph = f"{N}si", f"{N}t", f"{N}rPh"
+    try:
+        for _ev, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=si, resolve_entities=False,
+                                       no_network=True, load_dtd=False, huge_tree=False):
+            out.append("".join(t.text or "" for t in el.iter(t_tag) if t.getparent().tag != rph))
+            el.clear(keep_tail=False)
+            if len(out) > limits.shared_strings:
+                raise PackageError(f"共享字符串超过 {limits.shared_strings} 条（部件 {name}）", "PE-W009")
+    except etree.XMLSyntaxError as exc:
+        raise PackageError(f"XML 格式不正确（第 {exc.lineno} 行）（部件 {name}）", "PE-W011") from None
+    return out
 
 
 def _current_umask() -> int:
@@ -425,8 +466,11 @@ class Styles:
     def __init__(self, pkg: XlsxPackage):
         self.pkg = pkg
         rels = pkg.rels("xl/workbook.xml")
-        target = next((r.get("Target") for r in rels if r.get("Type", "").endswith("/styles")), None)
-        self.part = pkg.resolve("xl/workbook.xml", target) if target else None
+        target = next((r.get("Target") for r in (rels if rels is not None else ())
+                       if r.get("Type", "").endswith("/styles")), None)
+        part = pkg.resolve("xl/workbook.xml", target) if target else None
+        # a workbook without a (readable) styles part has no number formats or fills to read or set
+        self.part = part if part in pkg.parts and pkg.tree(part).find(f"{N}cellXfs") is not None else None
         self._cache: dict[tuple[int, str | None], int] = {}
         self._formats: dict[int, str | None] = {}
         self._fills: dict[int, str | None] = {}   # xf index -> solid fill (existing xfs never change)
@@ -440,7 +484,10 @@ class Styles:
 
     def fill_of(self, s: int) -> str | None:
         if s not in self._fills:
-            self._fills[s] = self._fill_of(s)
+            try:
+                self._fills[s] = self._fill_of(s)
+            except (ValueError, TypeError, AttributeError):  # unusual styles: read as no fill
+                self._fills[s] = None
         return self._fills[s]
 
     def _fill_of(self, s: int) -> str | None:
@@ -450,7 +497,8 @@ class Styles:
         if s >= len(xfs):
             return None
         fid = int(xfs[s].get("fillId", "0"))
-        fills = self.root.find(f"{N}fills").findall(f"{N}fill")
+        fills_el = self.root.find(f"{N}fills")
+        fills = fills_el.findall(f"{N}fill") if fills_el is not None else []
         pf = fills[fid].find(f"{N}patternFill") if fid < len(fills) else None
         if pf is None or pf.get("patternType") != "solid":
             return None
@@ -461,7 +509,11 @@ class Styles:
     def number_format(self, s: int) -> str | None:
         if s in self._formats:
             return self._formats[s]
-        self._formats[s] = fmt = self._number_format(s)
+        try:
+            fmt = self._number_format(s)
+        except (ValueError, TypeError, AttributeError):  # unusual styles: read as General
+            fmt = None
+        self._formats[s] = fmt
         return fmt
 
     def _number_format(self, s: int) -> str | None:
@@ -483,14 +535,16 @@ class Styles:
     def with_fill(self, s: int, rgb: str | None) -> int:
         """The index of an xf equal to xf ``s`` but with the given solid fill (None: no fill)."""
         if self.part is None:
-            raise PackageError("工作簿没有样式部件，无法设置填充色")
+            return s   # no styles part: the note still marks the cell, the fill is left out
         key = (s, rgb)
         if key in self._cache:
             return self._cache[key]
         xfs = self._xfs()
         xf_list = xfs.findall(f"{N}xf")
-        base = xf_list[s] if s < len(xf_list) else xf_list[0]
         fills = self.root.find(f"{N}fills")
+        if not xf_list or fills is None:
+            return s   # unusual styles without cell formats or fills: no fill is set
+        base = xf_list[s] if s < len(xf_list) else xf_list[0]
         if rgb is None:
             fid = 0
         else:

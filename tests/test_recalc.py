@@ -61,7 +61,7 @@ def test_summary_json_shape(examples_out):
     out, _ = examples_out
     data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     w = data["workbooks"][0]
-    assert set(w) == {"path", "status", "error", "sheets"}
+    assert set(w) == {"path", "status", "error", "sheets", "notes", "not_recalculated"}
     s = w["sheets"][0]
     assert {"sheet", "form", "project", "total_stated", "total", "grade_stated", "grade", "indicators", "findings"} <= set(s)
     assert {"cell", "name", "weight", "target", "actual", "score_stated", "score"} <= set(s["indicators"][0])
@@ -268,25 +268,48 @@ def test_globs_and_xlsm_with_vba_and_external_links_kept(tmp_path):
     assert XlsxBook(out).sheet(book.sheet_names()[0]).value("D1") == 11.49
 
 
-def test_a_sheet_whose_cells_cannot_be_placed_is_reported_with_file_and_sheet(tmp_path):
-    """A <c> without its r attribute cannot be placed without guessing: the file is reported (PE-W001, naming the
-    file and the sheet), left unchanged, and the rest of the batch goes on."""
+def _seed001_with(tmp_path, name, fn):
     import io
     import zipfile
 
-    inp = tmp_path / "in"
-    inp.mkdir()
-    shutil.copy(EX / "seed001_评分表.xlsx", inp / "good.xlsx")
     src = zipfile.ZipFile(EX / "seed001_评分表.xlsx")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<c r="A2"', b"<c", 1)
-                assert b'<c r="A2"' not in data
+                data = fn(data)
             z.writestr(info, data)
-    (inp / "odd.xlsx").write_bytes(buf.getvalue())
+    (tmp_path / name).write_bytes(buf.getvalue())
+    return tmp_path / name
+
+
+def test_cells_without_their_optional_r_attribute_are_read_as_excel_reads_them(tmp_path):
+    """Excel opens a sheet whose <c> leaves out r (issue 10: it was refused as 'cell without r attribute');
+    the form reads and scores exactly as the same form with every r present."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(EX / "seed001_评分表.xlsx", inp / "good.xlsx")
+    _seed001_with(inp, "odd.xlsx", lambda d: d.replace(b'<c r="A2"', b"<c", 1))
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=False)
+    by = {w["path"]: w for w in summary["workbooks"]}
+    assert by["odd.xlsx"]["status"] == "ok"
+    good, odd = by["good.xlsx"]["sheets"][0], by["odd.xlsx"]["sheets"][0]
+    assert (odd["project"], odd["total_stated"], odd["total"]) == (good["project"], good["total_stated"], 92.62)
+
+
+def test_a_sheet_whose_cells_cannot_be_placed_is_reported_with_file_and_sheet(tmp_path):
+    """A <c> that is never closed cannot be placed without guessing: the file is reported (PE-W001, naming the
+    file and the sheet), left unchanged, and the rest of the batch goes on."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(EX / "seed001_评分表.xlsx", inp / "good.xlsx")
+
+    def unclosed(d):
+        i = d.index(b'<c r="A2"')
+        j = d.index(b"</c>", i)
+        return d[:j] + d[j + 4:]
+    _seed001_with(inp, "odd.xlsx", unclosed)
     before = sha(inp / "odd.xlsx")
     summary = run_batch([inp], tmp_path / "out", jobs=1, progress=False)
     by = {w["path"]: w for w in summary["workbooks"]}

@@ -53,9 +53,20 @@ def test_pretty_printed_and_prefixed_sheets_read_the_same():
         etree.fromstring(out)   # still well-formed
 
 
+def test_cells_without_r_are_placed_as_excel_places_them():
+    """ECMA-376 makes <row r> and <c r> optional: a row follows the previous row, a cell the previous cell of
+    its row. Excel opens such files, so they are read, not refused (issue 10)."""
+    sp = SheetPart(sheet('<row r="1"><c r="A1"><v>1</v></c><c t="s"><v>0</v></c></row>'
+                         '<row><c><v>3</v></c><c r="D2"><v>4</v></c><c><v>5</v></c></row>'
+                         '<row r="7"><c s="1"><v>6</v></c></row>'), lambda: SHARED)
+    assert [(r, c, v) for r, c, _s, v in sp.values()] == [(1, 1, 1), (1, 2, SHARED[0]), (2, 1, 3), (2, 4, 4),
+                                                          (2, 5, 5), (7, 1, 6)]
+    assert sp.style("A7") == 1 and sp.value("E2") == 5
+
+
 def test_cells_it_cannot_place_are_refused_not_guessed():
     with pytest.raises(SheetScanError, match="1 个单元格无法识别"):
-        SheetPart(sheet('<row r="1"><c r="A1"><v>1</v></c><c t="s"><v>0</v></c></row>'))
+        SheetPart(sheet('<row r="1"><c r="A1"><v>1</v></row>'))   # a <c> never closed
     with pytest.raises(SheetScanError):
         SheetPart(b"<chartsheet/>")
 

@@ -52,18 +52,38 @@ def annotate(book: BookAccess, findings: Iterable[Finding]) -> int:
         rows.append([i, f.code, LEVEL[f.severity], f.sheet, f.cell or "", f.message, f.evidence, note, fill])
         if key in by_cell:
             links[f"E{i + 1}"] = key
-    book.add_sheet(RESULT_SHEET, rows, links)
+    book.add_sheet(_free_name(book), rows, links)
     return len(findings)
 
 
+def _free_name(book: BookAccess) -> str:
+    """校验结果, or 校验结果(2) … when a sheet of the user's already has the name (never deleted)."""
+    names = set(book.sheet_names())
+    name, n = RESULT_SHEET, 1
+    while name in names:
+        n += 1
+        name = f"{RESULT_SHEET}({n})"
+    return name
+
+
+def _ours(book: BookAccess) -> str | None:
+    """The result sheet annotate added (recognised by its header row), or None."""
+    for name in book.sheet_names():
+        if name == RESULT_SHEET or (name.startswith(RESULT_SHEET + "(") and name.endswith(")")):
+            sh = book.sheet(name)
+            first = [sh.value(f"{chr(65 + i)}1") for i in range(len(HEADER))]
+            if [str(v) if v is not None else "" for v in first] == HEADER:
+                return name
+    return None
+
+
 def clear_annotations(book: BookAccess) -> bool:
-    """Remove exactly what ``annotate`` added: restore notes and fills, delete 校验结果. False when none."""
-    if RESULT_SHEET not in book.sheet_names():
+    """Remove exactly what ``annotate`` added: restore notes and fills, delete 校验结果. False when none.
+    A sheet of the user's that happens to have the name is left alone."""
+    ours = _ours(book)
+    if ours is None:
         return False
-    rs = book.sheet(RESULT_SHEET)
-    rows = rs.used_rows()
-    if not rows or [str(v) if v is not None else "" for v in rows[0][: len(HEADER)]] != HEADER:
-        return False  # a sheet of the user's that happens to have the name: leave it alone
+    rows = book.sheet(ours).used_rows()
     names = set(book.sheet_names())
     for row in rows[1:]:
         row = list(row) + [None] * (len(HEADER) - len(row))
@@ -73,5 +93,5 @@ def clear_annotations(book: BookAccess) -> bool:
         sh = book.sheet(str(sheet))
         sh.set_note(str(cell), None if note == EMPTY else str(note))
         sh.set_fill(str(cell), None if fill == EMPTY else str(fill))
-    book.delete_sheet(RESULT_SHEET)
+    book.delete_sheet(ours)
     return True

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
+import stat
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -21,36 +20,79 @@ from ..checks import run_checks
 from ..checks.annotate import annotate
 from ..engine.profile import NATIONAL, Profile
 from ..engine.scoring import score_form
-from ..workbook.errors import WorkbookError
+from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits
+from ..sheetxml import SheetScanError
+from ..workbook.errors import CODES, WorkbookError
 from ..workbook.grid import Grid
 from ..workbook.layouts import recognise
-from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole
+from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole, decrypt_default_password
 from ..xlsxpkg import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
+from .pool import run_isolated
 
 SUFFIXES = (".xlsx", ".xlsm")
 LEGACY = (".xls",)
+OTHER = (".xlsb",)   # listed so that the summary says why it was not processed
+
+
+def _glob_root(pattern: str) -> Path:
+    """The folder a glob starts from (its longest part without wildcards)."""
+    parts = Path(pattern).parts
+    keep = []
+    for part in parts:
+        if any(ch in part for ch in "*?["):
+            break
+        keep.append(part)
+    return Path(*keep) if keep else Path(".")
 
 
 def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list[tuple[Path, Path]]:
-    """(file, path relative to its root) for every workbook under the inputs (folders, files or globs)."""
+    """(file, path relative to its root) for every workbook under the inputs (folders, files or globs).
+
+    The relative path names the output, so it keeps the input's sub-folders; when two inputs would give
+    the same output name (``a/表.xlsx`` and ``b/表.xlsx`` given as files), the root folder's name is kept too."""
     found: list[tuple[Path, Path]] = []
     out_dir = Path(out).resolve() if out else None
     for item in inputs:
         p = Path(item)
         if any(ch in str(item) for ch in "*?[") and not p.exists():
+            root = _glob_root(str(item))
             matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True))
-            found += [(m, Path(m.name)) for m in matches if m.is_file()]
+            found += [(m, _relative(m, root)) for m in matches if m.is_file() and not _inside(m, out_dir)]
             continue
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUFFIXES + LEGACY and not f.name.startswith(("~$", ".~")):
-                    if out_dir and out_dir in f.resolve().parents:
+                if f.is_file() and f.suffix.lower() in SUFFIXES + LEGACY + OTHER and not f.name.startswith(("~$", ".~")):
+                    if _inside(f, out_dir):
                         continue
                     found.append((f, f.relative_to(p)))
         else:
             found.append((p, Path(p.name)))
+    seen: dict[str, int] = {}
+    for i, (f, rel) in enumerate(found):
+        key = rel.as_posix().casefold()
+        if key in seen:
+            parent = f.resolve().parent.name or "_"
+            rel = Path(parent) / rel
+            found[i] = (f, rel)
+            key = rel.as_posix().casefold()
+            while key in seen:
+                rel = rel.with_name(f"{rel.stem}_{i}{rel.suffix}")
+                found[i] = (f, rel)
+                key = rel.as_posix().casefold()
+        seen[key] = i
     return found
+
+
+def _relative(f: Path, root: Path) -> Path:
+    try:
+        return f.relative_to(root)
+    except ValueError:
+        return Path(f.name)
+
+
+def _inside(f: Path, folder: Path | None) -> bool:
+    return folder is not None and folder in f.resolve().parents
 
 
 def grids_of(book: XlsxBook) -> list[Grid]:
@@ -65,43 +107,111 @@ class Job:
     profile: Profile
     annotate: bool
     in_place: bool
+    limits: Limits = DEFAULT_LIMITS
 
 
 def _error_entry(path: str, code: str, message: str) -> dict[str, Any]:
-    return {"path": path, "status": "error", "error": {"code": code, "message": message}, "sheets": []}
+    return {"path": path, "status": "error", "error": {"code": code, "message": message}, "sheets": [], "notes": [],
+            "not_recalculated": None}
+
+
+def _failure_entry(rel: str, exc: BaseException) -> dict[str, Any]:
+    """Any exception met while processing one file, as that file's error entry (coded, Chinese, one line)."""
+    where = f"（文件 {rel}）"
+    if isinstance(exc, WorkbookError):
+        return _error_entry(rel, exc.code, str(exc))
+    if isinstance(exc, (PackageError, LimitError)):
+        code = getattr(exc, "code", "PE-W001")
+        return _error_entry(rel, code, f"[{code}] {CODES.get(code, '')}：{exc}{where}")
+    if isinstance(exc, SheetScanError):
+        return _error_entry(rel, "PE-W001", f"[PE-W001] {CODES['PE-W001']}：{exc}{where}")
+    if isinstance(exc, MemoryError):
+        return _error_entry(rel, "PE-W009", f"[PE-W009] {CODES['PE-W009']}：处理时内存不足{where}")
+    if isinstance(exc, RecursionError):
+        return _error_entry(rel, "PE-W011", f"[PE-W011] {CODES['PE-W011']}：结构嵌套过深{where}")
+    return _error_entry(rel, "PE-R009", f"[PE-R009] 处理时发生内部错误（{type(exc).__name__}），已跳过此文件；"
+                                        f"可加 --debug 重新运行查看详情{where}")
 
 
 def process(job: Job) -> dict[str, Any]:
-    """One workbook → its summary entry; never raises for bad input."""
+    """One workbook → its summary entry (plain data); never raises, whatever the input."""
+    try:
+        return _process(job)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one file must never stop the batch
+        if os.environ.get("PERFEVAL_DEBUG"):
+            raise
+        return _failure_entry(job.rel, exc)
+
+
+def _read_input(job: Job) -> tuple[bytes, list[str]]:
+    """The input's bytes (decrypted when Excel's default password opens it) and notes about it."""
     rel = job.rel
     src = Path(job.src)
     try:
+        st = src.stat()
+    except OSError as exc:
+        raise WorkbookError("PE-W008", f"无法打开文件（{exc.strerror or exc}）", rel) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise WorkbookError("PE-W013", "不是普通文件（设备、管道或文件夹），已拒绝", rel)
+    if st.st_size > job.limits.file_bytes:
+        raise WorkbookError("PE-W009", f"文件 {st.st_size >> 20} MB，超过上限 {job.limits.file_bytes >> 20} MB", rel)
+    try:
         data = src.read_bytes()
     except OSError as exc:
-        return _error_entry(rel, "PE-W008", f"[PE-W008] 无法读取文件：{exc}（文件 {rel}）")
+        raise WorkbookError("PE-W008", f"无法读取文件（{exc.strerror or exc}）", rel) from None
+    if not data:
+        raise WorkbookError("PE-W001", "文件为空（0 字节）", rel)
+    notes: list[str] = []
     if data.startswith(OLE_MAGIC):
         if _is_encrypted_ole(src):
-            return _error_entry(rel, "PE-W003", f"[PE-W003] 工作簿受密码保护，请取消密码后再处理（文件 {rel}）")
-        return _error_entry(rel, "PE-W002", f"[PE-W002] 旧版 .xls 无法原样回写，请在 Excel 中另存为 .xlsx（文件 {rel}）")
-    try:
-        pkg = XlsxPackage(data)
-        book = XlsxBook(pkg)
-        book.sheet_names()
-    except (PackageError, KeyError, ValueError) as exc:
-        return _error_entry(rel, "PE-W001", f"[PE-W001] 不是有效的 Excel 工作簿：{exc}（文件 {rel}）")
-    for sheet, part in pkg.sheets():
+            plain = decrypt_default_password(data)
+            if plain is None:
+                raise WorkbookError("PE-W003", "工作簿受密码保护，请取消密码后再处理", rel)
+            notes.append("原文件使用 Excel 默认密码加密，已解密处理，输出副本未加密")
+            return plain, notes
+        if src.suffix.lower() == ".xlsb":
+            raise WorkbookError("PE-W014", "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx", rel)
+        raise WorkbookError("PE-W002", "旧版 .xls 无法原样回写，请在 Excel 中另存为 .xlsx", rel)
+    if src.suffix.lower() == ".xlsb":
+        raise WorkbookError("PE-W014", "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx", rel)
+    return data, notes
+
+
+def _process(job: Job) -> dict[str, Any]:
+    rel = job.rel
+    data, notes = _read_input(job)
+    pkg = XlsxPackage(data, job.limits)
+    book = XlsxBook(pkg)
+    sheets = pkg.sheets()
+    if not sheets:
+        raise WorkbookError("PE-W004", "工作簿中没有工作表", rel)
+    for sheet, part in sheets:
         try:
             pkg.cells(part)
         except PackageError as exc:
-            err = WorkbookError("PE-W001", f"工作表的单元格无法读取：{exc}", rel, sheet)
-            return _error_entry(rel, err.code, str(err))
+            if exc.code != "PE-W001":
+                raise
+            raise WorkbookError("PE-W001", f"工作表的单元格无法读取：{exc}", rel, sheet) from None
+    entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
+                             "not_recalculated": None}
+    targets = formula_cells(pkg)
     try:
-        targets = formula_cells(pkg)
         values = evaluate(pkg, data, targets)
-        write_cached(pkg, values)
-    except Exception as exc:  # the formula engine refused the file: keep the batch going
-        return _error_entry(rel, "PE-R001", f"[PE-R001] 公式计算失败：{exc}（文件 {rel}）")
-    entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": []}
+    except Exception as exc:  # the formula engine refused the file: keep Excel's cached values
+        values = {}
+        n = sum(len(v) for v in targets.values())
+        if n:
+            entry["not_recalculated"] = {"count": n, "reasons": {f"公式引擎无法加载此文件：{_short(exc)}": n},
+                                         "cells": []}
+    kept = write_cached(pkg, values)
+    if kept:
+        reasons: dict[str, int] = {}
+        for _sheet, _ref, why in kept:
+            reasons[why] = reasons.get(why, 0) + 1
+        entry["not_recalculated"] = {"count": len(kept), "reasons": reasons,
+                                     "cells": [f"{s}!{r}" for s, r, _ in kept[:20]]}
     all_findings = []
     for grid in grids_of(book):
         grid.path = rel
@@ -117,13 +227,24 @@ def process(job: Job) -> dict[str, Any]:
         annotate(book, all_findings)
     out_bytes = book.to_bytes()
     if job.in_place:
-        backup = src.with_name(src.name + ".bak")
-        if not backup.exists():
-            shutil.copy2(src, backup)
-        atomic_write(src, out_bytes)
+        src = Path(job.src)
+        backup_then_replace(src, data if not notes else src.read_bytes(), out_bytes)
     elif job.out:
         atomic_write(job.out, out_bytes)
     return entry
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:160] or type(exc).__name__
+
+
+def backup_then_replace(src: Path, original: bytes, out_bytes: bytes) -> None:
+    """In place: first a fresh ``.bak`` holding the original bytes (written atomically, so a kill leaves
+    the previous .bak or the new one, never half of one), then the output over the input (atomically).
+    At every moment the input is either its original bytes or the complete output."""
+    atomic_write(src.with_name(src.name + ".bak"), original)
+    atomic_write(src, out_bytes)
 
 
 def _sheet_entry(form, fs, findings) -> dict[str, Any]:
@@ -159,31 +280,60 @@ def _plain(v: Any) -> Any:
 
 def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int | None = None,
               profile: Profile = NATIONAL, annotate: bool = True, in_place: bool = False,
-              progress: bool | None = None) -> dict[str, Any]:
+              progress: bool | None = None, limits: Limits = DEFAULT_LIMITS, isolate: bool = True
+              ) -> dict[str, Any]:
+    """Process every workbook under ``inputs``; the summary lists every one of them, readable or not.
+
+    With ``isolate`` (the default) each workbook runs in a worker process under the per-file time budget
+    ``limits.seconds``: a workbook that hangs or kills its worker is reported and the batch goes on."""
     files = collect(inputs, out)
     out_dir = Path(out) if out else None
     work = [Job(str(f), rel.as_posix(), str(out_dir / rel) if out_dir and not in_place else None, profile, annotate,
-                in_place) for f, rel in files]
-    missing = [j for j in work if not Path(j.src).exists()]
+                in_place, limits) for f, rel in files]
+    inputs_resolved = {_resolved(j.src) for j in work}
+    results: list[dict[str, Any]] = []
+    todo: list[Job] = []
+    for j in work:
+        if not os.path.lexists(j.src):
+            results.append(_error_entry(j.rel, "PE-W008", f"[PE-W008] {CODES['PE-W008']}：文件不存在（文件 {j.src}）"))
+        elif j.out and _resolved(j.out) in inputs_resolved:
+            results.append(_error_entry(j.rel, "PE-R004", f"[PE-R004] 输出文件 {j.out} 就是输入文件，已拒绝写入；"
+                                                          "请用 --out 指定另一个文件夹（文件 {j.rel}）"))
+        else:
+            todo.append(j)
     jobs = jobs or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
-    results: list[dict[str, Any]] = []
-    todo = [j for j in work if j not in missing]
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as ex:
-            for i, r in enumerate(ex.map(process, todo, chunksize=max(1, len(todo) // (jobs * 4) or 1)), 1):
-                results.append(r)
-                _progress(show, i, len(todo), r["path"])
+    if isolate:
+        it = run_isolated(process, todo, workers=jobs, seconds=limits.seconds, on_failure=_worker_failure)
+        for n, (i, r) in enumerate(it, 1):
+            if isinstance(r, tuple):   # the worker raised despite process(): map it
+                r = _error_entry(todo[i].rel, "PE-R009", f"[PE-R009] 处理时发生内部错误（{r[0]}）（文件 {todo[i].rel}）")
+            results.append(r)
+            _progress(show, n, len(todo), r["path"])
     else:
-        for i, j in enumerate(todo, 1):
+        for n, j in enumerate(todo, 1):
             results.append(process(j))
-            _progress(show, i, len(todo), j.rel)
+            _progress(show, n, len(todo), j.rel)
     if show and todo:
         print(file=sys.stderr)
-    results += [_error_entry(j.rel, "PE-W008", f"[PE-W008] 文件不存在：{j.src}") for j in missing]
     order = {j.rel: i for i, j in enumerate(work)}
     results.sort(key=lambda r: order.get(r["path"], 0))
     return {"workbooks": results}
+
+
+def _resolved(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return path
+
+
+def _worker_failure(job: Job, kind: str, detail: str) -> dict[str, Any]:
+    if kind == "timeout":
+        return _error_entry(job.rel, "PE-W012", f"[PE-W012] {CODES['PE-W012']}：处理超过 {detail} 秒，已停止并跳过"
+                                                f"（文件 {job.rel}）")
+    return _error_entry(job.rel, "PE-W009", f"[PE-W009] {CODES['PE-W009']}：处理此文件的进程意外退出（{detail or '原因不明'}，"
+                                            f"多为内存不足），已跳过（文件 {job.rel}）")
 
 
 def _progress(show: bool, i: int, n: int, name: str) -> None:

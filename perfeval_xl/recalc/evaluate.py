@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import math
 import re
 import zipfile
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import formualizer as fz
 
 from ..udfs import UDFS
+from ..sheetxml import ERRORS
 from ..workbook.grid import address, parse_address
 from ..xlsxpkg import XlsxPackage
 from .peforms import normalize_formula
@@ -119,13 +121,23 @@ def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | 
     return values
 
 
-def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> int:
-    """Store values as the cells' cached values; returns how many cells changed."""
-    changed = 0
+def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """Store values as the cells' cached values, only where the engine is sure: a result that is an error
+    where Excel had saved a value that is not one (a construct the engine does not support) keeps Excel's
+    value. Returns those kept cells as (sheet, ref, reason)."""
+    kept: list[tuple[str, str, str]] = []
     parts = dict(pkg.sheets())
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
         for ref, v in vals.items():
-            if ref in cells and cells.set_cached(ref, v):
-                changed += 1
-    return changed
+            if ref not in cells:
+                continue
+            if isinstance(v, float) and not math.isfinite(v):
+                v = "#NUM!"
+            if isinstance(v, str) and v in ERRORS:
+                old = cells.value(ref)
+                if old is not None and old != "" and not (isinstance(old, str) and old in ERRORS):
+                    kept.append((sheet, ref, f"公式引擎结果为 {v}，保留 Excel 保存的值"))
+                    continue
+            cells.set_cached(ref, v)
+    return kept

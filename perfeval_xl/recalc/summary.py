@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,24 @@ LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
 HEAD = PatternFill("solid", fgColor="DDEBF7")
 
 
+def finite(v: Any) -> Any:
+    """The summary with every non-finite number (NaN, ±inf) as None: JSON has no such numbers."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite(x) for x in v]
+    return v
+
+
+def dumps(summary: dict[str, Any]) -> str:
+    """Strictly valid JSON (``allow_nan=False``: non-finite numbers become null first)."""
+    return json.dumps(finite(summary), ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False)
+
+
 def write_json(summary: dict[str, Any], path: str | Path) -> Path:
-    atomic_write_bytes(path, (json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8"))
+    atomic_write_bytes(path, (dumps(summary) + "\n").encode("utf-8"))
     return Path(path)
 
 

@@ -9,6 +9,14 @@ PE-W005    no recognisable form on any sheet
 PE-W006    a column the layout expects is missing
 PE-W007    a number that cannot be parsed
 PE-W008    the file does not exist or cannot be opened
+PE-W009    over a size limit (file, part, workbook, entries, compression ratio, cells), or out of memory
+PE-W010    a cell address past Excel's grid
+PE-W011    XML that is not well-formed or declares a DTD / entities
+PE-W012    the per-file time budget ran out
+PE-W013    not a regular file (device, FIFO, folder)
+PE-W014    a binary .xlsb workbook (cannot be written back as it was)
+PE-R004    an output path that is an input file
+PE-R009    an unexpected internal error while processing one file
 =========  ==========================================================================
 """
 from __future__ import annotations
@@ -22,6 +30,14 @@ CODES = {
     "PE-W006": "缺少必需的列",
     "PE-W007": "数值无法识别",
     "PE-W008": "文件不存在或无法打开",
+    "PE-W009": "超出处理上限",
+    "PE-W010": "单元格超出 Excel 表格范围",
+    "PE-W011": "XML 格式错误",
+    "PE-W012": "处理超时",
+    "PE-W013": "不是普通文件",
+    "PE-W014": "不支持的文件格式",
+    "PE-R004": "输出会覆盖输入",
+    "PE-R009": "内部错误",
 }
 
 

@@ -40,11 +40,21 @@ HEADER_FIELDS = ("项目名称", "主管部门", "实施单位", "项目单位",
 class _Sheet:
     """A Grid with normalised labels and helpers to look around a cell."""
 
+    #: a gap of this many empty rows / columns ends the area a form can occupy
+    ROW_GAP = 500
+    COL_GAP = 100
+
     def __init__(self, grid: Grid):
         self.grid = grid
         self.labels = {rc: norm(v) for rc, v in grid.cells.items() if isinstance(v, str)}
-        self.max_row = grid.max_row
-        self.max_col = grid.max_col
+        rows = {r for r, _ in grid.cells}
+        cols = {c for _, c in grid.cells}
+        for r1, c1, r2, c2 in grid.merged:
+            if (r1, c1) in grid.cells:
+                rows.add(min(r2, r1 + self.ROW_GAP))
+                cols.add(min(c2, c1 + self.COL_GAP))
+        self.max_row = _dense_end(rows, self.ROW_GAP)
+        self.max_col = _dense_end(cols, self.COL_GAP)
 
     def find(self, rx: re.Pattern[str] | str, *, full: bool = True, after_row: int = 0) -> list[tuple[int, int]]:
         pat = re.compile(rx) if isinstance(rx, str) else rx
@@ -70,6 +80,19 @@ class _Sheet:
 
     def row_text(self, r: int) -> str:
         return "".join(self.labels.get((r, c), "") for c in range(1, self.max_col + 1))
+
+
+def _dense_end(occupied: set[int], gap: int) -> int:
+    """The last row (column) of the block that starts at 1, ending where ``gap`` empty rows (columns)
+    follow: a stray value at XFD1048576 does not make every scan cover a million rows × 16,384 columns.
+    The scans below walk row by row up to this bound; cells past it are not part of a form."""
+    ordered = sorted(occupied)
+    end = ordered[0] if ordered else 0
+    for n in ordered:
+        if n - end > gap:
+            break
+        end = n
+    return end
 
 
 def _header(sheet: _Sheet) -> tuple[dict[str, Any], dict[str, str]]:

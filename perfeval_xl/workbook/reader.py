@@ -28,6 +28,27 @@ def _is_encrypted_ole(path: Path) -> bool:
         return False
 
 
+def decrypt_default_password(data: bytes) -> bytes | None:
+    """The plain package of a workbook encrypted with Excel's default read password ("VelvetSweatshop",
+    which Excel and LibreOffice open without asking); None when it needs a real password or
+    msoffcrypto-tool is not installed."""
+    try:
+        import io
+
+        import msoffcrypto
+    except ImportError:
+        return None
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password="VelvetSweatshop")
+        out = io.BytesIO()
+        office.decrypt(out)
+    except Exception:  # wrong password, unsupported scheme, damaged file
+        return None
+    plain = out.getvalue()
+    return plain if plain.startswith(b"PK") else None
+
+
 def load_grids(path: str | Path) -> list[Grid]:
     """Every sheet of a workbook as a Grid (values are cached values for formula cells)."""
     p = Path(path)

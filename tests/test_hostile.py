@@ -1,0 +1,261 @@
+"""Hostile, damaged and odd inputs (issues 10 and 11): the batch finishes, names each bad file with its code and
+a one-line Chinese message, writes the valid forms' outputs and summary.json, never prints a traceback, exits 2."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from perfeval_xl.limits import Limits
+from perfeval_xl.recalc.batch import collect, run_batch
+from perfeval_xl.recalc.pool import run_isolated
+from perfeval_xl.recalc.summary import dumps
+from perfeval_xl.xlsxpkg import XlsxBook
+
+from hostile import CASES
+
+ROOT = Path(__file__).resolve().parent.parent
+EX = ROOT / "workbooks" / "examples"
+VALID = ("seed001_评分表.xlsx", "seed003_项目.xlsx")
+
+#: what each case must give: "ok" (read as Excel reads it) or the error code
+EXPECTED = {
+    "workbook_not_wellformed": "PE-W011", "rels_not_wellformed": "PE-W011", "sheet_not_wellformed": "PE-W001",
+    "doctype_content_types": "PE-W011", "entity_bomb_shared": "PE-W011", "entity_bomb_workbook": "PE-W011",
+    "deep_nesting": "ok", "deep_nesting_workbook": "PE-W011", "unusual_styles": "ok",
+    "bad_crc": "PE-W001", "corrupt_deflate": "PE-W001", "duplicate_entry": "PE-W001", "not_a_zip": "PE-W001",
+    "empty_file": "PE-W001", "no_content_types": "PE-W001", "no_styles": "ok", "rel_to_missing_part": "PE-W001",
+    "rel_outside_package": "PE-W001", "shared_index_out_of_range": "PE-W001", "control_chars": "ok",
+    "raw_control_char": "PE-W011", "nonfinite_numbers": "ok", "far_cell": "ok", "row_past_limit": "PE-W010",
+    "ratio_bomb": "PE-W009", "many_shared_strings": "PE-W009", "cell_without_r": "ok",
+}
+
+
+def sha(p):
+    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+
+def complete(path):
+    """A whole package whose every part inflates, and whose sheets read again."""
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+    book = XlsxBook(path)
+    for name in book.sheet_names():
+        book.sheet(name).grid()
+
+
+def test_every_case_has_an_expectation():
+    assert set(EXPECTED) == set(CASES)
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """One CLI run over every hostile case beside two valid forms (as a finance bureau's folder would be)."""
+    base = tmp_path_factory.mktemp("hostile")
+    inp = base / "in"
+    inp.mkdir()
+    src = (EX / "seed003_项目.xlsx").read_bytes()
+    for name, build in CASES.items():
+        (inp / f"{name}.xlsx").write_bytes(build(src))
+    for v in VALID:
+        shutil.copy(EX / v, inp / v)
+    before = {p.name: sha(p) for p in inp.iterdir()}
+    out = base / "out"
+    r = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "recalc", str(inp), "--out", str(out), "--jobs", "2"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    return inp, out, r, before
+
+
+def test_hostile_batch_finishes_with_exit_2_and_no_traceback(hostile_run):
+    inp, out, r, before = hostile_run
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "Traceback" not in r.stdout + r.stderr
+    assert {p.name: sha(p) for p in inp.iterdir()} == before          # no input modified
+
+
+def test_valid_forms_beside_hostile_ones_are_processed(hostile_run):
+    inp, out, r, _ = hostile_run
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    by = {w["path"]: w for w in summary["workbooks"]}
+    assert len(by) == len(CASES) + len(VALID)
+    assert by["seed001_评分表.xlsx"]["sheets"][0]["total"] == 92.62
+    assert by["seed003_项目.xlsx"]["sheets"][0]["total"] == 79.99
+    for v in VALID:
+        assert (out / v).exists()
+        load_workbook(out / v)   # a complete workbook
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_each_case_gets_its_code_and_a_one_line_chinese_message(hostile_run, case):
+    inp, out, r, _ = hostile_run
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    w = next(w for w in summary["workbooks"] if w["path"] == f"{case}.xlsx")
+    want = EXPECTED[case]
+    if want == "ok":
+        assert w["status"] == "ok", w["error"]
+        assert w["sheets"] and w["sheets"][0]["total_stated"] == 79.99    # the form itself is still read
+        complete(out / f"{case}.xlsx")
+        return
+    assert w["status"] == "error"
+    err = w["error"]
+    assert err["code"] == want, err
+    msg = err["message"]
+    assert msg.startswith(f"[{want}]") and f"{case}.xlsx" in msg and "\n" not in msg
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in msg)
+    for english in ("Traceback", "Error:", "KeyError", "lxml", "zipfile", "File is not"):
+        assert english not in msg
+    assert not (out / f"{case}.xlsx").exists()
+    # the console line names the file with the same message
+    assert f"{case}.xlsx：{msg}" in r.stdout
+
+
+def test_summary_json_is_strict_json(hostile_run):
+    _, out, _, _ = hostile_run
+    text = (out / "summary.json").read_text(encoding="utf-8")
+    json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+
+
+def test_non_finite_numbers_become_null_in_json():
+    assert json.loads(dumps({"workbooks": [{"x": float("nan"), "y": [float("inf"), 1.5]}]})) == \
+        {"workbooks": [{"x": None, "y": [None, 1.5]}]}
+
+
+def test_far_cell_costs_what_one_cell_costs(tmp_path):
+    """A value at XFD1048576 used to make the recognition scan a million rows × 16,384 columns (> 120 s)."""
+    f = tmp_path / "far.xlsx"
+    f.write_bytes(CASES["far_cell"]((EX / "seed003_项目.xlsx").read_bytes()))
+    t = time.perf_counter()
+    s = run_batch([f], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    assert time.perf_counter() - t < 20      # generous: about 0.05 s here; the point is not minutes
+    assert s["workbooks"][0]["sheets"][0]["total"] == 79.99
+
+
+# ---------------------------------------------------------------- the worker pool
+
+def _sleepy(x):
+    if x == "hang":
+        time.sleep(60)
+    if x == "die":
+        os._exit(3)
+    if x == "raise":
+        raise RuntimeError("boom")
+    return {"ok": x}
+
+
+def test_pool_stops_a_task_over_its_budget_and_survives_a_dead_worker():
+    tasks = ["a", "hang", "b", "die", "c", "raise", "d"]
+    t = time.perf_counter()
+    got = dict(run_isolated(_sleepy, tasks, workers=2, seconds=2,
+                            on_failure=lambda task, kind, detail: {"failed": task, "kind": kind}))
+    assert time.perf_counter() - t < 30
+    assert got[0] == {"ok": "a"} and got[2] == {"ok": "b"} and got[4] == {"ok": "c"} and got[6] == {"ok": "d"}
+    assert got[1] == {"failed": "hang", "kind": "timeout"}
+    assert got[3] == {"failed": "die", "kind": "crash"}
+    assert got[5] == ("RuntimeError", "boom")
+
+
+def test_batch_reports_a_workbook_over_the_time_budget_and_goes_on(tmp_path, monkeypatch):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for v in VALID:
+        shutil.copy(EX / v, inp / v)
+    (inp / "slow.xlsx").write_bytes((EX / "seed003_项目.xlsx").read_bytes())
+    import perfeval_xl.recalc.batch as batch
+
+    real = batch._process
+
+    def slow(job):
+        if job.rel == "slow.xlsx":
+            time.sleep(30)
+        return real(job)
+    monkeypatch.setattr(batch, "_process", slow)   # inherited by the forked workers
+    s = run_batch([inp], tmp_path / "out", jobs=1, progress=False, limits=Limits(seconds=2))
+    by = {w["path"]: w for w in s["workbooks"]}
+    assert by["slow.xlsx"]["error"]["code"] == "PE-W012" and "2 秒" in by["slow.xlsx"]["error"]["message"]
+    assert all(by[v]["status"] == "ok" for v in VALID)
+
+
+# ---------------------------------------------------------------- outputs never over inputs
+
+def test_output_over_an_input_is_refused(tmp_path):
+    f = tmp_path / "a.xlsx"
+    shutil.copy(EX / "seed003_项目.xlsx", f)
+    before = sha(f)
+    s = run_batch([f], tmp_path, jobs=1, progress=False, isolate=False)
+    assert s["workbooks"][0]["error"]["code"] == "PE-R004"
+    assert sha(f) == before and not list(tmp_path.glob("*.bak"))
+
+
+def test_same_names_from_different_folders_give_two_outputs(tmp_path):
+    for d in ("甲单位", "乙单位"):
+        (tmp_path / d).mkdir()
+        shutil.copy(EX / "seed003_项目.xlsx", tmp_path / d / "自评表.xlsx")
+    files = collect([tmp_path / "甲单位" / "自评表.xlsx", tmp_path / "乙单位" / "自评表.xlsx"])
+    assert sorted(rel.as_posix() for _, rel in files) == ["乙单位/自评表.xlsx", "自评表.xlsx"]
+    s = run_batch([str(tmp_path / "*" / "自评表.xlsx")], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    assert sorted(w["path"] for w in s["workbooks"]) == ["乙单位/自评表.xlsx", "甲单位/自评表.xlsx"]
+    assert (tmp_path / "out" / "甲单位" / "自评表.xlsx").exists() and (tmp_path / "out" / "乙单位" / "自评表.xlsx").exists()
+
+
+def test_a_users_own_sheet_named_like_the_results_is_kept(tmp_path):
+    """Annotation used to delete a user's sheet called 校验结果 and put its own in its place."""
+    from openpyxl import load_workbook as lw
+
+    wb = lw(EX / "seed003_项目.xlsx")
+    ws = wb.create_sheet("校验结果")
+    ws["A1"] = "我的复核记录"
+    ws["B2"] = 42
+    wb.save(tmp_path / "in.xlsx")
+    run_batch([tmp_path / "in.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    out = lw(tmp_path / "out" / "in.xlsx")
+    assert out["校验结果"]["A1"].value == "我的复核记录" and out["校验结果"]["B2"].value == 42
+    assert "校验结果(2)" in out.sheetnames and out["校验结果(2)"]["A1"].value == "序号"
+    # a second run replaces its own sheet, still leaves the user's alone
+    run_batch([tmp_path / "out" / "in.xlsx"], tmp_path / "out2", jobs=1, progress=False, isolate=False)
+    again = lw(tmp_path / "out2" / "in.xlsx")
+    assert again.sheetnames.count("校验结果(2)") == 1 and again["校验结果"]["B2"].value == 42
+
+
+def test_in_place_refreshes_the_backup_every_run(tmp_path):
+    f = tmp_path / "a.xlsx"
+    shutil.copy(EX / "seed003_项目.xlsx", f)
+    (tmp_path / "a.xlsx.bak").write_bytes(b"stale, truncated")
+    original = f.read_bytes()
+    run_batch([f], None, jobs=1, progress=False, in_place=True, isolate=False)
+    assert (tmp_path / "a.xlsx.bak").read_bytes() == original
+    first = f.read_bytes()
+    assert first != original
+    run_batch([f], None, jobs=1, progress=False, in_place=True, isolate=False)
+    assert (tmp_path / "a.xlsx.bak").read_bytes() == first     # the .bak of this run is this run's input
+
+
+def test_pe_rate_over_a_tiny_denominator_writes_an_error_not_inf(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = '=PE_RATE("预算执行率",5,1E-320)'
+    ws["A2"] = "=1E+308*10"
+    wb.save(tmp_path / "in.xlsx")
+    run_batch([tmp_path / "in.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    book = XlsxBook(tmp_path / "out" / "in.xlsx")
+    sheet = book.sheet(book.sheet_names()[0])
+    for ref in ("A1", "A2"):
+        v = sheet.value(ref)
+        assert isinstance(v, str) and v.startswith("#"), v
+    assert b"inf" not in book.pkg.parts[book.pkg.sheets()[0][1]]
+
+
+def test_not_a_regular_file_is_refused(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    s = run_batch([tmp_path / "pipe.xlsx"], tmp_path / "out", jobs=1, progress=False)
+    assert s["workbooks"][0]["error"]["code"] == "PE-W013"
