@@ -39,7 +39,7 @@ def _udf(arg_docs: dict[str, str]) -> Callable[[Callable], Callable]:
 
     def deco(f: Callable) -> Callable:
         for name, doc in reversed(list(arg_docs.items())):
-            f = _arg(name, doc=doc)(f)
+            f = _arg(name, doc=doc, err_to_str=True)(f)   # cell errors arrive as "#DIV/0!", not None
         f = _func(f)
         f.__pe_args__ = dict(arg_docs)
         return f
@@ -49,6 +49,51 @@ def _udf(arg_docs: dict[str, str]) -> Callable[[Callable], Callable]:
 __all__ = ["PE_SCORE", "PE_RATE", "PE_COMPLETION", "PE_GRADE", "PE_CHECK", "UDFS"]
 
 ERROR_PREFIX = "#PE! "
+
+# ---------------------------------------------------------------- Excel errors in, Excel errors out
+#: Excel's error values: the text Excel shows, formualizer's kind, the COM scode xlwings passes on Windows
+_ERRORS = {
+    "#DIV/0!": ("Div", -2146826281), "#N/A": ("Na", -2146826246), "#NAME?": ("Name", -2146826259),
+    "#NULL!": ("Null", -2146826288), "#NUM!": ("Num", -2146826252), "#REF!": ("Ref", -2146826265),
+    "#VALUE!": ("Value", -2146826273), "#SPILL!": ("Spill", None), "#CALC!": ("Calc", None),
+}
+_BY_KIND = {kind.lower(): text for text, (kind, _c) in _ERRORS.items()} | {"na": "#N/A"}
+_BY_SCODE = {code: text for text, (_k, code) in _ERRORS.items() if code is not None}
+
+
+def excel_error(x: Any) -> str | None:
+    """The Excel error an argument holds ("#DIV/0!"), in whichever form it arrived: formualizer's
+    {"type": "Error", "kind": "Div"}, xlwings' text (err_to_str) or COM scode, or the text itself."""
+    if isinstance(x, dict) and x.get("type") == "Error":
+        return _BY_KIND.get(str(x.get("kind", "")).lower(), "#VALUE!")
+    if isinstance(x, str):
+        return x if x in _ERRORS else None
+    if isinstance(x, int) and not isinstance(x, bool) and x in _BY_SCODE:
+        return _BY_SCODE[x]
+    return None
+
+
+def _first_error(*values: Any) -> str | None:
+    for v in values:
+        e = excel_error(v)
+        if e:
+            return e
+    return None
+
+
+def _error_value(text: str) -> Any:
+    """An Excel error as the calling host shows it as an error (not as text): inside Excel a COM error
+    variant, headless formualizer's error value. Excel's own functions propagate errors the same way."""
+    kind, scode = _ERRORS.get(text, ("Value", -2146826273))
+    if "xlwings" in sys.modules and sys.platform.startswith("win") and scode is not None:  # pragma: no cover
+        try:
+            import pythoncom
+            from win32com.client import VARIANT
+
+            return VARIANT(pythoncom.VT_ERROR, scode)
+        except ImportError:
+            pass
+    return {"type": "Error", "kind": kind}
 
 
 def _err(msg: str) -> str:
@@ -117,6 +162,9 @@ def _out(values: list[Any], spilled: bool) -> Any:
 
 
 def _score_one(weight: Any, target: Any, actual: Any, criterion: Any, profile: Profile) -> Any:
+    err = _first_error(weight, target, actual, criterion)
+    if err:
+        return _error_value(err)
     if _blank(weight) and _blank(target) and _blank(actual):
         return ""
     if _blank(weight):
@@ -177,6 +225,10 @@ def PE_RATE(kind, numerator, denominator):
         return _err(str(exc))
     out = []
     for k, n, d in rows:
+        err = _first_error(k, n, d)
+        if err:
+            out.append(_error_value(err))
+            continue
         if _blank(n) and _blank(d):
             out.append("")
             continue
@@ -196,6 +248,9 @@ def PE_RATE(kind, numerator, denominator):
 def PE_COMPLETION(target, actual):
     """完成率（小数）：≥ 与 = 目标为 实际/目标，≤ 目标为 目标/实际。Completion rate as a fraction."""
     if not isinstance(target, (list, tuple)) and not isinstance(actual, (list, tuple)):
+        err = _first_error(target, actual)
+        if err:
+            return _error_value(err)
         if _blank(target) and _blank(actual):
             return ""
         r = api.completion(target, actual)
@@ -206,6 +261,10 @@ def PE_COMPLETION(target, actual):
         return _err(str(exc))
     out = []
     for t, a in rows:
+        err = _first_error(t, a)
+        if err:
+            out.append(_error_value(err))
+            continue
         if _blank(t) and _blank(a):
             out.append("")
             continue
@@ -222,6 +281,10 @@ def PE_GRADE(total):
     rows, spilled = _broadcast(total)
     out = []
     for (t,) in rows:
+        err = _first_error(t)
+        if err:
+            out.append(_error_value(err))
+            continue
         if _blank(t):
             out.append("")
             continue
@@ -241,6 +304,9 @@ def PE_CHECK(table):
     """校验指标：返回发现的问题（多条以“；”分隔），无问题时返回空文本。Findings for a row or a table, "" when clean."""
     from .checks.table import check_table  # the checks layer turns a range into findings
 
+    err = _first_error(*(v for row in _grid(table) for v in row))
+    if err:
+        return _error_value(err)
     try:
         findings = check_table(_grid(table))
     except ValueError as exc:

@@ -77,3 +77,40 @@ def test_inside_excel_the_functions_carry_xlwings_decorators():
             "print(u._func is xlwings.func, u._arg is xlwings.arg, bool(u.PE_SCORE.__pe_args__))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.split() == ["True", "True", "True"]
+
+
+def test_excel_errors_in_arguments_propagate_as_errors_not_text():
+    """Issue 10: =PE_SCORE(B1,10,5) with B1 = #DIV/0! gave "#PE! 无法识别分值‘{'type': 'Error', …}’"; Excel's own
+    functions propagate the error, so a total summing the cell shows the problem."""
+    import formualizer as fz
+
+    from perfeval_xl.recalc.evaluate import register_pe
+
+    wb = fz.Workbook()
+    wb.add_sheet("S")
+    wb.set_formula("S", 1, 2, "=1/0")
+    wb.set_value("S", 1, 3, "≥38000人")
+    wb.set_formula("S", 1, 1, "=PE_SCORE(B1,10,5)")
+    wb.set_formula("S", 2, 1, '=PE_RATE("预算执行率",B1,100)')
+    wb.set_formula("S", 3, 1, "=PE_COMPLETION(C1,NA())")
+    wb.set_formula("S", 4, 1, "=PE_GRADE(B1)")
+    wb.set_formula("S", 5, 1, "=SUM(A1,10)")
+    wb.set_formula("S", 6, 1, "=ISERROR(A1)")
+    wb.set_formula("S", 7, 1, '=PE_SCORE(15,C1,"36667人","完成目标满分；低于目标每1%扣1分，扣完为止")')
+    register_pe(wb)
+    wb.evaluate_all()
+    got = [wb.get_value("S", r, 1) for r in range(1, 8)]
+    assert got[0] == {"type": "Error", "kind": "Div"} and got[1] == {"type": "Error", "kind": "Div"}
+    assert got[2]["type"] == "Error" and got[2]["kind"].lower() == "na"
+    assert got[3] == {"type": "Error", "kind": "Div"} and got[4] == {"type": "Error", "kind": "Div"}
+    assert got[5] is True and got[6] == 11.49          # a clean row next to them is unaffected
+
+
+def test_excel_errors_arrive_in_every_form_the_hosts_use():
+    from perfeval_xl.udfs import PE_SCORE, excel_error
+
+    assert excel_error("#N/A") == "#N/A" and excel_error(-2146826281) == "#DIV/0!"
+    assert excel_error({"type": "Error", "kind": "Ref"}) == "#REF!" and excel_error("#PE! x") is None
+    assert excel_error(2007) is None and excel_error(0.5) is None
+    assert PE_SCORE("#VALUE!", "≥90人", "185人") == {"type": "Error", "kind": "Value"}
+    assert PE_SCORE([[15], ["#N/A"]], "≥90人", "185人") == [[15], [{"type": "Error", "kind": "Na"}]]
