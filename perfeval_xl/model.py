@@ -97,6 +97,9 @@ class Form:
     cells: dict[str, str] = field(default_factory=dict)     # "total", "grade", "project" …
     #: what the reader could not read: {"code": "PE-W007", "cell": "G12", "message": "…"}
     problems: list[dict[str, Any]] = field(default_factory=list)
+    #: blocks of the form that were not found or not read with certainty ("total", "budget"), each with why;
+    #: findings that rest on such a block are withheld (certainty before severity)
+    unread: dict[str, str] = field(default_factory=dict)
 
     @property
     def project(self) -> str | None:

@@ -81,6 +81,18 @@ def _has_note(ind: Indicator) -> bool:
 # ------------------------------------------------------------------ arithmetic
 
 
+@rule("PE-A100", "partly-read", "info", "表单只读取了一部分",
+      "表单中有的部分没有找到或无法确定其含义（如总分行、预算执行情况表）：依赖这些部分的校验（分值合计、总分、"
+      "等级临界、预算执行率等）已略过，不作判断，请人工核对。", "确定性优先：数据未可靠读取时不下结论",
+      "页面在满意度指标处截断，未找到总分行")
+def _partly_read(r: CheckRule, ctx: Context) -> Iterator[Finding]:
+    f = ctx.form
+    if f.unread:
+        what = "；".join(f.unread.values())
+        cell = f.cells.get("unread") or (f.indicators[-1].cells.get("name") if f.indicators else None)
+        yield r.finding(ctx, cell, what, f"表单只读取了一部分：{what}。相关的合计、总分与等级校验已略过。")
+
+
 @rule("PE-A101", "children-weight-mismatch", "error", "下级指标分值之和不等于上级分值",
       "三级指标分值之和应等于所属二级指标分值，二级之和应等于一级指标分值。不等说明权重表填写错误。",
       "财预〔2020〕10号 指标体系：各级指标权重逐级分解", "产出(50分) 下三级指标分值合计 45")
@@ -105,6 +117,8 @@ def _children_weight(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "财预〔2020〕10号：评价总分一般设置为100分", "分值合计 95")
 def _weights_100(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     f = ctx.form
+    if "total" in f.unread:   # the table may go on past what was read: its weights' total is not known
+        return
     weights = [i.weight for i in f.indicators if i.weight is not None]
     if f.budget is not None and f.budget.weight:
         weights.append(f.budget.weight)
@@ -147,7 +161,7 @@ def _stated_parts(ctx: Context) -> list[float]:
       "表中填报的总分应等于各指标得分之和（四舍五入到两位小数）。", "算术一致性", "各项得分合计92.62，总分填92.26")
 def _total_sum(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     f = ctx.form
-    if f.total_stated is None:
+    if f.total_stated is None or "total" in f.unread:
         return
     parts = _stated_parts(ctx)
     if parts and len(parts) >= len(f.indicators):
@@ -222,6 +236,8 @@ def _parts(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "明细得分已经填写时，总分行不应为空或为0。", "填报完整性", "总分单元格空白")
 def _total_missing(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     f = ctx.form
+    if "total" in f.unread:
+        return
     parts = _stated_parts(ctx)
     if parts and any(p > 0 for p in parts) and not f.total_stated and "total" in f.cells:
         yield r.finding(ctx, f.cells.get("total"), f"明细得分合计 {n(fsum_round(parts))}；总分 {n(f.total_stated)}",
@@ -495,8 +511,8 @@ def _text_number(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "产出40、效益40", ("first_level_split",))
 def _split(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     f = ctx.form
-    if f.kind not in ("standard", "sichuan", "budget20"):
-        return
+    if f.kind not in ("standard", "sichuan", "budget20") or f.unread:
+        return   # a split read from part of a table (or without its budget block) is not the form's split
     got: dict[str, float] = {}
     for i in f.indicators:
         if i.weight is not None and i.level1:
@@ -517,6 +533,8 @@ def _split(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "产出20、效益30（合计50%）", ("output_benefit_min_share",))
 def _share(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     f = ctx.form
+    if "total" in f.unread:
+        return
     if f.kind != "scoring" or not f.levels:
         return
     w = [lv.get("weight") for lv in f.levels.values()]
@@ -532,11 +550,78 @@ def _share(r: CheckRule, ctx: Context) -> Iterator[Finding]:
 # ------------------------------------------------------------------ boundary
 
 
+@rule("PE-A111", "budget-total-row-empty", "error", "资金总额行为空或为0而其中明细已填",
+      "项目资金表的“年度资金总额/总额”行应等于其下“其中”各行之和；总额行为空或为0而明细行已填金额，"
+      "按总额行计算的执行率和得分都不可信。", "项目支出绩效自评表填报说明：资金总额 = 财政拨款 + 上年结转 + 其他资金",
+      "年度资金总额 0 / 0 / 0，其中：本年财政拨款 90 / 89.974 / 89.974")
+def _budget_total_row(r: CheckRule, ctx: Context) -> Iterator[Finding]:
+    b = ctx.form.budget
+    if b is None or not b.rows:
+        return
+    for f_name, label in (("initial", "年初预算数"), ("annual", "全年预算数"), ("adjusted", "调整后预算数"),
+                          ("executed", "全年执行数")):
+        if f_name not in b.cells:
+            continue
+        whole = getattr(b, f_name)
+        details = [(k, row.get(f_name)) for k, row in b.rows.items() if row.get(f_name)]
+        if (whole in (None, 0)) and details:
+            s = fsum_round(v for _, v in details)
+            detail = "，".join(f"{k} {n(v)}" for k, v in details)
+            yield r.finding(ctx, b.cells[f_name], f"资金总额行{label} {n(whole)}；{detail}",
+                            f"资金总额行的{label}为{n(whole)}，而其中明细合计{n(s)}万元（{detail}），总额行未填或填错。")
+            return
+
+
+@rule("PE-A112", "scores-not-filled", "warning", "自评得分未填写",
+      "指标已列出分值，但得分一栏全部空白：自评尚未完成，无法计算总分和等级。", "填报完整性",
+      "发放覆盖率 权重60、足额保障率 权重30，得分均空白")
+def _scores_missing(r: CheckRule, ctx: Context) -> Iterator[Finding]:
+    f = ctx.form
+    weighted = [i for i in f.indicators if i.weight]
+    if weighted and all(i.score_stated is None for i in f.indicators) and (
+            f.budget is None or f.budget.score_stated is None):
+        first = weighted[0]
+        yield r.finding(ctx, first.cells.get("score"), f"{len(weighted)} 项指标有分值、无得分",
+                        f"{len(weighted)}项指标已列出分值，但自评得分全部未填写。")
+
+
+@rule("PE-S309", "actual-not-a-number", "warning", "实际完成值未填数字",
+      "指标值已量化（如“≤30万元”）时，实际完成值应填写可比较的数字；只填“完成”“达成”等文字无法判断是否达标，"
+      "也无法复核得分。", "财预〔2020〕10号：绩效指标应细化量化", "指标值 ≤30万元，完成值“完成”")
+def _actual_text(r: CheckRule, ctx: Context) -> Iterator[Finding]:
+    for ind in ctx.form.indicators:
+        if ind.actual in (None, "") or not isinstance(ind.actual, str):
+            continue
+        t, a = parse_quantity(ind.target), parse_quantity(ind.actual)
+        if t.is_number and a.status == "unquantified":
+            yield r.finding(ctx, ind.cells.get("actual"), f"指标值{ind.target}；完成值“{ind.actual}”",
+                            f"指标“{ind.name}”的指标值为{ind.target}，实际完成值却只填了“{ind.actual}”，没有可比较的数字。")
+
+
+@rule("PE-T405", "one-indicator-dominates", "warning", "单项指标分值占比过高",
+      "一项指标占去绩效指标大部分分值（默认超过一半）时，其余目标几乎不影响得分，指标体系失衡。",
+      "财预〔2020〕10号：指标权重应体现重要程度，合理分配", "成本控制数一项权重90分", ("dominant_share",))
+def _dominant(r: CheckRule, ctx: Context) -> Iterator[Finding]:
+    f = ctx.form
+    weights = [i.weight for i in f.indicators if i.weight]
+    if len(f.indicators) < 1 or not weights:
+        return
+    total = 100.0 if f.total_weight is None else f.total_weight
+    share = ctx.profile.dominant_share
+    for ind in f.indicators:
+        if ind.weight and ind.weight > share * total + 1e-9:
+            yield r.finding(ctx, ind.cells.get("weight"), f"{ind.name} 分值 {n(ind.weight)}；总分值 {n(total)}",
+                            f"指标“{ind.name}”一项占{n(ind.weight)}分（总分{n(total)}分的{pct(ind.weight / total)}），"
+                            "其余指标对得分几乎没有影响。")
+
+
 @rule("PE-G501", "grade-boundary", "warning", "总分处于等级临界",
       "总分与等级分界（90/80/60）相差不超过临界幅度（默认0.5分），微小的评分差异即改变等级，应重点复核。",
       "财预〔2020〕10号 等级划分", "79.99（距良0.01分）；90.00（恰在优的下限）", ("boundary_margin",))
 def _boundary(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     f = ctx.form
+    if f.total_stated is None and "total" in f.unread:
+        return    # a total recomputed from part of a table says nothing about the form's grade
     total = f.total_stated if f.total_stated is not None else ctx.score.total
     if total is None:
         return

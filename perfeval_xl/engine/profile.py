@@ -54,6 +54,7 @@ class Profile:
     adjustment_tiers: tuple[float, ...] = (0.1, 0.2, 0.3)   # |调整率| tiers; beyond the last scores nothing
     procurement_low_below: float = 0.9
     output_benefit_min_share: float = 0.6     # 产出 + 效益 ≥ 60% on evaluation forms
+    dominant_share: float = 0.5               # one indicator over this share of the points: 指标体系失衡
     tolerance: float = 0.005                  # stated vs computed figures (points or fraction·100)
 
     def with_options(self, **options: Any) -> "Profile":

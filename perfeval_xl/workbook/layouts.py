@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from ..engine.grades import normalize_grade
+from ..engine.quantity import parse_quantity
 from ..model import BudgetBlock, Form, Indicator
 from .grid import Grid, address
 from .labels import (
@@ -119,12 +120,21 @@ def _columns(sheet: _Sheet, row: int, columns: dict[str, re.Pattern[str]]) -> di
             if not s:
                 continue
             f = match_field(s, columns)
+            if sub == row + 1 and f == "target" and s == "指标值":
+                found[f] = c    # 年度指标值 spanning 指标性质 | 指标值 | 度量单位: the value column is the target
+                continue
             if f and f not in found:
-                if sub == row + 1 and f in ("level1", "level2", "name"):
+                if sub == row + 1 and f in ("level1", "level2", "name") and _own_names(sheet, row, columns):
                     continue
                 found[f] = c
-    # 年度指标值 spanning 指标性质 | 指标值 | 度量单位: the sub-header wins for target
     return found
+
+
+def _own_names(sheet: "_Sheet", row: int, columns: dict[str, re.Pattern[str]]) -> bool:
+    """Does the row itself hold a name or level column? (Else a two-row header: 绩效指标 | 年度指标值 | 分值 | 得分
+    above 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位, as 云南's form has it.)"""
+    return any(match_field(sheet.labels.get((row, c), ""), columns) in ("level1", "level2", "name")
+               for c in range(1, sheet.max_col + 1))
 
 
 def missing_columns(sheet: "_Sheet") -> tuple[int, list[str]] | None:
@@ -145,7 +155,9 @@ def _find_indicator_header(sheet: _Sheet) -> tuple[int, dict[str, int]] | None:
         # the sub-header row only adds columns; the header row itself must hold a name/level column
         own = {f for c in range(1, sheet.max_col + 1)
                if (f := match_field(sheet.labels.get((r, c), ""), INDICATOR_COLUMNS))}
-        if not ({"name", "level1"} & own) or "score" not in cols:
+        if not ({"name", "level1"} & own) and not ("score" in own and {"name", "level1"} & set(cols)):
+            continue
+        if "score" not in cols:
             continue
         if "weight" not in cols:
             continue
@@ -189,14 +201,20 @@ def _parse_indicators(sheet: _Sheet, form: Form, header_row: int, cols: dict[str
             sc = cols.get("score")
             v = g.cells.get((r, sc)) if sc else None
             if v is None or number(v) is None:
-                v, cc = sheet.right_of(r, total_hit, numeric=True)
                 # the last number in the row is the score when there are two (分值, 得分)
                 nums = [(c, g.cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
                         if number(g.cells.get((r, c))) is not None]
+                v, cc = (nums[-1][1], nums[-1][0]) if nums else (None, None)
                 if len(nums) >= 2:
                     form.total_weight = number(nums[0][1])
-                    cc, v = nums[-1]
-                sc = cc
+                elif len(nums) == 1 and not _is_total_score_cell(g, r, cc, cols):
+                    if cc == cols.get("weight"):
+                        form.total_weight = number(v)
+                    form.unread["total"] = (f"合计行只有一个数值 {v}（{address(r, cc)}），不在得分列，"
+                                            "无法确定是分值合计还是总分")
+                    form.cells["unread"] = address(r, cc)
+                    v = None
+                sc = cc if v is not None else None
             elif cols.get("weight"):
                 form.total_weight = number(g.cells.get((r, cols["weight"])))
             form.total_stated = number(v)
@@ -264,7 +282,39 @@ def _parse_indicators(sheet: _Sheet, form: Form, header_row: int, cols: dict[str
                 setattr(ind, "deviation_note" if f == "note" else f, v)
                 ind.cells["deviation_note" if f == "note" else f] = address(r, cols[f])
         ind.cells["name"] = address(r, name_col)
+        _compose_split(ind)
         form.indicators.append(ind)
+
+
+_OPERATORS = {"≥": "≥", "≧": "≥", ">=": "≥", "＞＝": "≥", "≤": "≤", "≦": "≤", "<=": "≤", "＜＝": "≤",
+              "=": "=", "＝": "=", "﹦": "=", ">": ">", "<": "<"}
+
+
+def _compose_split(ind: Indicator) -> None:
+    """A target split over 指标性质 | 指标值 | 度量单位 ("﹦" | 72890 | "元") read as the form means it: "=72890元";
+    a bare actual beside a 度量单位 gets the unit too (95 | "%" → "95%"). The columns stay in direction/unit."""
+    op = _OPERATORS.get(norm(ind.direction)) if isinstance(ind.direction, str) else None
+    unit = norm(ind.unit) if isinstance(ind.unit, str) and ind.unit.strip() else ""
+    t = ind.target
+    if isinstance(t, (int, float)) and not isinstance(t, bool):
+        ind.target = f"{op or ''}{t:.10g}{unit}" if (op or unit) else t
+    elif isinstance(t, str) and t.strip() and op and parse_quantity(t).is_bare:
+        ind.target = f"{op}{t.strip()}{unit}"
+    a = ind.actual
+    if unit and isinstance(a, (int, float)) and not isinstance(a, bool):
+        ind.actual = f"{a:.10g}{unit}"
+
+
+def _is_total_score_cell(g: Grid, r: int, c: int | None, cols: dict[str, int]) -> bool:
+    """Is a 合计 row's lone number the total score? Yes under the 得分 column (or merged over it but not over
+    分值), or when the table has no 分值 column; a number elsewhere may be the weights' total as well."""
+    sc, wc = cols.get("score"), cols.get("weight")
+    if c is None:
+        return False
+    if c == sc or wc is None:
+        return True
+    m = g.merge_of(r, c)
+    return bool(m and sc and m[1] <= sc <= m[3] and not (m[1] <= wc <= m[3]))
 
 
 def _number_or_problem(form: Form, v: Any, r: int, c: int | None, what: str) -> float | None:
@@ -404,6 +454,12 @@ def _recognise_table(sheet: _Sheet) -> Form | None:
     if form.budget is not None:
         form.budget.rate_base = {"sichuan": "adjusted", "budget20": "annual"}.get(form.kind, "annual")
     _parse_indicators(sheet, form, header_row, cols)
+    if "total" not in form.cells and "total" not in form.unread:
+        form.unread["total"] = "未找到总分（合计）行，表格可能不完整"
+        if form.indicators:
+            form.cells.setdefault("unread", form.indicators[-1].cells.get("name", ""))
+    if form.budget is None and form.kind in ("standard", "sichuan", "budget20"):
+        form.unread["budget"] = "未找到预算执行情况（项目资金）表"
     if form.grade_stated is None:
         for (r, c) in sheet.find(GRADE_LABEL):
             _grade_in_row(sheet, form, r)
