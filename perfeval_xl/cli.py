@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 AREAS = (
@@ -49,7 +50,22 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("\n已中断。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:   # `perfeval-xl rules | head`: the reader left, end quietly
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches a user
+        if getattr(args, "debug", False) or os.environ.get("PERFEVAL_DEBUG"):
+            raise
+        print(f"错误 [PE-R009]：内部错误（{type(exc).__name__}），请加 --debug 重新运行查看详情。", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
