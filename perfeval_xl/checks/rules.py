@@ -603,10 +603,9 @@ def _actual_text(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "财预〔2020〕10号：指标权重应体现重要程度，合理分配", "成本控制数一项权重90分", ("dominant_share",))
 def _dominant(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     f = ctx.form
-    weights = [i.weight for i in f.indicators if i.weight]
-    if len(f.indicators) < 1 or not weights:
-        return
     total = 100.0 if f.total_weight is None else f.total_weight
+    if not total:
+        return
     share = ctx.profile.dominant_share
     for ind in f.indicators:
         if ind.weight and ind.weight > share * total + 1e-9:
