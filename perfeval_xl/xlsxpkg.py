@@ -227,20 +227,59 @@ class XlsxPackage:
         return self._shared
 
     def set_calc_keep_values(self) -> None:
-        """Make Excel keep the cached values on open (see module docstring)."""
-        wb = self.tree("xl/workbook.xml")
+        """Make Excel keep the cached values on open (see module docstring). When workbook.xml is not otherwise
+        edited, the calcPr attributes are spliced into its original bytes; nothing else of the part changes."""
+        name = "xl/workbook.xml"
+        if name not in self._trees:
+            data = self.parts[name]
+            new = _splice_calc_pr(data)
+            if new is not None:
+                if new != data:
+                    self.parts[name] = new
+                return
+        wb = self.tree(name)
         calc = wb.find(f"{N}calcPr")
         if calc is None:
             calc = etree.Element(f"{N}calcPr")
             # calcPr goes after definedNames and before oleSize … extLst (schema order)
-            insert_before(wb, calc, ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
-                                     "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"))
+            insert_before(wb, calc, _AFTER_CALC_PR)
         before = dict(calc.attrib)
         calc.attrib.pop("fullCalcOnLoad", None)
         calc.attrib.pop("forceFullCalc", None)
         calc.set("calcId", EXCEL_CALC_ID)
         if dict(calc.attrib) != before:
-            self.touch("xl/workbook.xml")
+            self.touch(name)
+
+
+_AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                  "fileRecoveryPr", "webPublishObjects", "extLst")
+_CALC_PR = re.compile(rb"<(\w+:)?calcPr\b([^>]*?)(/?)>")
+_FULL_CALC = re.compile(rb'\s(?:fullCalcOnLoad|forceFullCalc)="[^"]*"')
+_CALC_ID = re.compile(rb'(\scalcId=")[^"]*(")')
+
+
+def _splice_calc_pr(data: bytes) -> bytes | None:
+    """workbook.xml with calcPr's fullCalcOnLoad/forceFullCalc removed and calcId set, edited in its bytes; None
+    when the part is not laid out as expected (the caller falls back to the tree)."""
+    m = _CALC_PR.search(data)
+    if m is not None:
+        attrs = _FULL_CALC.sub(b"", m.group(2))
+        if _CALC_ID.search(attrs):
+            attrs = _CALC_ID.sub(rb"\g<1>" + EXCEL_CALC_ID.encode() + rb"\g<2>", attrs)
+        else:
+            attrs += b' calcId="' + EXCEL_CALC_ID.encode() + b'"'
+        return data[:m.start(2)] + attrs + data[m.end(2):]
+    root = re.search(rb"<(\w+:)?workbook\b", data)
+    if root is None:
+        return None
+    p = root.group(1) or b""
+    later = re.compile(rb"<" + re.escape(p) + rb"(?:" + b"|".join(t.encode() for t in _AFTER_CALC_PR) + rb")[\s/>]")
+    at = later.search(data, root.end())
+    end = data.rfind(b"</" + p + b"workbook>")
+    pos = at.start() if at else end
+    if pos < 0:
+        return None
+    return data[:pos] + b"<" + p + b'calcPr calcId="' + EXCEL_CALC_ID.encode() + b'"/>' + data[pos:]
 
 
 def _read_shared_strings(data: bytes, name: str, limits: Limits) -> list[str]:

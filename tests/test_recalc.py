@@ -328,3 +328,27 @@ def test_headless_run_does_not_load_xlwings():
             "print(sorted(m for m in ('xlwings', 'pandas') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "[]"
+
+
+def test_workbook_xml_is_spliced_not_reserialised(tmp_path):
+    """Issue 10: workbook.xml was re-serialised in every output (and fullCalcOnLoad dropped by rewriting the part).
+    Now only calcPr's attributes change, in the original bytes; a part without calcPr gets one at its schema place."""
+    import re as _re
+
+    src = tmp_path / "in.xlsx"
+    seed001_pe_workbook(src)
+    with zipfile.ZipFile(src) as z:
+        original = z.read("xl/workbook.xml")
+    assert b'fullCalcOnLoad="1"' in original    # openpyxl asks Excel to recalculate everything on open
+    odd = original
+    buf = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, odd if info.filename == "xl/workbook.xml" else zin.read(info.filename))
+    run_batch([buf], tmp_path / "out", jobs=1, progress=False, annotate=False, isolate=False)
+    with zipfile.ZipFile(tmp_path / "out" / "odd.xlsx") as z:
+        out = z.read("xl/workbook.xml")
+    strip = lambda b: _re.sub(rb"<calcPr\b[^>]*>", b"<calcPr/>", b)  # noqa: E731
+    assert strip(out) == strip(odd)                                    # every other byte is the input's
+    calc = _re.search(rb"<calcPr\b[^>]*>", out).group(0)
+    assert b'calcId="191029"' in calc and b"fullCalcOnLoad" not in calc
