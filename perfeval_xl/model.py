@@ -64,6 +64,7 @@ class BudgetBlock:
     carryover: float | None = None         # 上年结转资金
     weight: float | None = None            # 分值 / 权重 of the budget-execution points
     rate_stated: float | None = None       # 执行率 as printed (fraction)
+    rate_decimals: int | None = None       # decimals of the printed percent ("86%" → 0, "86.20%" → 2)
     score_stated: float | None = None      # 得分 as printed
     rate_base: str | None = None           # which base the form itself uses ("annual", "adjusted" …)
     score_formula: str | None = None       # printed rule, e.g. "得分(20分*执行率)"

@@ -256,3 +256,16 @@ def test_pe_check_table():
     assert "[PE-S302]" in text and "[PE-S304]" in text and "11.49" in text
     clean = [["三级指标", "分值", "年度指标值", "实际完成值", "得分"], ["参保人员数量", 15, "≥38000人", "38100人", 15]]
     assert PE_CHECK(clean) == ""
+
+
+def test_a_percent_printed_without_decimals_is_compared_at_its_precision():
+    """廊坊's form prints 执行率 “86%” for 37.24/43.2 = 86.20%: a display rounding, not a wrong rate. Printed with two
+    decimals the same 86.00% would be wrong by 0.20 points."""
+    form = clean_form()
+    form.budget.executed, form.budget.annual, form.budget.score_stated = 37.24, 43.2, None
+    form.budget.rate_stated, form.budget.rate_decimals = 0.86, 0
+    assert "PE-A106" not in codes(form)
+    form.budget.rate_decimals = 2
+    assert "PE-A106" in codes(form)
+    form.budget.rate_stated, form.budget.rate_decimals = 0.85, 0     # 85% shows 86.20% wrongly even rounded
+    assert "PE-A106" in codes(form)

@@ -206,3 +206,23 @@ def test_budget20_variant(tmp_path):
     assert fs.execution.percent == 90.0 and fs.budget.value == 18
     assert [s.value for _, s in fs.scores] == [40, 30, 9.78]       # 88/90 × 10 = 9.78
     assert fs.total == 97.78
+
+
+def test_template_placeholder_rows_are_skipped_only_when_empty():
+    """河北's template leaves “指标2” and “……” rows in; empty, they are not indicators. A filled row that keeps the
+    template's name (“指标2”) is the unit's indicator and is read."""
+    from perfeval_xl.workbook.grid import Grid
+    from perfeval_xl.workbook.layouts import recognise
+
+    rows = [
+        ["项目名称", "某项目"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+        ["产出指标", "数量指标", "指标1工程完工率", 100, 100, 50, 50],
+        [None, None, "指标2"],
+        [None, None, "……"],
+        [None, "质量指标", "指标2", "≥95%", "96%", 50, 50],
+        ["总分", None, None, None, None, 100, 100],
+    ]
+    form = recognise(Grid.from_rows("自评表", rows))
+    assert [i.name for i in form.indicators] == ["指标1工程完工率", "指标2"]
+    assert form.indicators[1].target == "≥95%" and form.total_stated == 100

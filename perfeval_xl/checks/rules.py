@@ -196,7 +196,9 @@ def _stated_rate(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     b, ex = ctx.form.budget, ctx.score.execution
     if b is None or b.rate_stated is None or ex is None or ex.value is None:
         return
-    if abs(excel_round(b.rate_stated * 100, 2) - ex.percent) > 0.01 + 1e-9:
+    # a percent printed with fewer decimals ("86%") is compared at the precision it shows (86.20% prints as 86%)
+    tol = max(0.01, 0.5 * 10 ** -b.rate_decimals) if b.rate_decimals is not None else 0.01
+    if abs(excel_round(b.rate_stated * 100, 2) - ex.percent) > tol + 1e-9:
         yield r.finding(ctx, b.cells.get("rate_stated"),
                         f"填报执行率 {pct(b.rate_stated)}；{n(ex.numerator)}/{n(ex.denominator)} = {ex.text()}（{ex.base}口径）",
                         f"填报的预算执行率{pct(b.rate_stated)}与按金额计算的{ex.text()}（实际支出/{ex.base}）不符。")

@@ -171,6 +171,9 @@ def _find_indicator_header(sheet: _Sheet) -> tuple[int, dict[str, int]] | None:
     return best[0], best[1]
 
 
+_PLACEHOLDER = re.compile(r"指标\d*|[.…。·]+|\.{3,}|…+|……")
+
+
 def _is_header_like(s: str) -> bool:
     return bool(match_field(s, INDICATOR_COLUMNS)) or s in ("指标", "年度指标值")
 
@@ -265,6 +268,9 @@ def _parse_indicators(sheet: _Sheet, form: Form, header_row: int, cols: dict[str
         name = str(name_raw).strip() if isinstance(name_raw, str) else str(name_raw)
         if _is_header_like(norm(name)):
             continue
+        if _PLACEHOLDER.fullmatch(norm(name)) and all(v in (None, "") for f, v in row_vals.items()
+                                                      if f not in ("name", "level1", "level2")):
+            continue   # the template's own "指标2" / "……" rows, left empty by the unit
         ind = Indicator(name=name, level1=level1, level2=level2, row=r)
         for f in ("weight", "score"):
             if f in cols:
@@ -303,6 +309,17 @@ def _compose_split(ind: Indicator) -> None:
     a = ind.actual
     if unit and isinstance(a, (int, float)) and not isinstance(a, bool):
         ind.actual = f"{a:.10g}{unit}"
+
+
+def _percent_decimals(v: Any, fmt: str | None) -> int | None:
+    """How many decimals a printed percent shows: "86%" → 0, "86.20%" → 2; a number formatted "0%" → 0."""
+    if isinstance(v, str):
+        m = re.search(r"\d+(?:\.(\d+))?\s*[%％]", v)
+        return len(m.group(1) or "") if m else None
+    if fmt and "%" in fmt:
+        m = re.search(r"0(?:\.(0+))?%", fmt)
+        return len(m.group(1) or "") if m else None
+    return None
 
 
 def _is_total_score_cell(g: Grid, r: int, c: int | None, cols: dict[str, int]) -> bool:
@@ -419,6 +436,7 @@ def _parse_budget_rows(sheet: _Sheet, form: Form, header_row: int, cols: dict[st
                     setattr(b, f, v)
                 elif f == "rate":
                     b.rate_stated = v if v <= 2 else v / 100
+                    b.rate_decimals = _percent_decimals(g.cells.get((r, cols[f])), g.number_formats.get((r, cols[f])))
                 elif f == "score":
                     b.score_stated = v
                 b.cells[{"rate": "rate_stated", "score": "score_stated"}.get(f, f)] = address(r, cols[f])
