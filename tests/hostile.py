@@ -142,6 +142,15 @@ def _sst(body: bytes, prolog: bytes = b'<?xml version="1.0" encoding="UTF-8" sta
     return prolog + b'<sst xmlns="' + SST_NS + b'">' + body + b"</sst>"
 
 
+def _zip64(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, body in parts(data):
+            with z.open(info.filename, "w", force_zip64=True) as fh:
+                fh.write(body)
+    return out.getvalue()
+
+
 CASES: dict[str, Callable[[bytes], bytes]] = {
     # malformed XML
     "workbook_not_wellformed": lambda d: edit(d, "xl/workbook.xml", lambda b: b[: len(b) // 2]),
@@ -184,6 +193,8 @@ CASES: dict[str, Callable[[bytes], bytes]] = {
     "row_past_limit": _sheet_edit(_append_cell(b"A2000000")),
     "ratio_bomb": _ratio_bomb,
     "many_shared_strings": lambda d: with_shared(d, _sst(b"<si><t>x</t></si>" * 3_000_000)),
+    # members written with ZIP64 extra fields (some tools always do): read as any other package
+    "zip64_members": lambda d: _zip64(d),
     # accepted by Excel
     "cell_without_r": _sheet_edit(lambda b: re.sub(rb'<c r="[A-Z]+[0-9]+"', b"<c", b, count=3)),
 }

@@ -34,7 +34,7 @@ EXPECTED = {
     "empty_file": "PE-W001", "no_content_types": "PE-W001", "no_styles": "ok", "rel_to_missing_part": "PE-W001",
     "rel_outside_package": "PE-W001", "shared_index_out_of_range": "PE-W001", "control_chars": "ok",
     "raw_control_char": "PE-W011", "nonfinite_numbers": "ok", "far_cell": "ok", "row_past_limit": "PE-W010",
-    "ratio_bomb": "PE-W009", "many_shared_strings": "PE-W009", "cell_without_r": "ok",
+    "ratio_bomb": "PE-W009", "many_shared_strings": "PE-W009", "cell_without_r": "ok", "zip64_members": "ok",
 }
 
 
@@ -259,3 +259,24 @@ def test_not_a_regular_file_is_refused(tmp_path):
     os.mkfifo(tmp_path / "pipe.xlsx")
     s = run_batch([tmp_path / "pipe.xlsx"], tmp_path / "out", jobs=1, progress=False)
     assert s["workbooks"][0]["error"]["code"] == "PE-W013"
+
+
+def test_odd_file_names_and_binary_workbooks(tmp_path):
+    """Leading dash, a newline and an escape sequence in the name, a very long name, and a real .xlsb (which used to
+    be skipped without a word): each gets its entry; the console shows control characters escaped."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    good = (EX / "seed003_项目.xlsx").read_bytes()
+    names = ["-rf.xlsx", "a\nb.xlsx", "\x1b[31mred.xlsx", "长" * 60 + ".xlsx"]
+    for n in names:
+        (inp / n).write_bytes(good)
+    (inp / "binary.xlsb").write_bytes(b"PK\x03\x04" + bytes(60))
+    r = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "recalc", str(inp), "--out", str(tmp_path / "out"),
+                        "--jobs", "1"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 2 and "Traceback" not in r.stdout + r.stderr
+    assert "\x1b" not in r.stdout and "\\x1b[31mred.xlsx" in r.stdout
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    by = {w["path"]: w for w in summary["workbooks"]}
+    assert all(by[n]["status"] == "ok" and by[n]["sheets"][0]["total"] == 79.99 for n in names)
+    assert by["binary.xlsb"]["error"]["code"] == "PE-W014"
+    assert all((tmp_path / "out" / n).exists() for n in names)

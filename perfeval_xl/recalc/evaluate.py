@@ -36,6 +36,8 @@ def _to_cell_value(v: Any) -> Any:
         return (_dt.datetime(v.year, v.month, v.day) - EXCEL_EPOCH).days
     if isinstance(v, _dt.time):
         return (v.hour * 3600 + v.minute * 60 + v.second) / 86400
+    if isinstance(v, _dt.timedelta):   # a duration or a date difference: Excel stores it as days
+        return v.total_seconds() / 86400
     return v
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
 from ..workbook.xlsxwrite import atomic_write_bytes, save_deterministic
@@ -37,7 +38,15 @@ def write_json(summary: dict[str, Any], path: str | Path) -> Path:
     return Path(path)
 
 
+def _cell_text(v: Any) -> Any:
+    """A value a worksheet cell can hold: control characters (from a file name, say) shown as \\xNN."""
+    if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v)
+    return v
+
+
 def write_xlsx(summary: dict[str, Any], path: str | Path) -> Path:
+    summary = {"workbooks": [_clean_entry(w) for w in summary["workbooks"]]}
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
@@ -83,3 +92,11 @@ def write_xlsx(summary: dict[str, Any], path: str | Path) -> Path:
     chart.set_categories(Reference(gs, min_col=1, min_row=2, max_row=5))
     gs.add_chart(chart, "E2")
     return save_deterministic(wb, path)
+
+
+def _clean_entry(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _clean_entry(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_clean_entry(x) for x in v]
+    return _cell_text(v)
