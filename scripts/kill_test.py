@@ -36,8 +36,9 @@ def main() -> int:
         shutil.copy(seeds[i % len(seeds)], src / f"{i:03d}_{seeds[i % len(seeds)].name}")
     ref = tmp / "ref"
     cmd = [sys.executable, "-m", "perfeval_xl.cli", "recalc"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}   # run from the scratch folder: --in-place writes its summary there
     t = time.perf_counter()
-    subprocess.run(cmd + [str(src), "--out", str(ref), "--jobs", "2"], cwd=ROOT, capture_output=True)
+    subprocess.run(cmd + [str(src), "--out", str(ref), "--jobs", "2"], cwd=tmp, env=env, capture_output=True)
     full = time.perf_counter() - t
     original = {p.name: p.read_bytes() for p in src.glob("*.xlsx")}
     processed = {p.name: p.read_bytes() for p in ref.glob("*.xlsx")}
@@ -47,7 +48,7 @@ def main() -> int:
         work = tmp / f"trial{k}"
         shutil.copytree(src, work)
         at = rnd.uniform(0.05, full)
-        p = subprocess.Popen(cmd + [str(work), "--in-place", "--jobs", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
+        p = subprocess.Popen(cmd + [str(work), "--in-place", "--jobs", "2"], cwd=tmp, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(at)
         os.killpg(p.pid, signal.SIGKILL)
