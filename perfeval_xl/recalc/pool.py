@@ -85,6 +85,8 @@ def run_isolated(fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int
     """Yield (index, result) for every task as it ends. ``fn`` runs in a worker; a task over ``seconds``
     or whose worker dies gets ``on_failure(task, kind, detail)`` instead, kind being "timeout" or "crash".
     A result that is a (type name, text) pair means ``fn`` raised; the caller maps it too."""
+    if not tasks:
+        return
     ctx = _context()
     todo = list(enumerate(tasks))[::-1]
     pool = [_Worker(ctx, fn, memory_bytes) for _ in range(max(1, min(workers, len(tasks))))]
