@@ -352,3 +352,30 @@ def test_workbook_xml_is_spliced_not_reserialised(tmp_path):
     assert strip(out) == strip(odd)                                    # every other byte is the input's
     calc = _re.search(rb"<calcPr\b[^>]*>", out).group(0)
     assert b'calcId="191029"' in calc and b"fullCalcOnLoad" not in calc
+
+
+def test_lower_case_sheet_names_keep_excels_values(tmp_path):
+    """Issue 10: a sheet named `sheet1` in lower case had every result blanked (the engine read 'sheet1'!A1 as a new
+    sheet "Sheet1"). Its values are now left as Excel saved them and the file is listed as not recalculated."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "sheet1"
+    ws["A1"] = 2
+    ws["A2"] = "=A1*3"
+    ws["A3"] = "='sheet1'!A1+1"
+    wb.save(tmp_path / "lc.xlsx")
+    # Excel's own saved values, as Excel would have written them
+    import re as _re
+    with zipfile.ZipFile(tmp_path / "lc.xlsx") as zin, zipfile.ZipFile(tmp_path / "in.xlsx", "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = _re.sub(rb"(<c r=\"A2\"[^>]*><f>A1\*3</f>)<v\s*/?>(</v>)?", rb"\1<v>6</v>", data)
+                data = _re.sub(rb"(<c r=\"A3\"[^>]*><f>'sheet1'!A1\+1</f>)<v\s*/?>(</v>)?", rb"\1<v>3</v>", data)
+            zout.writestr(info, data)
+    s = run_batch([tmp_path / "in.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    w = s["workbooks"][0]
+    assert w["status"] == "ok" and w["not_recalculated"]["count"] == 2
+    assert "大小写" in next(iter(w["not_recalculated"]["reasons"]))
+    ws2 = load_workbook(tmp_path / "out" / "in.xlsx", data_only=True)["sheet1"]
+    assert (ws2["A2"].value, ws2["A3"].value) == (6, 3)

@@ -27,6 +27,10 @@ EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
 _F_TEXT = re.compile(rb"(<f\b[^>]*>)([^<]*)(</f>)")
 
 
+class EngineUnsure(RuntimeError):
+    """The formula engine ran, but its results cannot be trusted for this workbook."""
+
+
 def _to_cell_value(v: Any) -> Any:
     if isinstance(v, dict) and v.get("type") == "Error":
         return ERROR_TEXT.get(v.get("kind"), "#VALUE!")
@@ -112,6 +116,11 @@ def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | 
     register_pe(wb)
     wb.evaluate_all()
     parts = dict(pkg.sheets())
+    extra = [n for n in wb.sheet_names if n not in parts]
+    if extra:
+        # the engine made a sheet of its own (a reference to 'sheet1' read as "Sheet1"): its results are not the
+        # workbook's, so none is written (Excel's cached values stay)
+        raise EngineUnsure(f"公式引用的工作表名与工作表“{'、'.join(extra)}”大小写不一致，公式引擎无法可靠计算")
     values: dict[str, dict[str, Any]] = {}
     get = wb.get_value
     for sheet, refs in targets.items():
