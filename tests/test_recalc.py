@@ -379,3 +379,34 @@ def test_lower_case_sheet_names_keep_excels_values(tmp_path):
     assert "大小写" in next(iter(w["not_recalculated"]["reasons"]))
     ws2 = load_workbook(tmp_path / "out" / "in.xlsx", data_only=True)["sheet1"]
     assert (ws2["A2"].value, ws2["A3"].value) == (6, 3)
+
+
+def test_1904_date_system(tmp_path):
+    """Issue 10: the 1904 date system was ignored (dates off by 1,462 days). DATE() results are written as 1904
+    serials; date functions over serials (YEAR, TEXT …) keep Excel's values, listed as not recalculated."""
+    import re as _re
+
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws["A1"] = 0
+    ws["A2"] = "=DATE(2020,1,1)"
+    ws["A3"] = "=YEAR(A1)"
+    ws["A4"] = "=A1+10"
+    wb.save(tmp_path / "m.xlsx")
+    with zipfile.ZipFile(tmp_path / "m.xlsx") as zin, zipfile.ZipFile(tmp_path / "in.xlsx", "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                assert b'date1904="1"' in data
+            if info.filename == "xl/worksheets/sheet1.xml":   # Excel's saved value of YEAR(A1) in a 1904 book
+                data = _re.sub(rb"(<c r=\"A3\"[^>]*><f>YEAR\(A1\)</f>)<v\s*/?>(</v>)?", rb"\1<v>1904</v>", data)
+            zout.writestr(info, data)
+    s = run_batch([tmp_path / "in.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    w = s["workbooks"][0]
+    book = XlsxBook(tmp_path / "out" / "in.xlsx")
+    sh = book.sheet(book.sheet_names()[0])
+    assert sh.value("A2") == 43831 - 1462 and sh.value("A4") == 10 and sh.value("A3") == 1904
+    assert w["not_recalculated"]["count"] == 1 and w["not_recalculated"]["cells"] == [f"{book.sheet_names()[0]}!A3"]

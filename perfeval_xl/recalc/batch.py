@@ -197,15 +197,16 @@ def _process(job: Job) -> dict[str, Any]:
     entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
                              "not_recalculated": None}
     targets = formula_cells(pkg)
+    skipped: list[tuple[str, str, str]] = []
     try:
-        values = evaluate(pkg, data, targets)
+        values = evaluate(pkg, data, targets, skipped)
     except Exception as exc:  # the formula engine refused the file: keep Excel's cached values
         values = {}
         n = sum(len(v) for v in targets.values())
         if n:
             entry["not_recalculated"] = {"count": n, "reasons": {f"公式引擎无法加载此文件：{_short(exc)}": n},
                                          "cells": []}
-    kept = write_cached(pkg, values)
+    kept = skipped + write_cached(pkg, values)
     if kept:
         reasons: dict[str, int] = {}
         for _sheet, _ref, why in kept:

@@ -31,13 +31,13 @@ class EngineUnsure(RuntimeError):
     """The formula engine ran, but its results cannot be trusted for this workbook."""
 
 
-def _to_cell_value(v: Any) -> Any:
+def _to_cell_value(v: Any, epoch: _dt.datetime = EXCEL_EPOCH) -> Any:
     if isinstance(v, dict) and v.get("type") == "Error":
         return ERROR_TEXT.get(v.get("kind"), "#VALUE!")
     if isinstance(v, _dt.datetime):
-        return (v - EXCEL_EPOCH).total_seconds() / 86400
+        return (v - epoch).total_seconds() / 86400
     if isinstance(v, _dt.date):
-        return (_dt.datetime(v.year, v.month, v.day) - EXCEL_EPOCH).days
+        return (_dt.datetime(v.year, v.month, v.day) - epoch).days
     if isinstance(v, _dt.time):
         return (v.hour * 3600 + v.minute * 60 + v.second) / 86400
     if isinstance(v, _dt.timedelta):   # a duration or a date difference: Excel stores it as days
@@ -106,9 +106,10 @@ def formula_cells(pkg: XlsxPackage) -> dict[str, list[str]]:
     return out
 
 
-def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | None = None
-             ) -> dict[str, dict[str, Any]]:
-    """Values of every formula cell after a full recalculation."""
+def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | None = None,
+             skipped: list[tuple[str, str, str]] | None = None) -> dict[str, dict[str, Any]]:
+    """Values of every formula cell after a full recalculation. Cells whose value the engine cannot give with
+    certainty are left out (their cached values stay) and listed in ``skipped`` as (sheet, ref, reason)."""
     targets = formula_cells(pkg) if targets is None else targets
     if not targets:
         return {}
@@ -123,13 +124,32 @@ def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | 
         raise EngineUnsure(f"公式引用的工作表名与工作表“{'、'.join(extra)}”大小写不一致，公式引擎无法可靠计算")
     values: dict[str, dict[str, Any]] = {}
     get = wb.get_value
+    in_1904 = date1904(pkg)
+    epoch = EPOCH_1904 if in_1904 else EXCEL_EPOCH
     for sheet, refs in targets.items():
-        position = pkg.cells(parts[sheet]).position
+        cells = pkg.cells(parts[sheet])
+        position = cells.position
         vals = values[sheet] = {}
         for ref in refs:
+            if in_1904 and _DATE_FUNCS.search(cells.formula(ref) or ""):
+                # the engine reads serials in the 1900 system: YEAR(A1) of a 1904 workbook would be 4 years off
+                if skipped is not None:
+                    skipped.append((sheet, ref, "1904 日期系统中的日期函数，保留 Excel 保存的值"))
+                continue
             r, col = position(ref)
-            vals[ref] = _to_cell_value(get(sheet, r, col))
+            vals[ref] = _to_cell_value(get(sheet, r, col), epoch)
     return values
+
+
+EPOCH_1904 = _dt.datetime(1904, 1, 1)
+_DATE_FUNCS = re.compile(r"\b(?:YEAR|MONTH|DAY|DAYS|DAYS360|WEEKDAY|WEEKNUM|ISOWEEKNUM|DATEVALUE|DATEDIF|EDATE|EOMONTH|"
+                         r"NETWORKDAYS(?:\.INTL)?|WORKDAY(?:\.INTL)?|YEARFRAC|TEXT|TODAY|NOW)\s*\(", re.I)
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\sdate1904=\"(?:1|true)\"")
+
+
+def date1904(pkg: XlsxPackage) -> bool:
+    """Does the workbook count dates from 1904-01-01 (Excel for Mac's old default)?"""
+    return _DATE1904.search(pkg.parts.get("xl/workbook.xml", b"")) is not None
 
 
 def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
