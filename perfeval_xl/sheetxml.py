@@ -17,6 +17,8 @@ import re
 from html import unescape
 from typing import Any, Callable, Iterator
 
+from openpyxl.utils.cell import get_column_letter
+
 from .limits import LimitError, check_cell
 
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
@@ -60,19 +62,11 @@ def _with_refs(data: bytes, p: bytes) -> bytes:
             continue
         col += 1
         out.append(data[pos:m.start()])
-        out.append(b"<" + p + b'c r="' + _letters(col).encode() + str(max(row, 1)).encode() + b'"' + attrs
+        out.append(b"<" + p + b'c r="' + get_column_letter(col).encode() + str(max(row, 1)).encode() + b'"' + attrs
                    + m.group(4) + b">")
         pos = m.end()
     out.append(data[pos:])
     return b"".join(out)
-
-
-def _letters(col: int) -> str:
-    s = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 _PATTERNS: dict[bytes, tuple[re.Pattern[bytes], ...]] = {}
@@ -209,12 +203,10 @@ class SheetPart:
         """Every cell inside Excel's grid (1,048,576 rows × 16,384 columns, columns up to XFD)."""
         if not self.cells:
             return
-        rows = max(int(m.group(2)) for m in self.cells.values())
+        rows = [int(m.group(2)) for m in self.cells.values()]
         cols = max((m.group(1) for m in self.cells.values()), key=lambda b: (len(b), b))
-        check_cell(rows, 1, None)
-        check_cell(1, col_number(cols), None)
-        if min(int(m.group(2)) for m in self.cells.values()) < 1:
-            check_cell(0, 1, None)
+        check_cell(max(rows), col_number(cols), None)
+        check_cell(min(rows), 1, None)
 
     # ------------------------------------------------------------------ reading
     @property

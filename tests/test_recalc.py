@@ -1,6 +1,7 @@
 """Headless recalculation: values, PE_* spellings, Excel semantics, nothing lost, batch behaviour."""
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from perfeval_xl.recalc.batch import exit_status, run_batch
 from perfeval_xl.recalc.summary import write_json, write_xlsx
 from perfeval_xl.xlsxpkg import XlsxBook
 
+from hostile import edit
 from libreoffice import convert, needs_libreoffice
 from recalc_builders import COMPUTABLE, SEED001_SCORES, patch_formulas, seed001_pe_workbook
 
@@ -269,19 +271,19 @@ def test_globs_and_xlsm_with_vba_and_external_links_kept(tmp_path):
 
 
 def _seed001_with(tmp_path, name, fn):
-    import io
-    import zipfile
-
-    src = zipfile.ZipFile(EX / "seed001_评分表.xlsx")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = fn(data)
-            z.writestr(info, data)
-    (tmp_path / name).write_bytes(buf.getvalue())
+    (tmp_path / name).write_bytes(edit((EX / "seed001_评分表.xlsx").read_bytes(), "xl/worksheets/sheet1.xml", fn))
     return tmp_path / name
+
+
+def _as_excel_saved(src, dst, cached):
+    """The workbook as Excel saves it: each formula cell of sheet1 named in ``cached`` carries its cached value
+    (openpyxl writes none)."""
+    def fn(data):
+        for ref, v in cached.items():
+            data = re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)<v\s*/?>(</v>)?',
+                          rb"\1<v>" + v + rb"</v>", data)
+        return data
+    dst.write_bytes(edit(src.read_bytes(), "xl/worksheets/sheet1.xml", fn))
 
 
 def test_cells_without_their_optional_r_attribute_are_read_as_excel_reads_them(tmp_path):
@@ -333,24 +335,17 @@ def test_headless_run_does_not_load_xlwings():
 def test_workbook_xml_is_spliced_not_reserialised(tmp_path):
     """Issue 10: workbook.xml was re-serialised in every output (and fullCalcOnLoad dropped by rewriting the part).
     Now only calcPr's attributes change, in the original bytes; a part without calcPr gets one at its schema place."""
-    import re as _re
-
-    src = tmp_path / "in.xlsx"
+    src = tmp_path / "odd.xlsx"
     seed001_pe_workbook(src)
     with zipfile.ZipFile(src) as z:
         original = z.read("xl/workbook.xml")
     assert b'fullCalcOnLoad="1"' in original    # openpyxl asks Excel to recalculate everything on open
-    odd = original
-    buf = tmp_path / "odd.xlsx"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info, odd if info.filename == "xl/workbook.xml" else zin.read(info.filename))
-    run_batch([buf], tmp_path / "out", jobs=1, progress=False, annotate=False, isolate=False)
+    run_batch([src], tmp_path / "out", jobs=1, progress=False, annotate=False, isolate=False)
     with zipfile.ZipFile(tmp_path / "out" / "odd.xlsx") as z:
         out = z.read("xl/workbook.xml")
-    strip = lambda b: _re.sub(rb"<calcPr\b[^>]*>", b"<calcPr/>", b)  # noqa: E731
-    assert strip(out) == strip(odd)                                    # every other byte is the input's
-    calc = _re.search(rb"<calcPr\b[^>]*>", out).group(0)
+    strip = lambda b: re.sub(rb"<calcPr\b[^>]*>", b"<calcPr/>", b)  # noqa: E731
+    assert strip(out) == strip(original)                               # every other byte is the input's
+    calc = re.search(rb"<calcPr\b[^>]*>", out).group(0)
     assert b'calcId="191029"' in calc and b"fullCalcOnLoad" not in calc
 
 
@@ -364,15 +359,7 @@ def test_lower_case_sheet_names_keep_excels_values(tmp_path):
     ws["A2"] = "=A1*3"
     ws["A3"] = "='sheet1'!A1+1"
     wb.save(tmp_path / "lc.xlsx")
-    # Excel's own saved values, as Excel would have written them
-    import re as _re
-    with zipfile.ZipFile(tmp_path / "lc.xlsx") as zin, zipfile.ZipFile(tmp_path / "in.xlsx", "w") as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = _re.sub(rb"(<c r=\"A2\"[^>]*><f>A1\*3</f>)<v\s*/?>(</v>)?", rb"\1<v>6</v>", data)
-                data = _re.sub(rb"(<c r=\"A3\"[^>]*><f>'sheet1'!A1\+1</f>)<v\s*/?>(</v>)?", rb"\1<v>3</v>", data)
-            zout.writestr(info, data)
+    _as_excel_saved(tmp_path / "lc.xlsx", tmp_path / "in.xlsx", {"A2": b"6", "A3": b"3"})
     s = run_batch([tmp_path / "in.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
     w = s["workbooks"][0]
     assert w["status"] == "ok" and w["not_recalculated"]["count"] == 2
@@ -384,8 +371,6 @@ def test_lower_case_sheet_names_keep_excels_values(tmp_path):
 def test_1904_date_system(tmp_path):
     """Issue 10: the 1904 date system was ignored (dates off by 1,462 days). DATE() results are written as 1904
     serials; date functions over serials (YEAR, TEXT …) keep Excel's values, listed as not recalculated."""
-    import re as _re
-
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
     wb = Workbook()
@@ -396,14 +381,9 @@ def test_1904_date_system(tmp_path):
     ws["A3"] = "=YEAR(A1)"
     ws["A4"] = "=A1+10"
     wb.save(tmp_path / "m.xlsx")
-    with zipfile.ZipFile(tmp_path / "m.xlsx") as zin, zipfile.ZipFile(tmp_path / "in.xlsx", "w") as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == "xl/workbook.xml":
-                assert b'date1904="1"' in data
-            if info.filename == "xl/worksheets/sheet1.xml":   # Excel's saved value of YEAR(A1) in a 1904 book
-                data = _re.sub(rb"(<c r=\"A3\"[^>]*><f>YEAR\(A1\)</f>)<v\s*/?>(</v>)?", rb"\1<v>1904</v>", data)
-            zout.writestr(info, data)
+    with zipfile.ZipFile(tmp_path / "m.xlsx") as z:
+        assert b'date1904="1"' in z.read("xl/workbook.xml")
+    _as_excel_saved(tmp_path / "m.xlsx", tmp_path / "in.xlsx", {"A3": b"1904"})   # Excel's YEAR(A1) in a 1904 book
     s = run_batch([tmp_path / "in.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
     w = s["workbooks"][0]
     book = XlsxBook(tmp_path / "out" / "in.xlsx")

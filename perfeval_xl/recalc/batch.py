@@ -163,6 +163,8 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
         raise WorkbookError("PE-W008", f"无法读取文件（{exc.strerror or exc}）", rel) from None
     if not data:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", rel)
+    if src.suffix.lower() == ".xlsb":
+        raise WorkbookError("PE-W014", "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx", rel)
     notes: list[str] = []
     if data.startswith(OLE_MAGIC):
         if _is_encrypted_ole(src):
@@ -171,11 +173,7 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
                 raise WorkbookError("PE-W003", "工作簿受密码保护，请取消密码后再处理", rel)
             notes.append("原文件使用 Excel 默认密码加密，已解密处理，输出副本未加密")
             return plain, notes
-        if src.suffix.lower() == ".xlsb":
-            raise WorkbookError("PE-W014", "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx", rel)
         raise WorkbookError("PE-W002", "旧版 .xls 无法原样回写，请在 Excel 中另存为 .xlsx", rel)
-    if src.suffix.lower() == ".xlsb":
-        raise WorkbookError("PE-W014", "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx", rel)
     return data, notes
 
 
@@ -202,10 +200,8 @@ def _process(job: Job) -> dict[str, Any]:
         values = evaluate(pkg, data, targets, skipped)
     except Exception as exc:  # the formula engine refused the file: keep Excel's cached values
         values = {}
-        n = sum(len(v) for v in targets.values())
-        if n:
-            entry["not_recalculated"] = {"count": n, "reasons": {f"公式引擎无法加载此文件：{_short(exc)}": n},
-                                         "cells": []}
+        why = f"公式引擎无法加载此文件：{_short(exc)}"
+        skipped = [(sheet, ref, why) for sheet, refs in targets.items() for ref in refs]
     kept = skipped + write_cached(pkg, values)
     if kept:
         reasons: dict[str, int] = {}

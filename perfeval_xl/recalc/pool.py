@@ -9,7 +9,6 @@ task is over its budget and starts a fresh one, so every task ends with a result
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import sys
 import time
 from multiprocessing.connection import Connection, wait
@@ -23,14 +22,7 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
-def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int | None) -> None:
-    if memory_bytes:
-        try:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        except (ImportError, ValueError, OSError):  # pragma: no cover - not on every OS
-            pass
+def _serve(conn: Connection, fn: Callable[[Any], Any]) -> None:
     while True:
         try:
             msg = conn.recv()
@@ -52,9 +44,9 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int | None)
 
 
 class _Worker:
-    def __init__(self, ctx: Any, fn: Callable[[Any], Any], memory_bytes: int | None):
+    def __init__(self, ctx: Any, fn: Callable[[Any], Any]):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, fn, memory_bytes), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, fn), daemon=True)
         self.proc.start()
         child.close()
         self.task: int | None = None
@@ -80,8 +72,7 @@ class _Worker:
 
 
 def run_isolated(fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int, seconds: float | None,
-                 on_failure: Callable[[Any, str, str], Any], memory_bytes: int | None = None
-                 ) -> Iterator[tuple[int, Any]]:
+                 on_failure: Callable[[Any, str, str], Any]) -> Iterator[tuple[int, Any]]:
     """Yield (index, result) for every task as it ends. ``fn`` runs in a worker; a task over ``seconds``
     or whose worker dies gets ``on_failure(task, kind, detail)`` instead, kind being "timeout" or "crash".
     A result that is a (type name, text) pair means ``fn`` raised; the caller maps it too."""
@@ -89,7 +80,7 @@ def run_isolated(fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int
         return
     ctx = _context()
     todo = list(enumerate(tasks))[::-1]
-    pool = [_Worker(ctx, fn, memory_bytes) for _ in range(max(1, min(workers, len(tasks))))]
+    pool = [_Worker(ctx, fn) for _ in range(max(1, min(workers, len(tasks))))]
     busy: dict[Connection, _Worker] = {}
     try:
         while todo or busy:
@@ -115,7 +106,7 @@ def run_isolated(fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int
                 except (EOFError, OSError):
                     code = w.proc.exitcode
                     yield i, on_failure(tasks[i], "crash", f"exit {code}" if code is not None else "")
-                    _replace(pool, w, ctx, fn, memory_bytes, kill=True)
+                    _replace(pool, w, ctx, fn, kill=True)
                     continue
                 w.task = None
                 yield j, result
@@ -125,17 +116,12 @@ def run_isolated(fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int
                     if now - w.started >= seconds:
                         busy.pop(conn)
                         yield w.task, on_failure(tasks[w.task], "timeout", f"{seconds:g}")
-                        _replace(pool, w, ctx, fn, memory_bytes, kill=True)
+                        _replace(pool, w, ctx, fn, kill=True)
     finally:
         for w in pool:
             w.stop(kill=w.task is not None)
 
 
-def _replace(pool: list[_Worker], w: _Worker, ctx: Any, fn: Callable[[Any], Any], memory_bytes: int | None, *,
-             kill: bool) -> None:
+def _replace(pool: list[_Worker], w: _Worker, ctx: Any, fn: Callable[[Any], Any], *, kill: bool) -> None:
     w.stop(kill=kill)
-    pool[pool.index(w)] = _Worker(ctx, fn, memory_bytes)
-
-
-def default_workers() -> int:
-    return os.cpu_count() or 1
+    pool[pool.index(w)] = _Worker(ctx, fn)

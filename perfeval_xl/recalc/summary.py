@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -17,15 +17,18 @@ LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
 HEAD = PatternFill("solid", fgColor="DDEBF7")
 
 
+def _map_leaves(v: Any, fn: Callable[[Any], Any]) -> Any:
+    """The summary (dicts and lists) with ``fn`` applied to every leaf value."""
+    if isinstance(v, dict):
+        return {k: _map_leaves(x, fn) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_map_leaves(x, fn) for x in v]
+    return fn(v)
+
+
 def finite(v: Any) -> Any:
     """The summary with every non-finite number (NaN, ±inf) as None: JSON has no such numbers."""
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, dict):
-        return {k: finite(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [finite(x) for x in v]
-    return v
+    return _map_leaves(v, lambda x: None if isinstance(x, float) and not math.isfinite(x) else x)
 
 
 def dumps(summary: dict[str, Any]) -> str:
@@ -46,7 +49,7 @@ def _cell_text(v: Any) -> Any:
 
 
 def write_xlsx(summary: dict[str, Any], path: str | Path) -> Path:
-    summary = {"workbooks": [_clean_entry(w) for w in summary["workbooks"]]}
+    summary = _map_leaves(summary, _cell_text)
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
@@ -92,11 +95,3 @@ def write_xlsx(summary: dict[str, Any], path: str | Path) -> Path:
     chart.set_categories(Reference(gs, min_col=1, min_row=2, max_row=5))
     gs.add_chart(chart, "E2")
     return save_deterministic(wb, path)
-
-
-def _clean_entry(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _clean_entry(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_clean_entry(x) for x in v]
-    return _cell_text(v)
