@@ -171,7 +171,7 @@ def _find_indicator_header(sheet: _Sheet) -> tuple[int, dict[str, int]] | None:
     return best[0], best[1]
 
 
-_PLACEHOLDER = re.compile(r"指标\d*|[.…。·]+|\.{3,}|…+|……")
+_PLACEHOLDER = re.compile(r"指标\d*|[.…。·]+")
 
 
 def _is_header_like(s: str) -> bool:
