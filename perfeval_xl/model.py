@@ -16,15 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The form kinds the layout reader recognises.
-FORM_KINDS = (
-    "standard",      # 项目支出绩效自评表 (national template)
-    "sichuan",       # 四川 variant: 预算执行情况(10分) + 绩效指标(90分)
-    "budget20",      # 20 + 80 variant: 预算执行情况(20分) 得分(20分*执行率)
-    "scoring",       # third-party 评分表 (一级 | 二级 | 三级 | 分值 | 评分标准 | 目标值 | 实际值 | 评价得分)
-    "jinzhong",      # older 晋中-style 自评表 with 评分表 投入/过程/产出/效果 (seed 004)
-    "department",    # 部门整体支出 sheet
-)
+#: The form kinds the layout reader recognises, with the name a reviewer reads (summary, reports).
+FORM_KINDS = {
+    "standard": "项目支出绩效自评表",            # national template
+    "sichuan": "项目自评表（执行10分+指标90分）",   # 四川 variant: 预算执行情况(10分) + 绩效指标(90分)
+    "budget20": "项目自评表（执行20分+指标80分）",  # 20 + 80 variant: 得分(20分*执行率)
+    "scoring": "绩效评价评分表",                  # third-party 评分表 (一级 | 二级 | 三级 | 分值 | 评分标准 | …)
+    "jinzhong": "项目绩效自评表（投入/过程/产出/效果）",  # older 晋中-style 自评表 with 评分表 (seed 004)
+    "department": "部门整体支出绩效自评表",         # 部门整体支出 sheet
+}
 
 
 @dataclass

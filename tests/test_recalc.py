@@ -63,13 +63,14 @@ def test_summary_json_shape(examples_out):
     out, _ = examples_out
     data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     w = data["workbooks"][0]
-    assert set(w) == {"path", "status", "error", "sheets", "notes", "not_recalculated"}
+    assert set(w) == {"path", "status", "error", "sheets", "notes", "not_recalculated", "output"}
+    assert w["output"] == str(out / w["path"])
     s = w["sheets"][0]
     assert {"sheet", "form", "project", "total_stated", "total", "grade_stated", "grade", "indicators", "findings"} <= set(s)
     assert {"cell", "name", "weight", "target", "actual", "score_stated", "score"} <= set(s["indicators"][0])
     assert {"code", "severity", "sheet", "cell", "message"} <= set(data["workbooks"][3]["sheets"][0]["findings"][0])
     wb = load_workbook(out / "summary.xlsx")
-    assert wb.sheetnames == ["汇总", "问题清单", "等级分布"] and wb["等级分布"]._charts
+    assert wb.sheetnames == ["概况", "汇总", "问题清单", "等级分布"] and wb["等级分布"]._charts
     assert wb["汇总"].max_row == 5
 
 
@@ -179,6 +180,9 @@ def test_batch_survives_broken_files_and_is_repeatable(tmp_path):
     assert status == {"b.xlsx": ("ok", None), "broken.xlsx": ("error", "PE-W001"), "old.xls": ("error", "PE-W002"),
                       "县A/a.xlsx": ("ok", None)}
     assert exit_status(s1) == 2
+    assert [w.pop("output") for w in s1["workbooks"]] == [str(tmp_path / "o1" / w["path"]) if w["status"] == "ok" else None
+                                                         for w in s1["workbooks"]]
+    [w.pop("output") for w in s2["workbooks"]]
     assert s1 == s2
     for rel in ("县A/a.xlsx", "b.xlsx"):
         assert (tmp_path / "o1" / rel).read_bytes() == (tmp_path / "o2" / rel).read_bytes()

@@ -19,6 +19,8 @@ else:  # pragma: no cover
 
 EXECUTION_BASES = ("arrived", "annual", "adjusted", "adjusted_with_carryover")
 REVERSE_CONVENTIONS = ("ratio", "linear", "deduct")
+#: How a reviewer reads each convention for "lower is better" indicators (explanations are in Chinese).
+CONVENTION_LABELS = {"ratio": "目标值/实际值比例", "linear": "线性递减", "deduct": "超出比例扣分"}
 
 
 class ProfileError(ValueError):

@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Any, ClassVar, Sequence
 
 from .excelmath import excel_round
-from .profile import NATIONAL, Profile
+from .profile import CONVENTION_LABELS, NATIONAL, Profile
 from .quantity import PERCENT, Quantity, QuantityError, _parse_text, align, as_fraction, normalize_text, parse_quantity
 
 __all__ = [
@@ -249,7 +249,7 @@ class Reverse(Rule):
         else:
             raw = w - points * (over * 100) / per
         return Score(_finish(raw, w), w, self.name, tv / av, False,
-                     why=lambda: f"超出目标{_pct(over)}，按{conv}口径得{_fmt(max(raw, 0))}分")
+                     why=lambda: f"超出目标{_pct(over)}，按{CONVENTION_LABELS.get(conv, conv)}口径得{_fmt(max(raw, 0))}分")
 
     def excel(self, w, t, a):
         conv = self.convention or NATIONAL.reverse_convention

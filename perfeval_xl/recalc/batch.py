@@ -112,7 +112,7 @@ class Job:
 
 def _error_entry(path: str, code: str, message: str) -> dict[str, Any]:
     return {"path": path, "status": "error", "error": {"code": code, "message": message}, "sheets": [], "notes": [],
-            "not_recalculated": None}
+            "not_recalculated": None, "output": None}
 
 
 def _failure_entry(rel: str, exc: BaseException) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def _process(job: Job) -> dict[str, Any]:
                 raise
             raise WorkbookError("PE-W001", f"工作表的单元格无法读取：{exc}", rel, sheet) from None
     entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
-                             "not_recalculated": None}
+                             "not_recalculated": None, "output": job.src if job.in_place else job.out}
     targets = formula_cells(pkg)
     skipped: list[tuple[str, str, str]] = []
     try:
