@@ -15,6 +15,7 @@ from .engine.profile import NATIONAL, Profile
 from .engine.scoring import score_form
 from .model import Form
 from .sheetaccess import BookAccess, SheetAccess
+from .tablestyle import HEADER_FILL, TableStyle
 from .workbook.grid import Grid
 from .workbook.layouts import recognise
 
@@ -209,6 +210,38 @@ class XlwingsSheet:
         return []  # values of merged cells sit in their top-left cell, which the reader carries forward
 
 
+XL_SHEET_VISIBLE, XL_SHEET_VERY_HIDDEN, XL_LANDSCAPE = -1, 2, 2
+
+
+def _style_live(sh: Any, rows: Sequence[Sequence[Any]], width: int, style: TableStyle) -> None:
+    """Draw a TableStyle in Excel (Windows COM through xlwings' ``.api``), as XlsxBook writes it in files."""
+    rgb = lambda hex_: tuple(int(hex_[i:i + 2], 16) for i in (0, 2, 4))  # noqa: E731
+    last = len(rows)
+    for j, w in enumerate(style.widths, 1):
+        sh.range((1, j)).column_width = w
+    header = sh.range((1, 1), (1, width))
+    header.color = rgb(HEADER_FILL)
+    header.font.bold = True
+    for j in style.wrap:
+        sh.range((1, j), (last, j)).api.WrapText = True
+    for (r, c), colour in style.fills.items():
+        sh.range((r, c)).color = rgb(colour)
+    table = sh.range((1, 1), (last, width))
+    table.api.Borders.LineStyle = 1
+    table.api.VerticalAlignment = -4160          # xlTop
+    table.api.AutoFilter(1)
+    sh.activate()
+    window = sh.book.app.api.ActiveWindow
+    window.FreezePanes = False
+    window.SplitColumn, window.SplitRow = 0, 1
+    window.FreezePanes = True
+    setup = sh.api.PageSetup
+    setup.Orientation = XL_LANDSCAPE if style.landscape else 1
+    setup.Zoom = False
+    setup.FitToPagesWide, setup.FitToPagesTall = 1, False
+    setup.PrintTitleRows = "$1:$1"
+
+
 class XlwingsBook:
     """BookAccess on the workbook that called RunPython."""
 
@@ -231,19 +264,29 @@ class XlwingsBook:
         return XlwingsSheet(self._b.sheets.active)
 
     def add_sheet(self, name: str, rows: Sequence[Sequence[Any]],
-                  links: dict[str, tuple[str, str]] | None = None) -> XlwingsSheet:
+                  links: dict[str, tuple[str, str]] | None = None, *,
+                  style: TableStyle | None = None, hidden: bool = False) -> XlwingsSheet:
         if name in self.sheet_names():
-            self._b.sheets[name].delete()
+            self.delete_sheet(name)
+        active = self._b.sheets.active
         sh = self._b.sheets.add(name, after=self._b.sheets[-1])
+        width = max((len(r) for r in rows), default=0)
         if rows:
-            width = max(len(r) for r in rows)
             sh.range("A1").value = [list(r) + [None] * (width - len(r)) for r in rows]
         for cell, (sheet, target) in (links or {}).items():
             sh.range(cell).add_hyperlink(f"#'{sheet}'!{target}", sh.range(cell).value)
+        if style is not None and rows:
+            _style_live(sh, rows, width, style)
+        if hidden:
+            sh.api.Visible = XL_SHEET_VERY_HIDDEN
+        active.activate()
         return XlwingsSheet(sh)
 
     def delete_sheet(self, name: str) -> None:
-        self._b.sheets[name].delete()
+        sh = self._b.sheets[name]
+        if sh.api.Visible != XL_SHEET_VISIBLE:   # Excel refuses to delete a (very) hidden sheet
+            sh.api.Visible = XL_SHEET_VISIBLE
+        sh.delete()
 
     def alert(self, message: str) -> None:
         self._b.app.alert(message, title="绩效评价")

@@ -8,7 +8,10 @@ Cells are A1 addresses on the named sheet; colours are "RRGGBB" hex strings.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
+
+if TYPE_CHECKING:
+    from .tablestyle import TableStyle
 
 
 @runtime_checkable
@@ -53,9 +56,11 @@ class BookAccess(Protocol):
     def sheet(self, name: str) -> SheetAccess: ...
 
     def add_sheet(self, name: str, rows: Sequence[Sequence[Any]],
-                  links: dict[str, tuple[str, str]] | None = None) -> SheetAccess:
-        """Create (or replace) a sheet holding ``rows`` from A1; ``links`` maps a cell of the new sheet
-        to (sheet, cell) it should hyperlink to."""
+                  links: dict[str, tuple[str, str]] | None = None, *,
+                  style: "TableStyle | None" = None, hidden: bool = False) -> SheetAccess:
+        """Create (or replace) a sheet, last, holding ``rows`` from A1; ``links`` maps a cell of the new sheet
+        to (sheet, cell) it should hyperlink to; ``style`` draws the rows as a reviewer's table (first row the
+        header); ``hidden`` makes the sheet very hidden (not listed by Excel's 取消隐藏)."""
 
     def delete_sheet(self, name: str) -> None: ...
 

@@ -26,12 +26,13 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from lxml import etree
 
 from .limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits, check_directory, has_doctype, parse_xml, read_part
 from .sheetxml import SheetPart, SheetScanError, number_text, xml_text
+from .tablestyle import HEADER_FILL, TableStyle, row_heights
 from .workbook.grid import address, parse_address
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -371,25 +372,52 @@ def _attr(text: str) -> str:
     return xml_text(text).decode("utf-8").replace('"', "&quot;")
 
 
-def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] | None = None) -> bytes:
-    """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings), and hyperlinks
-    from its cells to (sheet, cell)."""
-    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{R_NS}"><sheetData>']
-    letters = [address(1, j)[:-1] for j in range(1, max((len(r) for r in rows), default=0) + 1)]
+def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] | None = None,
+               style: "TableStyle | None" = None, xf: "Callable[[int, int], int] | None" = None) -> bytes:
+    """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings), hyperlinks
+    from its cells to (sheet, cell), and — with ``style`` — drawn as a reviewer's table: ``xf(row, col)`` gives
+    each cell's style index; widths, row heights, frozen header, autofilter and landscape printing."""
+    width = max((len(r) for r in rows), default=0)
+    letters = [address(1, j)[:-1] for j in range(1, width + 1)]
+    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{R_NS}">']
+    heights: dict[int, float] = {}
+    if style is not None:
+        heights = row_heights(rows, style)
+        out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+        if style.freeze and style.freeze != "A1":
+            r0, c0 = parse_address(style.freeze)
+            split = (f' xSplit="{c0 - 1}"' if c0 > 1 else "") + (f' ySplit="{r0 - 1}"' if r0 > 1 else "")
+            pane = "bottomRight" if c0 > 1 and r0 > 1 else "bottomLeft" if r0 > 1 else "topRight"
+            out.append(f'<sheetViews><sheetView workbookViewId="0"><pane{split} topLeftCell="{style.freeze}" '
+                       f'activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{style.freeze}" '
+                       f'sqref="{style.freeze}"/></sheetView></sheetViews>')
+        if style.widths:
+            out.append("<cols>" + "".join(f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>'
+                                          for j, w in enumerate(style.widths, 1)) + "</cols>")
+    out.append("<sheetData>")
     for i, row in enumerate(rows, 1):
-        out.append(f'<row r="{i}">')
+        ht = f' ht="{heights[i]:g}" customHeight="1"' if i in heights else ""
+        out.append(f'<row r="{i}"{ht}>')
         for j, v in enumerate(row):
-            if v is None or v == "":
-                continue
             ref = f"{letters[j]}{i}"
+            s_attr = ""
+            if xf is not None:
+                s_index = xf(i, j + 1)
+                s_attr = f' s="{s_index}"' if s_index else ""
+            if v is None or v == "":
+                if s_attr:
+                    out.append(f'<c r="{ref}"{s_attr}/>')
+                continue
             if isinstance(v, bool):
-                out.append(f'<c r="{ref}" t="b"><v>{int(v)}</v></c>')
+                out.append(f'<c r="{ref}"{s_attr} t="b"><v>{int(v)}</v></c>')
             elif isinstance(v, (int, float)):
-                out.append(f'<c r="{ref}"><v>{number_text(float(v))}</v></c>')
+                out.append(f'<c r="{ref}"{s_attr}><v>{number_text(float(v))}</v></c>')
             else:
-                out.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{xml_text(str(v)).decode()}</t></is></c>')
+                out.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{xml_text(str(v)).decode()}</t></is></c>')
         out.append("</row>")
     out.append("</sheetData>")
+    if style is not None and rows and width:
+        out.append(f'<autoFilter ref="A1:{letters[-1]}{max(len(rows), 2)}"/>')
     if links:
         out.append("<hyperlinks>")
         for cell, (sheet, target) in links.items():
@@ -397,6 +425,12 @@ def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] 
             out.append(f'<hyperlink ref="{cell}" location="{_attr(f"{quoted}!{target}")}" '
                        f'display="{_attr(f"{sheet}!{target}")}"/>')
         out.append("</hyperlinks>")
+    if style is not None:
+        orientation = "landscape" if style.landscape else "portrait"
+        out.append('<printOptions horizontalCentered="1"/>'
+                   '<pageMargins left="0.4" right="0.4" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                   f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+                   '<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>')
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
 
@@ -571,6 +605,88 @@ class Styles:
                     return x.get("formatCode")
         return None
 
+    def _fill_id(self, rgb: str) -> int:
+        """The index of a solid fill of colour ``rgb`` in <fills>, added when there is none."""
+        fills = self.root.find(f"{N}fills")
+        argb = "FF" + rgb.upper()[-6:]
+        for i, f in enumerate(fills.findall(f"{N}fill")):
+            pf = f.find(f"{N}patternFill")
+            fg = pf.find(f"{N}fgColor") if pf is not None else None
+            if pf is not None and pf.get("patternType") == "solid" and fg is not None and fg.get("rgb") == argb:
+                return i
+        f = etree.SubElement(fills, f"{N}fill")
+        pf = etree.SubElement(f, f"{N}patternFill", patternType="solid")
+        etree.SubElement(pf, f"{N}fgColor", rgb=argb)
+        etree.SubElement(pf, f"{N}bgColor", indexed="64")
+        fills.set("count", str(len(fills)))
+        self.pkg.touch(self.part)
+        return len(fills) - 1
+
+    def _appended(self, tag: str, element: etree._Element) -> int:
+        """The index of ``element`` in the <{tag}s> list, appended unless an identical one is there."""
+        parent = self.root.find(f"{N}{tag}s")
+        if parent is None:
+            parent = etree.Element(f"{N}{tag}s", count="0")
+            insert_before(self.root, parent, ("cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles",
+                                              "colors", "extLst"))
+        wanted = etree.tostring(element)
+        for i, x in enumerate(parent.findall(f"{N}{tag}")):
+            if etree.tostring(x) == wanted:
+                return i
+        parent.append(element)
+        parent.set("count", str(len(parent)))
+        self.pkg.touch(self.part)
+        return len(parent) - 1
+
+    def table_xf(self, *, bold: bool = False, fill: str | None = None, wrap: bool = False, header: bool = False) -> int:
+        """A cell format for a reviewer's table, built on the workbook's default format (xf 0) so the table
+        uses the workbook's own font: thin grey grid, top-aligned (centred for a header), bold, fill, wrap."""
+        if self.part is None:
+            return 0
+        key = (-1, f"{bold}{fill}{wrap}{header}")
+        if key in self._cache:
+            return self._cache[key]
+        xfs = self._xfs()
+        xf_list = xfs.findall(f"{N}xf")
+        if not xf_list or self.root.find(f"{N}fills") is None or self.root.find(f"{N}fonts") is None:
+            return 0   # unusual styles: the table is left plain
+        new = copy.deepcopy(xf_list[0])
+        if bold:
+            fonts = self.root.find(f"{N}fonts").findall(f"{N}font")
+            base_font = fonts[int(new.get("fontId", "0"))] if int(new.get("fontId", "0")) < len(fonts) else fonts[0]
+            font = copy.deepcopy(base_font)
+            for b in font.findall(f"{N}b"):
+                font.remove(b)
+            font.insert(0, etree.Element(f"{N}b"))
+            new.set("fontId", str(self._appended("font", font)))
+            new.set("applyFont", "1")
+        if fill:
+            new.set("fillId", str(self._fill_id(fill)))
+            new.set("applyFill", "1")
+        border = etree.Element(f"{N}border")
+        for side in ("left", "right", "top", "bottom"):
+            etree.SubElement(etree.SubElement(border, f"{N}{side}", style="thin"), f"{N}color", rgb="FFBFBFBF")
+        etree.SubElement(border, f"{N}diagonal")
+        new.set("borderId", str(self._appended("border", border)))
+        new.set("applyBorder", "1")
+        for old in new.findall(f"{N}alignment"):
+            new.remove(old)
+        align = etree.Element(f"{N}alignment", vertical="center" if header else "top")
+        if header:
+            align.set("horizontal", "center")
+        if wrap or header:
+            align.set("wrapText", "1")
+        new.insert(0, align)
+        new.set("applyAlignment", "1")
+        index = next((i for i, x in enumerate(xf_list) if etree.tostring(x) == etree.tostring(new)), None)
+        if index is None:
+            xfs.append(new)
+            xfs.set("count", str(len(xfs)))
+            self.pkg.touch(self.part)
+            index = len(xfs) - 1
+        self._cache[key] = index
+        return index
+
     def with_fill(self, s: int, rgb: str | None) -> int:
         """The index of an xf equal to xf ``s`` but with the given solid fill (None: no fill)."""
         if self.part is None:
@@ -584,24 +700,7 @@ class Styles:
         if not xf_list or fills is None:
             return s   # unusual styles without cell formats or fills: no fill is set
         base = xf_list[s] if s < len(xf_list) else xf_list[0]
-        if rgb is None:
-            fid = 0
-        else:
-            argb = "FF" + rgb.upper()[-6:]
-            fid = None
-            for i, f in enumerate(fills.findall(f"{N}fill")):
-                pf = f.find(f"{N}patternFill")
-                fg = pf.find(f"{N}fgColor") if pf is not None else None
-                if pf is not None and pf.get("patternType") == "solid" and fg is not None and fg.get("rgb") == argb:
-                    fid = i
-                    break
-            if fid is None:
-                f = etree.SubElement(fills, f"{N}fill")
-                pf = etree.SubElement(f, f"{N}patternFill", patternType="solid")
-                etree.SubElement(pf, f"{N}fgColor", rgb=argb)
-                etree.SubElement(pf, f"{N}bgColor", indexed="64")
-                fid = len(fills) - 1
-                fills.set("count", str(len(fills)))
+        fid = 0 if rgb is None else self._fill_id(rgb)
         if int(base.get("fillId", "0")) == fid:
             self._cache[key] = s
             return s
@@ -678,31 +777,73 @@ class XlsxBook:
 
     # ---------------------------------------------------------------- sheets
     def add_sheet(self, name: str, rows: Sequence[Sequence[Any]],
-                  links: dict[str, tuple[str, str]] | None = None) -> XlsxSheet:
+                  links: dict[str, tuple[str, str]] | None = None, *,
+                  style: TableStyle | None = None, hidden: bool = False) -> XlsxSheet:
         if name in self.sheet_names():
             self.delete_sheet(name)
         n = 1
         while f"xl/worksheets/sheet{n}.xml" in self.pkg.parts and f"xl/worksheets/sheet{n}.xml" not in self.pkg._removed:
             n += 1
         part = f"xl/worksheets/sheet{n}.xml"
-        self.pkg.add_part(part, _sheet_xml(rows, links), CT_SHEET)
+        xf = self._table_xfs(style) if style is not None else None
+        self.pkg.add_part(part, _sheet_xml(rows, links, style, xf), CT_SHEET)
         rid = self.pkg.add_rel("xl/workbook.xml", REL_SHEET, f"worksheets/sheet{n}.xml")
         wb = self.pkg.tree("xl/workbook.xml")
         sheets = wb.find(f"{N}sheets")
         sid = max(int(s.get("sheetId")) for s in sheets) + 1
         el = etree.SubElement(sheets, f"{N}sheet", name=name, sheetId=str(sid))
+        if hidden:
+            el.set("state", "veryHidden")
         el.set(f"{{{R_NS}}}id", rid)
+        if style is not None and rows:
+            index = len(sheets) - 1
+            quoted = "'" + name.replace("'", "''") + "'"
+            last = re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", address(max(len(rows), 2), max(len(r) for r in rows)))
+            self._define(wb, "_xlnm._FilterDatabase", index, f"{quoted}!$A$1:{last}", hidden=True)
+            self._define(wb, "_xlnm.Print_Titles", index, f"{quoted}!$1:$1")
         self.pkg.touch("xl/workbook.xml")
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
         sh = XlsxSheet(self, name, part)
         self._sheets[name] = sh
         return sh
 
+    def _table_xfs(self, style: TableStyle) -> Callable[[int, int], int]:
+        """Cell format of each cell of a styled table: header, wrapped or not, with its fill."""
+        st = self.styles
+        header = st.table_xf(bold=True, fill=HEADER_FILL, header=True)
+        memo: dict[tuple[bool, str | None], int] = {}
+
+        def xf(row: int, col: int) -> int:
+            if row == 1:
+                return header
+            key = (col in style.wrap, style.fills.get((row, col)))
+            if key not in memo:
+                memo[key] = st.table_xf(wrap=key[0], fill=key[1])
+            return memo[key]
+        return xf
+
+    @staticmethod
+    def _define(wb: etree._Element, name: str, sheet_index: int, text: str, hidden: bool = False) -> None:
+        names = wb.find(f"{N}definedNames")
+        if names is None:
+            names = etree.Element(f"{N}definedNames")
+            insert_before(wb, names, ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr",
+                                      "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects",
+                                      "extLst"))
+        for d in names.findall(f"{N}definedName"):
+            if d.get("name") == name and d.get("localSheetId") == str(sheet_index):
+                names.remove(d)
+        d = etree.SubElement(names, f"{N}definedName", name=name, localSheetId=str(sheet_index))
+        if hidden:
+            d.set("hidden", "1")
+        d.text = text
+
     def delete_sheet(self, name: str) -> None:
         part = self.pkg.sheet_part(name)
         wb = self.pkg.tree("xl/workbook.xml")
         sheets = wb.find(f"{N}sheets")
         rels = self.pkg.rels("xl/workbook.xml")
+        index = next(i for i, s in enumerate(sheets) if s.get("name") == name)
         for s in sheets:
             if s.get("name") == name:
                 rid = s.get(f"{{{R_NS}}}id")
@@ -710,7 +851,7 @@ class XlsxBook:
                 for r in rels:
                     if r.get("Id") == rid:
                         rels.remove(r)
-        # defined names and views pointing at the sheet index are left alone: the sheet was ours (last)
+        self._renumber(wb, index)
         own = self.pkg.rels(part)
         if own is not None:
             for r in own:
@@ -723,6 +864,29 @@ class XlsxBook:
         self.pkg.touch("xl/workbook.xml")
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
         self._sheets.pop(name, None)
+
+    @staticmethod
+    def _renumber(wb: etree._Element, index: int) -> None:
+        """After the sheet at ``index`` is gone: its sheet-local names go, later sheets' local names and the
+        window's active and first tabs move down by one, so they still point at the same sheets."""
+        names = wb.find(f"{N}definedNames")
+        if names is not None:
+            for d in list(names):
+                local = d.get("localSheetId")
+                if local is None or not local.isdigit():
+                    continue
+                if int(local) == index:
+                    names.remove(d)
+                elif int(local) > index:
+                    d.set("localSheetId", str(int(local) - 1))
+            if not len(names):
+                wb.remove(names)
+        count = len(wb.find(f"{N}sheets"))
+        for view in wb.findall(f"{N}bookViews/{N}workbookView"):
+            for attr in ("activeTab", "firstSheet"):
+                v = view.get(attr)
+                if v is not None and v.isdigit() and int(v) >= index and int(v) > 0:
+                    view.set(attr, str(min(int(v) - (int(v) > index), max(count - 1, 0))))
 
     # ---------------------------------------------------------------- notes
     def _comment_parts(self, sh: XlsxSheet) -> tuple[str | None, str | None]:

@@ -14,7 +14,6 @@ from typing import Any, Callable
 
 import os
 from collections import Counter
-from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -28,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..checks.catalog import iter_catalog
 from ..engine.rates import BASE_LABELS
 from ..model import FORM_KINDS
+from ..tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle, row_heights
 from ..workbook.xlsxwrite import atomic_write_bytes, save_deterministic
 
 LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -36,8 +36,7 @@ LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUSES = ("有错误", "有警告", "通过", "未识别", "无法读取")
 STATUS_FILLS = {"通过": "C6EFCE", "有警告": "FFEB9C", "有错误": "FFC7CE", "未识别": "D9D9D9", "无法读取": "F8CBAD"}
 GRADE_FILLS = {"优": "C6EFCE", "良": "E2EFDA", "中": "FFF2CC", "差": "FFC7CE"}
-SEVERITY_FILLS = {"错误": "FFC7CE", "警告": "FFEB9C", "提示": "DDEBF7"}
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEAD_FILL = PatternFill("solid", fgColor=HEADER_FILL)
 THIN = Side(style="thin", color="BFBFBF")
 GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -128,7 +127,8 @@ def _link_target(output: str | None, folder: Path) -> str | None:
         rel = os.path.relpath(os.path.abspath(output), os.path.abspath(folder))
     except ValueError:    # another drive on Windows
         rel = os.path.abspath(output)
-    return quote(Path(rel).as_posix(), safe="/:\\")
+    # as Excel writes them: the path as it is, only the characters a link cannot hold escaped
+    return Path(rel).as_posix().replace("%", "%25").replace("#", "%23").replace(" ", "%20")
 
 
 def _table(ws: Worksheet, head: list[str], rows: list[list[Any]], widths: list[float], *,
@@ -150,32 +150,14 @@ def _table(ws: Worksheet, head: list[str], rows: list[list[Any]], widths: list[f
                 c.number_format = formats[j]
     for j, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = w
-    _fit_rows(ws, widths, wrap, header_wrap=True)
+    style = TableStyle(widths=tuple(widths), wrap=frozenset(wrap))
+    for r, height in row_heights([head, *rows], style).items():
+        ws.row_dimensions[r].height = height
     ws.freeze_panes = freeze
     last = get_column_letter(len(head))
     ws.auto_filter.ref = f"A1:{last}{max(ws.max_row, 2)}"
     ws.print_title_rows = "1:1"
     _print_setup(ws)
-
-
-def text_width(text: str) -> int:
-    """Display width in Excel's column units: a CJK character is two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _fit_rows(ws: Worksheet, widths: list[float], wrap: set[int], header_wrap: bool = False) -> None:
-    """Row heights for wrapped text. Excel fits them when it opens the file, LibreOffice and printing do
-    not, so the height is set from the text: lines needed in the narrowest wrapped cell × 15 points."""
-    for r, row in enumerate(ws.iter_rows(max_col=len(widths)), 1):
-        lines = 1
-        for j, c in enumerate(row, 1):
-            if c.value is None or not (j in wrap or (r == 1 and header_wrap)):
-                continue
-            room = max(widths[j - 1] - 1, 1)
-            need = sum(max(1, -(-text_width(part) // int(room))) for part in str(c.value).split("\n"))
-            lines = max(lines, need)
-        if lines > 1:
-            ws.row_dimensions[r].height = 15 * lines
 
 
 def _print_setup(ws: Worksheet) -> None:
@@ -290,7 +272,7 @@ def _findings(ws: Worksheet, summary: dict[str, Any], folder: Path) -> None:
             c = ws.cell(i, 4)
             c.hyperlink = Hyperlink(ref=c.coordinate, target=target, location=location, tooltip="打开副本中的这个单元格")
             c.font = Font(color="0563C1", underline="single")
-    _colour_by_text(ws, 6, SEVERITY_FILLS, ws.max_row)
+    _colour_by_text(ws, 6, LEVEL_FILLS, ws.max_row)
 
 
 def _grades(ws: Worksheet, summary: dict[str, Any]) -> None:

@@ -1,0 +1,136 @@
+"""What a reviewer opens: summary.xlsx and the 校验结果 sheet of an annotated copy, read back with openpyxl."""
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from perfeval_xl import ribbon
+from perfeval_xl.checks.annotate import LEGACY_HEADER, RESTORE_SHEET, RESULT_SHEET, annotate, clear_annotations
+from perfeval_xl.model import Finding
+from perfeval_xl.recalc.batch import run_batch
+from perfeval_xl.recalc.summary import file_status, totals, totals_line, write_xlsx
+from perfeval_xl.xlsxpkg import XlsxBook
+
+ROOT = Path(__file__).resolve().parent.parent
+EX = ROOT / "workbooks" / "examples"
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("outputs")
+    inp = tmp / "in"
+    inp.mkdir()
+    for p in EX.glob("*.xlsx"):
+        shutil.copy(p, inp / p.name)
+    (inp / "损坏.xlsx").write_bytes(b"PK\x03\x04 broken")
+    wb = Workbook()
+    wb.active["A1"] = "会议纪要"                       # opens, but holds no form
+    wb.save(inp / "纪要.xlsx")
+    out = tmp / "out"
+    summary = run_batch([inp], out, jobs=2, progress=False)
+    write_xlsx(summary, out / "summary.xlsx")
+    return out, summary
+
+
+def test_statuses_cover_every_file(batch):
+    _, summary = batch
+    by = {w["path"]: file_status(w) for w in summary["workbooks"]}
+    assert by == {"seed001_评分表.xlsx": "有警告", "seed002_部门整体.xlsx": "有警告", "seed003_项目.xlsx": "有错误",
+                  "seed004_晋中自评表.xlsx": "有错误", "损坏.xlsx": "无法读取", "纪要.xlsx": "未识别"}
+    t = totals(summary)
+    assert (t["files"], t["forms"], t["status"]["有错误"], t["status"]["无法读取"]) == (6, 4, 2, 1)
+    assert t["findings"]["错误"] == 6       # seed003: 1, seed004: 5
+    assert totals_line(summary).startswith("共 6 个文件、4 张表单：有错误 2，有警告 2，未识别 1，无法读取 1")
+
+
+def test_summary_workbook_is_ready_to_print_and_filter(batch):
+    out, _ = batch
+    wb = load_workbook(out / "summary.xlsx")
+    assert wb.sheetnames == ["概况", "汇总", "问题清单", "等级分布"]
+    for ws in wb:
+        assert ws.freeze_panes is not None, ws.title
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    forms, findings = wb["汇总"], wb["问题清单"]
+    head = [c.value for c in forms[1]]
+    assert head[:3] == ["序号", "状态", "文件"] and forms.auto_filter.ref == f"A1:S{forms.max_row}"
+    rows = {forms.cell(r, 3).value: [c.value for c in forms[r]] for r in range(2, forms.max_row + 1)}
+    assert rows["损坏.xlsx"][1] == "无法读取" and "PE-W001" in rows["损坏.xlsx"][-1]
+    assert rows["纪要.xlsx"][1] == "未识别"
+    s3 = rows["seed003_项目.xlsx"]
+    assert (s3[1], s3[6], s3[8], s3[9], s3[12], s3[14]) == ("有错误", "绩效评价评分表", 0.375, "调整后预算数", 79.99, "中")
+    assert forms.column_dimensions["S"].width >= 40 and forms["S2"].alignment.wrap_text
+    assert forms.cell(2, 3).hyperlink.target == "seed001_评分表.xlsx"
+    assert findings.column_dimensions["G"].width >= 60 and findings.freeze_panes == "C2"
+    link = next(findings.cell(r, 4).hyperlink for r in range(2, findings.max_row + 1)
+                if findings.cell(r, 5).value == "PE-B202" and findings.cell(r, 2).value == "seed003_项目.xlsx")
+    assert (link.target, link.location) == ("seed003_项目.xlsx", "'评价得分'!E6")
+    assert {findings.cell(r, 6).value for r in range(2, findings.max_row + 1)} <= {"错误", "警告", "提示"}
+    assert forms.conditional_formatting and findings.conditional_formatting
+    chart = wb["等级分布"]._charts[0]
+    assert chart.y_axis.majorUnit == 1 and chart.y_axis.delete is False
+    overview = {r[0].value: r[1].value for r in wb["概况"].iter_rows(min_row=2)}
+    assert overview["文件数"] == 6 and overview["文件：无法读取"] == 1 and overview["文件：未识别"] == 1
+
+
+def test_result_sheet_is_styled_and_its_record_hidden(batch):
+    out, _ = batch
+    wb = load_workbook(out / "seed004_晋中自评表.xlsx")
+    assert wb.sheetnames[-2:] == [RESULT_SHEET, RESTORE_SHEET]
+    assert wb[RESTORE_SHEET].sheet_state == "veryHidden" and wb[RESULT_SHEET].sheet_state == "visible"
+    ws = wb[RESULT_SHEET]
+    assert [c.value for c in ws[1]] == ["序号", "规则", "级别", "工作表", "单元格", "问题说明", "依据数据"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:G{ws.max_row}"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$1:$1"
+    assert ws.column_dimensions["F"].width == 70 and ws["F2"].alignment.wrap_text and ws["A1"].font.b
+    levels = {ws.cell(r, 3).value: ws.cell(r, 3).fill.fgColor.rgb for r in range(2, ws.max_row + 1)}
+    assert levels == {"错误": "FFFFC7CE", "警告": "FFFFEB9C"}
+    long_row = next(r for r in range(2, ws.max_row + 1) if len(ws.cell(r, 6).value) > 40)
+    assert ws.row_dimensions[long_row].height >= 30
+
+
+def test_clear_restores_after_the_hidden_record(tmp_path):
+    src = tmp_path / "a.xlsx"
+    shutil.copy(EX / "seed001_评分表.xlsx", src)
+    book = XlsxBook(src)
+    book.sheet("评分表").set_note("G11", "原有批注")
+    book.save(src)
+    original = XlsxBook(src)
+    before = {ref: (original.sheet("评分表").note(ref), original.sheet("评分表").fill(ref)) for ref in ("G11", "G17")}
+    book = XlsxBook(src)
+    ribbon.validate_sheet(book)
+    book.save(tmp_path / "m.xlsx")
+    marked = XlsxBook(tmp_path / "m.xlsx")
+    assert marked.sheet(RESTORE_SHEET).used_rows()[1][:3] == ["评分表", "G11", "原有批注"]
+    assert clear_annotations(marked)
+    assert marked.sheet_names() == ["评分表"]
+    assert {ref: (marked.sheet("评分表").note(ref), marked.sheet("评分表").fill(ref)) for ref in before} == before
+
+
+def test_clear_understands_the_earlier_nine_column_record(tmp_path):
+    book = XlsxBook(EX / "seed001_评分表.xlsx")
+    sh = book.sheet("评分表")
+    sh.set_note("G11", "【绩效校验】\n[PE-B204] 警告：…")
+    sh.set_fill("G11", "FFEB9C")
+    book.add_sheet(RESULT_SHEET, [LEGACY_HEADER, [1, "PE-B204", "警告", "评分表", "G11", "…", "…", "旧批注", "（无）"]])
+    assert clear_annotations(book)
+    assert (sh.note("G11"), sh.fill("G11"), book.sheet_names()) == ("旧批注", None, ["评分表"])
+
+
+def test_removing_our_sheets_keeps_later_sheets_names_and_tabs(tmp_path):
+    """A sheet the user added after ours keeps its print area and stays the active tab."""
+    book = XlsxBook(EX / "seed003_项目.xlsx")
+    annotate(book, [Finding("PE-B202", "error", "评价得分", "E6", "执行率偏低", "37.50%")])
+    book.add_sheet("备注", [["复核人备注"]])
+    book.save(tmp_path / "a.xlsx")
+    wb = load_workbook(tmp_path / "a.xlsx")
+    wb["备注"].print_area = "A1:B3"
+    wb.active = wb.sheetnames.index("备注")
+    wb.save(tmp_path / "b.xlsx")
+    book = XlsxBook(tmp_path / "b.xlsx")
+    assert clear_annotations(book)
+    book.save(tmp_path / "c.xlsx")
+    wb = load_workbook(tmp_path / "c.xlsx")
+    assert wb.sheetnames == ["评价得分", "备注"]
+    assert wb["备注"].print_area == "'备注'!$A$1:$B$3" and wb.active.title == "备注"
