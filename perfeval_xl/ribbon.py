@@ -123,26 +123,27 @@ def insert_template(book: BookAccess | None = None, name: str = "自评表") -> 
 
 def freeze(book: BookAccess | None = None, profile: Profile = NATIONAL) -> str:
     """冻结为普通公式: replace the active sheet's PE_* calls by plain Excel formulas."""
-    from .recalc.freeze import _CALL, _Resolver, freeze_formula
+    from .recalc.freeze import _CALL, FreezeResult, _Resolver, freeze_formula
     from .recalc.peforms import normalize_formula
+    from .workbook.grid import address
 
     book = _book(book)
     sheet = book.active_sheet()
     res = _Resolver(book, sheet.name, profile)  # type: ignore[arg-type]
-    rows = sheet.used_rows()
-    changed = 0
-    from .workbook.grid import address
-
-    for i, row in enumerate(rows, 1):
+    result = FreezeResult()
+    for i, row in enumerate(sheet.used_rows(), 1):
         for j, _v in enumerate(row, 1):
             ref = address(i, j)
             f = sheet.formula(ref)
             if f and _CALL.search(normalize_formula(f)):
-                new, n = freeze_formula(f, res, sheet.value(ref))
+                lost: list[str] = []
+                new, n = freeze_formula(f, res, sheet.value(ref), lost)
                 if n:
                     sheet.set_formula(ref, new, sheet.value(ref))
-                    changed += 1
-    return _say(book, f"已把 {changed} 个 PE_* 公式替换为普通公式。")
+                    result.changed += 1
+                    if lost:
+                        result.constant.append(f"{sheet.name}!{ref}")
+    return _say(book, result.message())
 
 
 def show_rules(book: BookAccess | None = None) -> str:

@@ -19,8 +19,11 @@ def column(path, sheet, col):
 
 def test_frozen_copy_has_no_pe_calls_and_keeps_values(tmp_path):
     src = seed001_pe_workbook(tmp_path / "pe.xlsx")
-    n = freeze_file(src, tmp_path / "frozen.xlsx")
-    assert n == 10          # 9 PE_SCORE + 1 PE_GRADE
+    result = freeze_file(src, tmp_path / "frozen.xlsx")
+    assert result.changed == 10          # 9 PE_SCORE + 1 PE_GRADE
+    # judged from words (选择服务单位合规性 "合规", 保险理赔及时性 "及时", 满意度 without a number): kept as values
+    assert result.constant == ["评分表!H6", "评分表!H17", "评分表!H22"]
+    assert "7 个仍引用原来的输入单元格" in result.message() and "评分表!H6" in result.message()
     xml = zipfile.ZipFile(tmp_path / "frozen.xlsx").read("xl/worksheets/sheet1.xml").decode()
     assert "PE_" not in xml
     got = column(tmp_path / "frozen.xlsx", "评分表", "H")
@@ -38,9 +41,30 @@ def test_frozen_formula_text():
         def is_numeric_ref(self, arg):
             return isinstance(self.vals.get(arg), (int, float))
 
-    text, n = freeze_formula("PE_SCORE(D16,F16,G16,E16)", Res(), 11.49)
-    assert n == 1
-    assert text == "ROUND(MAX(0,MIN(D16,IF(36667>=38000,D16,D16-1*(100-36667/38000*100)/1))),2)"
+    lost = []
+    text, n = freeze_formula("PE_SCORE(D16,F16,G16,E16)", Res(), 11.49, lost)
+    assert n == 1 and lost == []
+    # the figures are read from the cells, not copied in: the frozen sheet follows its inputs
+    assert "36667" not in text and "38000" not in text
+    number = 'LOOKUP(9.9E+307,--MID({c},MIN(FIND({{0,1,2,3,4,5,6,7,8,9}},{c}&"0123456789")),{{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}}))'
+    g, f = number.format(c="G16"), number.format(c="F16")
+    assert text == f"ROUND(MAX(0,MIN(D16,IF(({g})>=({f}),D16,D16-1*(100-({g})/({f})*100)/1))),2)"
+
+
+@pytest.mark.parametrize("raw, value", [("≥38000人", 38000), ("96.49%", 0.9649), ("220万元", 220), ("≤10天", 10),
+                                        ("12.5", 12.5), ("≥95%以上", 0.95)])
+def test_text_number_reads_the_first_number(raw, value):
+    from perfeval_xl.recalc.freeze import text_number
+
+    formula, got = text_number("A1", raw)
+    assert got == value and formula.startswith("LOOKUP(9.9E+307,--MID(A1,")
+
+
+@pytest.mark.parametrize("raw", ["达成", "2022-10", "1,000人", "-5%", "130、30", "1e3", "38000 1"])
+def test_text_number_refuses_what_excel_would_read_otherwise(raw):
+    from perfeval_xl.recalc.freeze import text_number
+
+    assert text_number("A1", raw) is None
 
 
 @needs_libreoffice
@@ -86,3 +110,27 @@ def test_examples_frozen_and_recalculated_by_libreoffice_keep_their_values(tmp_p
                         assert t is not None and abs(o - t) < 1e-9, f"{f.name}!{c.coordinate}"
                     elif o is not None:
                         assert o == t, f"{f.name}!{c.coordinate}"
+
+
+@needs_libreoffice
+def test_a_frozen_sheet_follows_its_inputs_when_libreoffice_recalculates(tmp_path):
+    """Change inputs in the frozen copy (as a recipient without the add-in would) and recalculate: the scores
+    move as the engine says they should, because the frozen formulas read the cells, not today's figures."""
+    from perfeval_xl.engine.api import score
+
+    src = seed001_pe_workbook(tmp_path / "pe.xlsx")
+    frozen = tmp_path / "frozen.xlsx"
+    freeze_file(src, frozen)
+    wb = load_workbook(frozen)
+    ws = wb["评分表"]
+    r = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 3).value == "参保人员数量")
+    crit = ws.cell(r, 5).value
+    ws.cell(r, 7).value = "37000人"          # actual, a text quantity: 36667人 → 37000人
+    ws.cell(r, 4).value = 20                  # weight, a number: 15 → 20
+    ws.cell(r, 6).value = "≥40000人"          # target text: 38000 → 40000
+    wb.save(tmp_path / "edited.xlsx")
+    [lo] = convert([tmp_path / "edited.xlsx"], tmp_path / "lo", profile=tmp_path / "profile")
+    got = load_workbook(lo, data_only=True)["评分表"].cell(r, 8).value
+    expected = score(20, "≥40000人", "37000人", crit).value
+    assert expected == round(20 - (100 - 37000 / 40000 * 100), 2) == 12.5
+    assert abs(got - expected) < 1e-9, (got, expected)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import glob
 import os
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..checks import run_checks
 from ..checks.annotate import annotate
@@ -22,10 +21,10 @@ from ..engine.profile import NATIONAL, Profile
 from ..engine.scoring import score_form
 from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits
 from ..sheetxml import SheetScanError
-from ..workbook.errors import CODES, WorkbookError
+from ..workbook.errors import CODES, WorkbookError, os_reason
 from ..workbook.grid import Grid
 from ..workbook.layouts import recognise
-from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole, decrypt_default_password
+from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole, _load_xls, decrypt_default_password
 from ..xlsxpkg import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
 from .pool import run_isolated
@@ -152,7 +151,7 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
     try:
         st = src.stat()
     except OSError as exc:
-        raise WorkbookError("PE-W008", f"无法打开文件（{exc.strerror or exc}）", rel) from None
+        raise WorkbookError("PE-W008", f"无法打开文件（{os_reason(exc)}）", rel) from None
     if not stat.S_ISREG(st.st_mode):
         raise WorkbookError("PE-W013", "不是普通文件（设备、管道或文件夹），已拒绝", rel)
     if st.st_size > job.limits.file_bytes:
@@ -160,7 +159,7 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
     try:
         data = src.read_bytes()
     except OSError as exc:
-        raise WorkbookError("PE-W008", f"无法读取文件（{exc.strerror or exc}）", rel) from None
+        raise WorkbookError("PE-W008", f"无法读取文件（{os_reason(exc)}）", rel) from None
     if not data:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", rel)
     if src.suffix.lower() == ".xlsb":
@@ -173,13 +172,14 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
                 raise WorkbookError("PE-W003", "工作簿受密码保护，请取消密码后再处理", rel)
             notes.append("原文件使用 Excel 默认密码加密，已解密处理，输出副本未加密")
             return plain, notes
-        raise WorkbookError("PE-W002", "旧版 .xls 无法原样回写，请在 Excel 中另存为 .xlsx", rel)
     return data, notes
 
 
 def _process(job: Job) -> dict[str, Any]:
     rel = job.rel
     data, notes = _read_input(job)
+    if data.startswith(OLE_MAGIC):
+        return _review_legacy(job, notes)
     pkg = XlsxPackage(data, job.limits)
     book = XlsxBook(pkg)
     sheets = pkg.sheets()
@@ -231,6 +231,29 @@ def _process(job: Job) -> dict[str, Any]:
     return entry
 
 
+def _review_legacy(job: Job, notes: list[str]) -> dict[str, Any]:
+    """A legacy .xls: its forms are read (xlrd) and checked like any other, but no copy is written —
+    its binary format cannot be written back as it was."""
+    if Path(job.src).suffix.lower() != ".xls":
+        raise WorkbookError("PE-W001", "文件是旧版 Office 二进制格式，但扩展名不是 .xls，无法确定其类型", job.rel)
+    try:
+        grids = _load_xls(Path(job.src))
+    except WorkbookError as exc:
+        raise WorkbookError(exc.code, exc.message, job.rel) from None
+    notes = notes + ["旧版 .xls：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"]
+    entry: dict[str, Any] = {"path": job.rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
+                             "not_recalculated": None, "output": None}
+    for grid in grids:
+        grid.path = job.rel
+        form = recognise(grid)
+        if form is None:
+            continue
+        form.path = job.rel
+        fs = score_form(form, job.profile)
+        entry["sheets"].append(_sheet_entry(form, fs, run_checks(form, job.profile, fs)))
+    return entry
+
+
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text[:160] or type(exc).__name__
@@ -277,9 +300,10 @@ def _plain(v: Any) -> Any:
 
 def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int | None = None,
               profile: Profile = NATIONAL, annotate: bool = True, in_place: bool = False,
-              progress: bool | None = None, limits: Limits = DEFAULT_LIMITS, isolate: bool = True
+              progress: Callable[[str], None] | None = None, limits: Limits = DEFAULT_LIMITS, isolate: bool = True
               ) -> dict[str, Any]:
     """Process every workbook under ``inputs``; the summary lists every one of them, readable or not.
+    ``progress`` is called with each file's name as it is done (the console draws it; the batch prints nothing).
 
     With ``isolate`` (the default) each workbook runs in a worker process under the per-file time budget
     ``limits.seconds``: a workbook that hangs or kills its worker is reported and the batch goes on."""
@@ -299,20 +323,18 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
         else:
             todo.append(j)
     jobs = jobs or os.cpu_count() or 1
-    show = sys.stderr.isatty() if progress is None else progress
+    done = progress if callable(progress) else (lambda name: None)
     if isolate:
         it = run_isolated(process, todo, workers=jobs, seconds=limits.seconds, on_failure=_worker_failure)
-        for n, (i, r) in enumerate(it, 1):
+        for i, r in it:
             if isinstance(r, tuple):   # the worker raised despite process(): map it
                 r = _error_entry(todo[i].rel, "PE-R009", f"[PE-R009] 处理时发生内部错误（{r[0]}）（文件 {todo[i].rel}）")
             results.append(r)
-            _progress(show, n, len(todo), r["path"])
+            done(r["path"])
     else:
-        for n, j in enumerate(todo, 1):
+        for j in todo:
             results.append(process(j))
-            _progress(show, n, len(todo), j.rel)
-    if show and todo:
-        print(file=sys.stderr)
+            done(j.rel)
     order = {j.rel: i for i, j in enumerate(work)}
     results.sort(key=lambda r: order.get(r["path"], 0))
     return {"workbooks": results}
@@ -331,13 +353,6 @@ def _worker_failure(job: Job, kind: str, detail: str) -> dict[str, Any]:
                                                 f"（文件 {job.rel}）")
     return _error_entry(job.rel, "PE-W009", f"[PE-W009] {CODES['PE-W009']}：处理此文件的进程意外退出（{detail or '原因不明'}，"
                                             f"多为内存不足），已跳过（文件 {job.rel}）")
-
-
-def _progress(show: bool, i: int, n: int, name: str) -> None:
-    if show:
-        width = 30
-        done = int(width * i / n)
-        print(f"\r[{'#' * done}{'.' * (width - done)}] {i}/{n} {name[:40]:40s}", end="", file=sys.stderr, flush=True)
 
 
 def exit_status(summary: dict[str, Any]) -> int:

@@ -1,16 +1,19 @@
 """Freeze: a copy in which every PE_* call is replaced by the equivalent plain Excel formula.
 
-A recipient without the add-in — or LibreOffice — then recalculates the same numbers. Each call is
-resolved against the workbook's current values: the 评分标准 and the target text decide the rule (the
-engine's ``Rule.excel`` gives its arithmetic), numeric argument cells stay live references (scaled
-when their unit differs, e.g. 96.49 beside a "≥95%" target becomes ``G5/100``), and text quantities
-("≥38000人") become their numbers. What plain formulas cannot express (a pass/fail judged from words,
-items, a call over a whole range) is frozen as its current value.
+A recipient without the add-in — or LibreOffice — then recalculates the same numbers, and the frozen
+sheet keeps following its inputs. Each call is resolved against the workbook's current values: the 评分标准
+and the target text decide the rule (the engine's ``Rule.excel`` gives its arithmetic); every argument
+stays a live reference to its cell — a number as it is (scaled when its unit differs, e.g. 96.49 beside a
+"≥95%" target becomes ``G5/100``), a text quantity ("≥38000人", "96.49%") through a plain formula that reads
+the number out of the text (:func:`text_number`). What plain formulas cannot express (a pass/fail judged
+from words, items, a call over a whole range) is frozen as its current value, and the cell is listed in
+:class:`FreezeResult` so the user is told which cells no longer follow their inputs.
 """
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,48 @@ from .peforms import normalize_formula
 
 _CALL = re.compile(r"PE_(SCORE|RATE|COMPLETION|GRADE|CHECK)\(")
 _REF = re.compile(r"^\$?[A-Z]{1,3}\$?\d+$")
+#: the first number of a text as Excel's coercion of its prefixes reads it: digits, decimals, a percent sign;
+#: what follows must not let a longer prefix coerce to something else (a date "2022-10", "1,000", "1e3")
+_TEXT_NUMBER = re.compile(r"([^0-9]*?)(\d+(?:\.\d+)?)(%?)(.*)", re.S)
+_UNSAFE_NEXT = set("0123456789-/:,.eE+ \t")
+TEXT_NUMBER_WIDTH = 15
+
+
+@dataclass
+class FreezeResult:
+    """What freeze did: cells whose PE_* calls became plain formulas, and those kept as a value."""
+
+    changed: int = 0
+    constant: list[str] = field(default_factory=list)     # "Sheet!H12": frozen as its current value
+
+    def message(self, limit: int = 10) -> str:
+        live = self.changed - len(self.constant)
+        text = f"已把 {self.changed} 个单元格的 PE_* 公式替换为普通 Excel 公式"
+        text += f"，其中 {live} 个仍引用原来的输入单元格，修改输入后会自动重算" if live else ""
+        if self.constant:
+            shown = "、".join(self.constant[:limit]) + ("等" if len(self.constant) > limit else "")
+            text += (f"；{len(self.constant)} 个无法用普通公式表达（如按文字判断的定性指标、单独的配置参数），"
+                     f"已冻结为当前值，不再随输入变化：{shown}")
+        return text + "。"
+
+
+def text_number(ref: str, raw: Any) -> tuple[str, float] | None:
+    """A plain formula reading the first number out of the text in ``ref`` (as "≥38000人" → 38000,
+    "96.49%" → 0.9649), and the value it gives for the current text; None when the text is not safe to read
+    that way (no number, a sign, a second number right after, a date-like run)."""
+    if not isinstance(raw, str):
+        return None
+    m = _TEXT_NUMBER.fullmatch(raw)
+    if m is None:
+        return None
+    before, digits, pct, rest = m.groups()
+    if before.endswith(("-", ".", "−", "－")) or (not pct and rest[:1] in _UNSAFE_NEXT) or re.search(r"\d", rest):
+        return None
+    value = float(digits) / (100 if pct else 1)
+    widths = ",".join(str(i) for i in range(1, TEXT_NUMBER_WIDTH + 1))
+    formula = (f'LOOKUP(9.9E+307,--MID({ref},MIN(FIND({{0,1,2,3,4,5,6,7,8,9}},{ref}&"0123456789")),'
+               f'{{{widths}}}))')
+    return formula, value
 
 
 def _split_args(text: str, start: int) -> tuple[list[str], int]:
@@ -104,13 +149,26 @@ class _Resolver:
         return bool(_REF.match(ref)) and isinstance(self.value(arg), (int, float)) and not isinstance(self.value(arg), bool)
 
 
+_FACTORS = ((1.0, ""), (0.01, "/100"), (1e4, "*10000"), (1e8, "*100000000"), (100.0, "*100"))
+
+
 def _scaled(arg: str, raw: Any, aligned: float, res: _Resolver) -> str:
-    """A live reference when the cell holds a number (times the unit factor), else the aligned literal."""
-    if res.is_numeric_ref(arg) and raw not in (0, 0.0):
-        factor = aligned / float(raw)
-        for f, suffix in ((1.0, ""), (0.01, "/100"), (1e4, "*10000"), (1e8, "*100000000"), (100.0, "*100")):
-            if math.isclose(factor, f, rel_tol=1e-9):
-                return f"{arg}{suffix}"
+    """A live reading of the argument's cell (a number as it is, a text quantity through
+    :func:`text_number`), times the unit factor that gives the aligned value; the literal when neither fits."""
+    live: tuple[str, float] | None = None
+    if res.is_numeric_ref(arg):
+        live = (arg, float(raw))
+    elif _REF.match(arg.rsplit("!", 1)[-1]):
+        live = text_number(arg, raw)
+        live = (f"({live[0]})", live[1]) if live else None
+    if live is not None:
+        if live[1] == 0:
+            if aligned == 0:
+                return live[0]
+        else:
+            for f, suffix in _FACTORS:
+                if math.isclose(aligned / live[1], f, rel_tol=1e-9):
+                    return f"{live[0]}{suffix}"
     return _num(aligned)
 
 
@@ -126,7 +184,8 @@ def freeze_score(args: list[str], res: _Resolver, current: Any) -> str:
         return _literal(current)
     if isinstance(rule, (Items, PassFail)) and not (parse_quantity(t_raw).is_number and parse_quantity(a_raw).is_number):
         return _literal(current)
-    w = w_arg if res.is_numeric_ref(w_arg) else _literal(parse_quantity(res.value(w_arg)).display_value)
+    w_raw = res.value(w_arg)
+    w = w_arg if res.is_numeric_ref(w_arg) else _weight(w_arg, w_raw, res)
     t_q, a_q = parse_quantity(t_raw), parse_quantity(a_raw)
     if isinstance(rule, Qualitative) or (not t_q.is_number and a_q.is_number):
         if not a_q.is_number or a_q.unit not in (None, PERCENT):
@@ -140,16 +199,40 @@ def freeze_score(args: list[str], res: _Resolver, current: Any) -> str:
     return rule.excel(w, _scaled(t_arg, t_raw, tv, res), _scaled(a_arg, a_raw, av, res))
 
 
+def _weight(arg: str, raw: Any, res: _Resolver) -> str:
+    value = parse_quantity(raw).display_value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _scaled(arg, raw, float(value), res)
+    return _literal(value)
+
+
 def freeze_grade(args: list[str], res: _Resolver, profile: Profile) -> str:
     x = f"ROUND({args[0]},2)"
     return (f'IF({x}>={_num(profile.grade_excellent)},"优",IF({x}>={_num(profile.grade_good)},"良",'
             f'IF({x}>={_num(profile.grade_pass)},"中","差")))')
 
 
+def _rate_arg(arg: str, res: _Resolver) -> str | None:
+    """A rate's operand read live: a number cell or literal as it is, a text amount through text_number."""
+    if res.is_numeric_ref(arg) or _is_number(arg):
+        return arg
+    if _REF.match(arg.rsplit("!", 1)[-1]):
+        live = text_number(arg, res.value(arg))
+        return f"({live[0]})" if live else None
+    return None
+
+
 def freeze_rate(args: list[str], res: _Resolver, current: Any) -> str:
     kind = str(res.value(args[0]) or "")
-    n_arg, d_arg = args[1], args[2]
-    if not (res.is_numeric_ref(n_arg) or _is_number(n_arg)) or not (res.is_numeric_ref(d_arg) or _is_number(d_arg)):
+    if len(args) < 3:
+        return _literal(current)
+    n_raw, d_raw = res.value(args[1]), res.value(args[2])
+    try:
+        same_unit = parse_quantity(n_raw).unit == parse_quantity(d_raw).unit
+    except QuantityError:
+        same_unit = False
+    n_arg, d_arg = _rate_arg(args[1], res), _rate_arg(args[2], res)
+    if n_arg is None or d_arg is None or not same_unit:
         return _literal(current)
     if "调整" in kind or kind == "adjustment":
         return f"({d_arg}-{n_arg})/{n_arg}"
@@ -168,8 +251,13 @@ def _is_number(arg: str) -> bool:
         return False
 
 
-def freeze_formula(formula: str, res: _Resolver, current: Any) -> tuple[str, int]:
-    """The formula with its PE_* calls replaced (innermost calls see their argument text as is)."""
+def _mentions(text: str, ref: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9$_.]){re.escape(ref)}(?![0-9A-Za-z(])", text) is not None
+
+
+def freeze_formula(formula: str, res: _Resolver, current: Any, lost: list[str] | None = None) -> tuple[str, int]:
+    """The formula with its PE_* calls replaced (innermost calls see their argument text as is). Arguments
+    that were cell references and no longer appear in the replacement are appended to ``lost``."""
     text = normalize_formula(formula)
     count = 0
     while True:
@@ -188,16 +276,19 @@ def freeze_formula(formula: str, res: _Resolver, current: Any) -> tuple[str, int
             repl = freeze_rate(args, res, current)
         else:
             repl = _literal(current)
+        if lost is not None:   # the inputs (not the 评分标准 or the kind, which chose the formula)
+            inputs = {"SCORE": args[:3], "RATE": args[1:3], "GRADE": args[:1]}.get(name, args)
+            lost += [a for a in inputs if _REF.match(a.rsplit("!", 1)[-1]) and not _mentions(repl, a)]
         text = text[: m.start()] + repl + text[end:]
         count += 1
 
 
-def freeze_package(pkg: XlsxPackage, original: bytes, profile: Profile = NATIONAL) -> int:
-    """Replace every PE_* call in the package; returns how many cells changed."""
+def freeze_package(pkg: XlsxPackage, original: bytes, profile: Profile = NATIONAL) -> FreezeResult:
+    """Replace every PE_* call in the package; says which cells changed and which were kept as a value."""
     values = evaluate(pkg, original)
     write_cached(pkg, values)
     book = XlsxBook(pkg)
-    changed = 0
+    result = FreezeResult()
     for sheet, part in pkg.sheets():
         res = _Resolver(book, sheet, profile)
         cells = pkg.cells(part)
@@ -206,18 +297,21 @@ def freeze_package(pkg: XlsxPackage, original: bytes, profile: Profile = NATIONA
             if not text or not _CALL.search(normalize_formula(text)):
                 continue
             current = values.get(sheet, {}).get(ref)
-            new, n = freeze_formula(text, res, current)
+            lost: list[str] = []
+            new, n = freeze_formula(text, res, current, lost)
             if n:
                 cells.set_formula_text(ref, new)
-                changed += 1
-    return changed
+                result.changed += 1
+                if lost:
+                    result.constant.append(f"{sheet}!{ref}")
+    return result
 
 
-def freeze_file(src: str | Path, out: str | Path, profile: Profile = NATIONAL) -> int:
+def freeze_file(src: str | Path, out: str | Path, profile: Profile = NATIONAL) -> FreezeResult:
     data = Path(src).read_bytes()
     pkg = XlsxPackage(data)
-    n = freeze_package(pkg, data, profile)
+    result = freeze_package(pkg, data, profile)
     pkg.set_calc_keep_values()
     save_package(pkg, out)
-    return n
+    return result
 

@@ -15,11 +15,19 @@ PE-W011    XML that is not well-formed or declares a DTD / entities
 PE-W012    the per-file time budget ran out
 PE-W013    not a regular file (device, FIFO, folder)
 PE-W014    a binary .xlsb workbook (cannot be written back as it was)
-PE-R004    an output path that is an input file
+PE-R001    an input that does not exist
+PE-R002    bad usage (a missing or wrong option)
+PE-R003    freeze could not write its output
+PE-R004    an output path that is an input file or folder
+PE-R005    an input that names no workbook (empty folder, glob without matches)
+PE-R006    an output path of the wrong kind (a file where a folder is needed, or one that exists)
+PE-P001    a profile that cannot be read
 PE-R009    an unexpected internal error while processing one file
 =========  ==========================================================================
 """
 from __future__ import annotations
+
+import errno
 
 CODES = {
     "PE-W001": "不是有效的 Excel 工作簿",
@@ -36,9 +44,28 @@ CODES = {
     "PE-W012": "处理超时",
     "PE-W013": "不是普通文件",
     "PE-W014": "不支持的文件格式",
+    "PE-R001": "输入不存在",
+    "PE-R002": "用法错误",
+    "PE-R003": "无法写出结果",
     "PE-R004": "输出会覆盖输入",
+    "PE-R005": "没有找到工作簿",
+    "PE-R006": "输出位置不可用",
+    "PE-P001": "配置无法读取",
     "PE-R009": "内部错误",
 }
+
+
+_OS_REASONS = {
+    errno.EACCES: "没有访问权限", errno.EPERM: "没有访问权限", errno.ENOENT: "文件不存在",
+    errno.EISDIR: "这是文件夹", errno.ELOOP: "符号链接循环", errno.ENAMETOOLONG: "路径过长",
+    errno.EIO: "读写错误（磁盘或网络故障）", errno.ENOSPC: "磁盘空间不足", errno.EROFS: "文件系统只读",
+    errno.EBUSY: "文件被占用", errno.ETXTBSY: "文件被占用",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in the user's words (the system's own text is English)."""
+    return _OS_REASONS.get(exc.errno or -1, f"系统错误（errno {exc.errno}）" if exc.errno else "系统错误")
 
 
 class WorkbookError(Exception):

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from ..model import Form
-from .errors import WorkbookError
+from .errors import WorkbookError, os_reason
 from .grid import Grid
 from .layouts import recognise
 
@@ -58,7 +58,7 @@ def load_grids(path: str | Path) -> list[Grid]:
     try:
         head = p.read_bytes()[:8]
     except OSError as exc:
-        raise WorkbookError("PE-W008", f"无法读取文件：{exc}", name) from None
+        raise WorkbookError("PE-W008", f"无法读取文件（{os_reason(exc)}）", name) from None
     if not head:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", name)
     if head.startswith(OLE_MAGIC):
@@ -111,8 +111,8 @@ def _load_xls(p: Path) -> list[Grid]:
                                        "或在 Excel/LibreOffice 中另存为 .xlsx", str(p)) from None
     try:
         book = xlrd.open_workbook(str(p), formatting_info=False)
-    except Exception as exc:
-        raise WorkbookError("PE-W002", f"无法读取旧版 .xls（{exc}）；请在 Excel 中另存为 .xlsx，"
+    except Exception:  # xlrd's own texts are English: say it in the user's words
+        raise WorkbookError("PE-W002", "文件已损坏或不是有效的旧版 .xls；请在 Excel 中另存为 .xlsx，"
                                        "或运行 soffice --headless --convert-to xlsx 文件名.xls", str(p)) from None
     grids = []
     for sh in book.sheets():
