@@ -1,12 +1,13 @@
 """The ``perfeval-xl`` command. Each area adds its own sub-commands (``add_commands(subparsers)``):
 
 * ``perfeval_xl.engine.commands``   — score (one indicator from the shell)
-* ``perfeval_xl.workbook.commands`` — template, read
-* ``perfeval_xl.checks.commands``   — validate, rules
-* ``perfeval_xl.recalc.commands``   — recalc, freeze
+* ``perfeval_xl.workbook.commands`` — template
+* ``perfeval_xl.checks.commands``   — rules
+* ``perfeval_xl.recalc.commands``   — recalc, validate, read (one batch pipeline), freeze
 * ``perfeval_xl.addin.commands``    — addin build / install
 
-Exit status: 0 fine, 1 error-severity findings, 2 unreadable input or bad usage.
+Exit status: 0 fine, 1 error-severity findings, 2 unreadable input or bad usage — always; the shared
+console contract (Chinese argparse, GBK-safe output, inputs, progress) is :mod:`perfeval_xl.console`.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import argparse
 import importlib
 import os
 import sys
+
+from .console import Parser, chinese_argparse, safe_streams
 
 AREAS = (
     "perfeval_xl.engine.commands",
@@ -25,14 +28,16 @@ AREAS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    chinese_argparse()
+    parser = Parser(
         prog="perfeval-xl",
-        description="财政支出绩效评价：在 Excel 中计算与校验自评表/评分表 (compute and check performance-evaluation forms)",
+        description="财政支出绩效评价：计算与复核自评表、评分表（得分、等级、各项比率与数据矛盾）。",
+        epilog="退出码：0 无错误；1 发现“错误”级问题；2 有文件无法读取或用法错误。规则说明见 perfeval-xl rules。",
     )
     from . import __version__
 
-    parser.add_argument("--version", action="version", version=f"perfeval-xl {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"perfeval-xl {__version__}", help="显示版本号并退出")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=Parser)
     for name in AREAS:
         try:
             module = importlib.import_module(name)
@@ -45,27 +50,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    safe_streams()
+    args = None
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("\n已中断。", file=sys.stderr)
         return 130
     except BrokenPipeError:   # `perfeval-xl rules | head`: the reader left, end quietly
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        _quiet_stdout()
         return 0
     except Exception as exc:  # noqa: BLE001 - no traceback reaches a user
         if getattr(args, "debug", False) or os.environ.get("PERFEVAL_DEBUG"):
             raise
-        print(f"错误 [PE-R009]：内部错误（{type(exc).__name__}），请加 --debug 重新运行查看详情。", file=sys.stderr)
+        try:
+            print(f"错误 [PE-R009]（内部错误）：{type(exc).__name__}；请加 --debug 重新运行查看详情，并把结果告诉我们。",
+                  file=sys.stderr)
+        except (OSError, ValueError):
+            pass
         return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull so that the interpreter's final flush does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

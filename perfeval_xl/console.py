@@ -97,6 +97,12 @@ def usage_error(code: str, text: str) -> int:
     return 2
 
 
+def error_line(message: str) -> int:
+    """A file's coded error message (already "[PE-W001] …") as the one line a command ends with."""
+    print(printable(f"错误 {message}"), file=sys.stderr)
+    return 2
+
+
 class InputError(Exception):
     def __init__(self, code: str, text: str):
         super().__init__(text)

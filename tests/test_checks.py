@@ -238,8 +238,9 @@ def test_validate_exit_status_and_json(tmp_path):
     assert ok.returncode == 0 and "PE-B204" in ok.stdout
     bad = run_cli("validate", "--json", str(EX / "seed004_晋中自评表.xlsx"))
     assert bad.returncode == 1
-    rows = json.loads(bad.stdout)
-    assert {"code", "severity", "sheet", "cell", "message", "evidence", "path"} <= set(rows[0])
+    data = json.loads(bad.stdout)       # the same document as recalc's summary.json
+    rows = data["workbooks"][0]["sheets"][0]["findings"]
+    assert {"code", "severity", "sheet", "cell", "message", "evidence"} <= set(rows[0])
     junk = tmp_path / "x.xlsx"
     junk.write_text("not a workbook")
     unread = run_cli("validate", str(EX / "seed001_评分表.xlsx"), str(junk))

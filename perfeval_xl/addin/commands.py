@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 
+from ..console import usage_error
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("addin", help="构建或安装 Excel 加载项 (build or install the Excel add-in)")
-    sp = p.add_subparsers(dest="addin_command", metavar="ACTION")
+    p = sub.add_parser("addin", help="构建或安装 Excel 加载项")
+    sp = p.add_subparsers(dest="addin_command", metavar="操作")
     b = sp.add_parser("build", help="由 addin/ 下的源文件生成 addin/perfeval_xl.xlam")
-    b.add_argument("--out", help="输出文件（默认 addin/perfeval_xl.xlam）")
+    b.add_argument("--out", metavar="文件", help="输出文件（默认 addin/perfeval_xl.xlam）")
     b.set_defaults(func=_build)
     i = sp.add_parser("install", help="在 Windows 上安装到 Excel 启动文件夹并配置 Python 解释器")
     i.set_defaults(func=_install)
@@ -21,8 +23,7 @@ def _build(args: argparse.Namespace) -> int:
     try:
         print(build(args.out or OUTPUT))
     except AddinBuildError as exc:
-        print(f"错误 [PE-X001]：{exc}")
-        return 2
+        return usage_error("PE-X001", str(exc))
     return 0
 
 

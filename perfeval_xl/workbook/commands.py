@@ -1,51 +1,38 @@
-"""``perfeval-xl template NAME`` and ``perfeval-xl read FILE``."""
+"""``perfeval-xl template NAME [--out FILE|FOLDER]``: a blank form to fill."""
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
+from pathlib import Path
 
-from .errors import WorkbookError
-from .reader import read_workbook
-from .templates import ALIASES, TEMPLATES, write_template
+from ..console import InputError, check_out_file, say, usage_error
+from .templates import ALIASES, TEMPLATES, template_name, write_template
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("template", help="生成空白模板 (write a blank form)")
-    p.add_argument("name", choices=[*TEMPLATES, *ALIASES, "all"], help="自评表 / 评分表 / 部门整体 / all")
-    p.add_argument("--out", default="workbooks/templates", help="输出目录")
+    p = sub.add_parser("template", help="生成空白模板（自评表 / 评分表 / 部门整体）",
+                       description="生成空白的绩效自评表、评分表或部门整体自评表，已填好 PE_* 公式。")
+    p.add_argument("name", choices=[*TEMPLATES, *ALIASES, "all"], metavar="模板",
+                   help="自评表、评分表、部门整体，或 all（全部）")
+    p.add_argument("--out", "-o", metavar="文件或文件夹", help="输出文件（如 自评表.xlsx）；模板为 all 时是输出文件夹。默认：当前文件夹")
+    p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     p.set_defaults(func=_template)
-    p = sub.add_parser("read", help="识别工作簿中的表单 (show the recognised forms)")
-    p.add_argument("files", nargs="+")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_read)
 
 
 def _template(args: argparse.Namespace) -> int:
-    names = list(TEMPLATES) if args.name == "all" else [args.name]
-    for n in names:
-        print(write_template(n, args.out))
-    return 0
-
-
-def _read(args: argparse.Namespace) -> int:
-    status = 0
-    out = []
-    for path in args.files:
+    names = list(TEMPLATES) if args.name == "all" else [template_name(args.name)]
+    if args.name == "all" or not args.out:
+        folder = Path(args.out or ".")
+        if folder.exists() and not folder.is_dir():
+            return usage_error("PE-R006", f"模板为 all 时 --out 应是文件夹，而 {folder} 是已存在的文件")
+        targets = [folder / f"{n}模板.xlsx" for n in names]
+    else:
+        targets = [Path(args.out)]
+    for n, target in zip(names, targets):
         try:
-            forms = read_workbook(path)
-        except WorkbookError as exc:
-            print(str(exc)) if not args.json else out.append({"path": path, "error": exc.as_dict()})
-            status = 2
-            continue
-        for f in forms:
-            if args.json:
-                d = asdict(f)
-                d["groups"] = {f"{k[0]}/{k[1]}": v for k, v in f.groups.items()}
-                out.append(d)
-            else:
-                print(f"{path} ［{f.sheet}］ {f.kind} {f.project or ''}：{len(f.indicators)} 个指标，"
-                      f"总分 {f.total_stated}，等级 {f.grade_stated}")
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
-    return status
+            check_out_file(target, None, args.force)
+        except InputError as exc:
+            return usage_error(exc.code, exc.text)
+    for n, target in zip(names, targets):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        say(f"已生成 {write_template(n, path=target)}")
+    return 0

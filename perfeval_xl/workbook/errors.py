@@ -22,6 +22,7 @@ PE-R004    an output path that is an input file or folder
 PE-R005    an input that names no workbook (empty folder, glob without matches)
 PE-R006    an output path of the wrong kind (a file where a folder is needed, or one that exists)
 PE-P001    a profile that cannot be read
+PE-X001    the add-in could not be built
 PE-R009    an unexpected internal error while processing one file
 =========  ==========================================================================
 """
@@ -51,6 +52,7 @@ CODES = {
     "PE-R005": "没有找到工作簿",
     "PE-R006": "输出位置不可用",
     "PE-P001": "配置无法读取",
+    "PE-X001": "加载项无法生成",
     "PE-R009": "内部错误",
 }
 

@@ -170,8 +170,14 @@ TEMPLATES = {"自评表": build_standard, "评分表": build_scoring, "部门整
 ALIASES = {"standard": "自评表", "scoring": "评分表", "department": "部门整体"}
 
 
-def write_template(name: str, directory: str | Path = "workbooks/templates") -> Path:
+def template_name(name: str) -> str:
     key = ALIASES.get(name, name)
     if key not in TEMPLATES:
         raise KeyError(f"未知模板‘{name}’（可用：{'、'.join(TEMPLATES)}，或 {', '.join(ALIASES)}）")
-    return save_deterministic(TEMPLATES[key](), Path(directory) / f"{key}模板.xlsx")
+    return key
+
+
+def write_template(name: str, directory: str | Path = "workbooks/templates", path: str | Path | None = None) -> Path:
+    """The blank form ``name`` saved as ``path``, or as ``directory``/NAME模板.xlsx."""
+    key = template_name(name)
+    return save_deterministic(TEMPLATES[key](), Path(path) if path else Path(directory) / f"{key}模板.xlsx")
