@@ -15,7 +15,7 @@ from .engine.profile import NATIONAL, Profile
 from .engine.scoring import score_form
 from .model import Form
 from .sheetaccess import BookAccess, SheetAccess
-from .tablestyle import HEADER_FILL, TableStyle
+from .tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle
 from .workbook.grid import Grid
 from .workbook.layouts import recognise
 
@@ -152,7 +152,9 @@ def show_rules(book: BookAccess | None = None) -> str:
     rows: list[Sequence[Any]] = [["规则", "级别", "类别", "标题", "说明", "依据", "示例"]]
     for r in iter_catalog():
         rows.append([r.code, LEVEL[r.severity], r.group, r.title, r.explanation, r.basis, r.example])
-    book.add_sheet(RULES_SHEET, rows)
+    fills = {(i, 2): LEVEL_FILLS[row[1]] for i, row in enumerate(rows[1:], 2)}
+    book.add_sheet(RULES_SHEET, rows, style=TableStyle(widths=(9, 6, 11, 30, 70, 30, 40), wrap=frozenset({4, 5, 6, 7}),
+                                                       fills=fills))
     return _say(book, f"已在“{RULES_SHEET}”工作表列出 {len(rows) - 1} 条校验规则。")
 
 

@@ -21,8 +21,7 @@ from ..engine.scoring import FormScore, score_form
 from ..model import Finding, Form
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-GROUPS = {"A": "算术一致性 (arithmetic)", "B": "预算执行 (budget)", "S": "自评打分 (self-scoring)",
-          "T": "绩效目标 (targets)", "G": "等级临界 (boundary)"}
+GROUPS = {"A": "算术一致性", "B": "预算执行", "S": "自评打分", "T": "绩效目标", "G": "等级临界"}
 
 
 @dataclass
@@ -107,20 +106,24 @@ def iter_catalog() -> Iterator[CheckRule]:
 
 def render_markdown() -> str:
     """docs/rules.md, generated from the catalog."""
-    lines = ["# 校验规则目录 (findings catalog)", "",
+    level = {"error": "错误", "warning": "警告", "info": "提示"}
+    lines = ["# 校验规则目录", "",
+             "每条问题都有一个编号：PE- 后的字母是类别（A 算术一致性，B 预算执行，G 等级临界，S 自评打分，T 绩效目标），"
+             "级别“错误”表示数据矛盾或计算错误，须更正；“警告”表示须核实或说明；“提示”供参考。"
+             "阈值可在配置文件（profile）中调整。", "",
              "Generated from `perfeval_xl/checks/rules.py` by `perfeval-xl rules --markdown`; do not edit by hand.", "",
-             "| code | severity | title | thresholds |", "|---|---|---|---|"]
+             "| 编号 | 级别 | 问题 | 阈值（配置项） |", "|---|---|---|---|"]
     rules = list(iter_catalog())
     for r in rules:
-        lines.append(f"| {r.code} | {r.severity} | {r.title} | {', '.join(r.thresholds) or '—'} |")
+        lines.append(f"| [{r.code}](#{r.code.lower()}) | {level[r.severity]} | {r.title} | {', '.join(r.thresholds) or '—'} |")
     current = None
     for r in rules:
         if r.group != current:
             current = r.group
             lines += ["", f"## {current}"]
-        lines += ["", f"### {r.code} {r.title} (`{r.name}`, {r.severity})", "", r.explanation, "",
-                  f"- 依据 (basis): {r.basis}", f"- 示例 (triggers): {r.example}"]
+        lines += ["", f'<a id="{r.code.lower()}"></a>', "", f"### {r.code} {r.title}（{level[r.severity]}）", "",
+                  r.explanation, "", f"- 依据：{r.basis}", f"- 示例：{r.example}", f"- 内部名称：`{r.name}`"]
         if r.thresholds:
-            defaults = ", ".join(f"`{t}` = {getattr(NATIONAL, t)!r}" for t in r.thresholds)
-            lines.append(f"- 阈值 (profile keys, national default): {defaults}")
+            defaults = "，".join(f"`{t}` = {getattr(NATIONAL, t)!r}" for t in r.thresholds)
+            lines.append(f"- 阈值（配置项，全国默认值）：{defaults}")
     return "\n".join(lines) + "\n"
