@@ -134,3 +134,28 @@ def test_removing_our_sheets_keeps_later_sheets_names_and_tabs(tmp_path):
     wb = load_workbook(tmp_path / "c.xlsx")
     assert wb.sheetnames == ["评价得分", "备注"]
     assert wb["备注"].print_area == "'备注'!$A$1:$B$3" and wb.active.title == "备注"
+
+
+def test_readme_shows_every_rendered_picture():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("render_docs", ROOT / "scripts" / "render_docs.py")
+    render_docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render_docs)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in render_docs.PICTURES:
+        assert f"(docs/img/{name})" in readme and (ROOT / "docs" / "img" / name).stat().st_size > 10_000
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
+                    reason="LibreOffice and poppler-utils are needed to render")
+def test_render_script_regenerates_the_pictures(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_docs.py"), "--out", str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs == sorted(p.name for p in (ROOT / "docs" / "img").glob("*.png")) and len(pngs) == 6
+    assert all((tmp_path / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
