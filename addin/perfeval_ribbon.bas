@@ -27,3 +27,7 @@ End Sub
 Sub PE_ShowRules(control As IRibbonControl)
     RunPython "import perfeval_xl.ribbon; perfeval_xl.ribbon.show_rules()"
 End Sub
+
+Sub PE_DraftReport(control As IRibbonControl)
+    RunPython "import perfeval_xl.ribbon; perfeval_xl.ribbon.draft_report()"
+End Sub

@@ -158,9 +158,45 @@ def show_rules(book: BookAccess | None = None) -> str:
     return _say(book, f"已在“{RULES_SHEET}”工作表列出 {len(rows) - 1} 条校验规则。")
 
 
+def draft_report(book: BookAccess | None = None, profile: Profile = NATIONAL, folder: str | None = None) -> str:
+    """生成报告: draft the active sheet's form report (.docx) beside the workbook (or into ``folder``), the
+    same document ``perfeval-xl report`` writes; never over an existing file."""
+    from pathlib import Path
+
+    from .report.draft import safe_name, write_report
+
+    book = _book(book)
+    sheet, form = active_form(book)
+    if form is None:
+        return _say(book, f"工作表“{sheet.name}”中没有识别到绩效自评表/评分表，无法生成报告。")
+    where = Path(folder) if folder else book_folder(book)
+    if where is None:
+        return _say(book, "请先保存工作簿，报告将生成在工作簿所在的文件夹。")
+    name = getattr(book, "name", None) or "工作簿"
+    stem = Path(name).stem
+    path = where / f"{stem}_{safe_name(sheet.name)}_报告初稿.docx"
+    n = 1
+    while path.exists():
+        n += 1
+        path = where / f"{stem}_{safe_name(sheet.name)}_报告初稿({n}).docx"
+    fs = score_form(form, profile)
+    write_report(form, fs, run_checks(form, profile, fs), path, name)
+    return _say(book, f"已生成报告初稿：{path}")
+
+
+def book_folder(book: BookAccess):
+    """The folder of the workbook's file, or None for a workbook never saved."""
+    from pathlib import Path
+
+    full = getattr(book, "fullname", None)
+    if not full or not Path(full).is_absolute():
+        return None
+    return Path(full).parent
+
+
 ACTIONS = {
     "校验工作表": validate_sheet, "清除标记": clear_marks, "重新计算": recalculate,
-    "插入模板": insert_template, "冻结为普通公式": freeze, "规则说明": show_rules,
+    "插入模板": insert_template, "冻结为普通公式": freeze, "规则说明": show_rules, "生成报告": draft_report,
 }
 
 
@@ -256,6 +292,14 @@ class XlwingsBook:
         import xlwings as xw
 
         return cls(xw.Book.caller())
+
+    @property
+    def name(self) -> str:
+        return self._b.name
+
+    @property
+    def fullname(self) -> str:
+        return self._b.fullname
 
     def sheet_names(self) -> list[str]:
         return [s.name for s in self._b.sheets]

@@ -732,6 +732,9 @@ class XlsxBook:
 
     def __init__(self, source: str | Path | bytes | XlsxPackage):
         self.pkg = source if isinstance(source, XlsxPackage) else XlsxPackage(source)
+        named = isinstance(source, (str, Path))
+        self.name = Path(source).name if named else None            # as Excel's Workbook.Name / FullName
+        self.fullname = str(Path(source).resolve()) if named else None
         self.styles = Styles(self.pkg)
         self._sheets: dict[str, XlsxSheet] = {}
         self._note_cache: dict[str, dict[str, str]] = {}

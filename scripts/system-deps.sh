@@ -3,6 +3,7 @@
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
+dpkg -s libreoffice-writer >/dev/null 2>&1 || missing+=(libreoffice-writer)   # .docx reports → PDF
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
 if [ ${#missing[@]} -gt 0 ]; then

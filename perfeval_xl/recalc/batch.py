@@ -107,6 +107,26 @@ class Job:
     annotate: bool
     in_place: bool
     limits: Limits = DEFAULT_LIMITS
+    report_dir: str | None = None      # draft each form's report (.docx) into this folder
+
+
+def report_path(report_dir: str, rel: str, sheet: str, several: bool) -> Path:
+    """Where a form's report goes: the workbook's relative path, its sheet when it holds several forms."""
+    from ..report.draft import safe_name
+
+    stem = Path(rel).with_suffix("")
+    name = f"{stem.name}_{safe_name(sheet)}" if several else stem.name
+    return Path(report_dir) / stem.parent / f"{name}_报告初稿.docx"
+
+
+def _draft_reports(job: Job, reviewed: list[tuple[Any, Any, list[Any]]], entry: dict[str, Any]) -> None:
+    if not job.report_dir:
+        return
+    from ..report.draft import write_report
+
+    for (form, fs, findings), sheet in zip(reviewed, entry["sheets"]):
+        path = report_path(job.report_dir, job.rel, form.sheet, len(reviewed) > 1)
+        sheet["report"] = str(write_report(form, fs, findings, path, Path(job.rel).name))
 
 
 def _error_entry(path: str, code: str, message: str) -> dict[str, Any]:
@@ -210,6 +230,7 @@ def _process(job: Job) -> dict[str, Any]:
         entry["not_recalculated"] = {"count": len(kept), "reasons": reasons,
                                      "cells": [f"{s}!{r}" for s, r, _ in kept[:20]]}
     all_findings = []
+    reviewed = []
     for grid in grids_of(book):
         grid.path = rel
         form = recognise(grid)
@@ -219,7 +240,9 @@ def _process(job: Job) -> dict[str, Any]:
         fs = score_form(form, job.profile)
         findings = run_checks(form, job.profile, fs)
         all_findings += findings
+        reviewed.append((form, fs, findings))
         entry["sheets"].append(_sheet_entry(form, fs, findings))
+    _draft_reports(job, reviewed, entry)
     if job.annotate and all_findings:
         annotate(book, all_findings)
     out_bytes = book.to_bytes()
@@ -243,6 +266,7 @@ def _review_legacy(job: Job, notes: list[str]) -> dict[str, Any]:
     notes = notes + ["旧版 .xls：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"]
     entry: dict[str, Any] = {"path": job.rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
                              "not_recalculated": None, "output": None}
+    reviewed = []
     for grid in grids:
         grid.path = job.rel
         form = recognise(grid)
@@ -250,7 +274,10 @@ def _review_legacy(job: Job, notes: list[str]) -> dict[str, Any]:
             continue
         form.path = job.rel
         fs = score_form(form, job.profile)
-        entry["sheets"].append(_sheet_entry(form, fs, run_checks(form, job.profile, fs)))
+        findings = run_checks(form, job.profile, fs)
+        reviewed.append((form, fs, findings))
+        entry["sheets"].append(_sheet_entry(form, fs, findings))
+    _draft_reports(job, reviewed, entry)
     return entry
 
 
@@ -300,8 +327,8 @@ def _plain(v: Any) -> Any:
 
 def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int | None = None,
               profile: Profile = NATIONAL, annotate: bool = True, in_place: bool = False,
-              progress: Callable[[str], None] | None = None, limits: Limits = DEFAULT_LIMITS, isolate: bool = True
-              ) -> dict[str, Any]:
+              progress: Callable[[str], None] | None = None, limits: Limits = DEFAULT_LIMITS, isolate: bool = True,
+              report_dir: str | Path | None = None) -> dict[str, Any]:
     """Process every workbook under ``inputs``; the summary lists every one of them, readable or not.
     ``progress`` is called with each file's name as it is done (the console draws it; the batch prints nothing).
 
@@ -310,7 +337,7 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
     files = collect(inputs, out)
     out_dir = Path(out) if out else None
     work = [Job(str(f), rel.as_posix(), str(out_dir / rel) if out_dir and not in_place else None, profile, annotate,
-                in_place, limits) for f, rel in files]
+                in_place, limits, str(report_dir) if report_dir else None) for f, rel in files]
     inputs_resolved = {_resolved(j.src) for j in work}
     results: list[dict[str, Any]] = []
     todo: list[Job] = []

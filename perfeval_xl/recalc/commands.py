@@ -43,6 +43,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     _batch_options(p)
     p.set_defaults(func=_read)
 
+    p = sub.add_parser("report", help="为每张表单起草绩效自评报告（Word），并写出复核意见汇总",
+                       description="与 validate 相同的识别与复核；为每张识别到的表单在输出文件夹写出《……绩效自评报告（初稿）》"
+                                   ".docx，并写出本批的《复核意见汇总》.docx。输入文件不会被修改。")
+    _batch_options(p)
+    p.add_argument("--out", "-o", required=True, metavar="文件夹", help="报告输出文件夹")
+    p.set_defaults(func=_report)
+
     p = sub.add_parser("freeze", help="把 PE_* 公式换成普通 Excel 公式（不装插件也能重算）",
                        description="写出一个副本，其中 PE_* 公式换成等价的普通 Excel 公式，仍引用原来的输入单元格；"
                                    "无法用普通公式表达的单元格冻结为当前值并逐一列出。")
@@ -136,6 +143,30 @@ def _read(args: argparse.Namespace) -> int:
         return exit_status(summary)
     print_entries(summary, findings=False, indicators=True)
     say(totals_line(summary))
+    return exit_status(summary)
+
+
+REVIEW_NAME = "复核意见汇总.docx"
+
+
+def _report(args: argparse.Namespace) -> int:
+    try:
+        check_out_folder(args.out, args.inputs)
+    except InputError as exc:
+        return usage_error(exc.code, exc.text)
+    summary = _run(args, None, annotate=False, report_dir=args.out)
+    if isinstance(summary, int):
+        return summary
+    from ..report.review import write_review
+
+    review = write_review(summary, Path(args.out) / REVIEW_NAME)
+    if args.json:
+        print(dumps(summary))
+        return exit_status(summary)
+    print_entries(summary, findings=False)
+    say(totals_line(summary))
+    drafted = sum(1 for w in summary["workbooks"] for s in w["sheets"] if s.get("report"))
+    say(f"报告：{drafted} 份报告初稿在 {args.out}；复核意见汇总：{review}")
     return exit_status(summary)
 
 

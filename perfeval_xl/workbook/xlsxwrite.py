@@ -24,8 +24,13 @@ def workbook_bytes(wb: Workbook) -> bytes:
     wb.properties.lastModifiedBy = "perfeval-xl"
     buf = io.BytesIO()
     wb.save(buf)
-    # re-pack with fixed timestamps (openpyxl uses the current time for every entry)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    return deterministic_zip(buf.getvalue())
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """An Office package re-packed with fixed entry times and core-property dates (openpyxl and python-docx
+    stamp the current time), so the same content always gives the same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
