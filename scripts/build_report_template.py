@@ -81,11 +81,14 @@ def build(path: Path = OUT) -> Path:
     caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.font.color.rgb = RGBColor(0, 0, 0)
     caption.font.italic = False
+    caption.paragraph_format.keep_with_next = True          # a table's caption stays on the table's page
     picture = styles.add_style("图片", WD_STYLE_TYPE.PARAGRAPH)
     picture.base_style = normal
     picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE   # an exact line height would clip it
     picture.paragraph_format.first_line_indent = Pt(0)
     picture.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.space_before = Pt(9)
+    picture.paragraph_format.keep_with_next = True          # the figure's caption follows it
     note = styles.add_style("说明文字", WD_STYLE_TYPE.PARAGRAPH)
     note.base_style = normal
     font(note, "楷体", 12)

@@ -2,8 +2,8 @@
 
     python scripts/render_docs.py [--out docs/img]
 
-Runs ``perfeval-xl recalc`` on the bundled examples, prints summary.xlsx and one annotated copy to PDF with
-LibreOffice, finds each sheet's page by its header text (pdftotext) and turns it into a PNG (pdftoppm),
+Runs ``perfeval-xl recalc`` and ``perfeval-xl report`` on the bundled examples, prints summary.xlsx, one annotated
+copy, one drafted report and the 复核意见汇总 to PDF with LibreOffice, finds each sheet's page by its header text (pdftotext) and turns it into a PNG (pdftoppm),
 cropped to the printed content. Run it after changing an output; the README's pictures then match the code.
 Needs LibreOffice, poppler-utils and a CJK font (``bash scripts/system-deps.sh`` installs them).
 """
@@ -29,6 +29,9 @@ PICTURES = {
     "summary-grades.png": ("summary.xlsx", "等级分布", True),
     "annotated-form.png": ("seed004_晋中自评表.xlsx", "出口信用保险保费补助资金", False),
     "annotated-results.png": ("seed004_晋中自评表.xlsx", "问题说明", False),
+    "report-first-page.png": ("reports/seed002_部门整体_报告初稿.docx", "一、基本情况", True),
+    "report-problems.png": ("reports/seed002_部门整体_报告初稿.docx", "四、存在的问题", True),
+    "review-grades.png": ("reports/复核意见汇总.docx", "三、存在错误的表单", True),
 }
 
 
@@ -72,11 +75,13 @@ def render(out: Path) -> list[Path]:
         result = tmp_path / "out"
         subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "recalc", str(EXAMPLES), "--out", str(result), "-q"],
                        cwd=ROOT, capture_output=True, timeout=600)
+        subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "report", str(EXAMPLES), "--out", str(result / "reports"),
+                        "-q"], cwd=ROOT, capture_output=True, timeout=600)
         files = sorted({result / f for f, _, _ in PICTURES.values()})
         pdfs = to_pdf(files, tmp_path / "pdf", tmp_path / "profile")
         written = []
         for name, (source, marker, whole) in PICTURES.items():
-            pdf = pdfs[source]
+            pdf = pdfs[Path(source).name]
             texts = pages(pdf)
             page = next((i for i, t in enumerate(texts, 1) if marker in t), None)
             if page is None:

@@ -157,5 +157,5 @@ def test_render_script_regenerates_the_pictures(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert pngs == sorted(p.name for p in (ROOT / "docs" / "img").glob("*.png")) and len(pngs) == 6
+    assert pngs == sorted(p.name for p in (ROOT / "docs" / "img").glob("*.png")) and len(pngs) == 9
     assert all((tmp_path / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)

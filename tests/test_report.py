@@ -121,10 +121,11 @@ def test_basics_and_indicator_table(drafted):
     money = next(t for t in doc.tables if rows(t)[0] == ["项目", "金额或比率", "单位或计算"])
     assert ["预算执行率", "37.50%", "103.86÷276.96（调整后预算数）"] in rows(money)
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
-    assert captions == ["表1 一级指标得分"]              # numbered as they appear: no indicator table here
+    assert captions == ["表1 资金情况", "表2 一级指标得分"]     # numbered as they appear: no indicator table here
 
     doc, sec = sections(folder / "seed001_评分表_报告初稿.docx")
-    ind = doc.tables[0]
+    ind = doc.tables[0]                                            # no funds table: the form has no budget block
+    assert ind.rows[0]._tr.trPr is not None                         # header row repeated on every page
     assert rows(ind)[0] == ["一级指标", "二级指标", "三级指标", "目标值", "实际完成值", "分值", "自评得分", "复核得分", "偏差原因"]
     body = {r[2]: r for r in rows(ind)[1:]}
     assert len(body) == 19

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from .. import __version__
@@ -59,42 +60,68 @@ def table(doc: DocumentType, head: Sequence[str], rows: Iterable[Sequence[str]],
     t = doc.add_table(rows=1 + len(rows), cols=len(head))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for j, text in enumerate(head):
-        cell = t.cell(0, j)
-        cell.text = text
-        cell.paragraphs[0].style = doc.styles["表头文字"]
-    for i, row in enumerate(rows, 1):
-        for j, text in enumerate(row):
-            cell = t.cell(i, j)
-            cell.text = text
-            cell.paragraphs[0].style = doc.styles["表格文字"]
+    _repeat_header(t.rows[0])
+    # Styles are set by id on each cell's paragraph: python-docx's ``paragraph.style = …`` scans every style of
+    # the document per call, and ``table.cell(i, j)`` walks the whole table per call; rows are walked once here.
+    head_id, cell_id = doc.styles["表头文字"].style_id, doc.styles["表格文字"].style_id
     if widths:   # Word reads the cells' widths, LibreOffice the grid's: set both
         t.autofit = False
         for j, w in enumerate(widths):
             t.columns[j].width = Cm(w)
-            for cell in t.columns[j].cells:
-                cell.width = Cm(w)
+    for i, (row, values) in enumerate(zip(t.rows, [list(head), *rows])):
+        _keep_row_whole(row)
+        for j, (cell, text) in enumerate(zip(row.cells, values)):
+            cell.text = text
+            cell.paragraphs[0]._p.style = head_id if i == 0 else cell_id
+            if widths:
+                cell.width = Cm(widths[j])
+
+
+def _keep_row_whole(row) -> None:
+    """A row is never split across two pages (``w:cantSplit``)."""
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def _repeat_header(row) -> None:
+    """Mark a table's first row as its header row, repeated on each page the table runs over
+    (python-docx has no property for ``w:tblHeader``)."""
+    from docx.oxml import OxmlElement
+
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:tblHeader"))
 
 
 def caption(doc: DocumentType, text: str, kind: str = "表") -> None:
     """A numbered caption (表1, 表2 … / 图1 …), numbered in the order captions appear in the document."""
-    n = 1 + sum(1 for p in doc.paragraphs if p.style is not None and p.style.name == "Caption" and p.text.startswith(kind))
-    doc.add_paragraph(f"{kind}{n} {text}", style=doc.styles["Caption"])
+    sid = doc.styles["Caption"].style_id
+    n = 1 + sum(1 for p in doc.element.body.iterchildren(qn("w:p")) if p.style == sid
+                and "".join(t.text or "" for t in p.iter(qn("w:t"))).startswith(kind))
+    paragraph(doc, f"{kind}{n} {text}", "Caption")
 
 
-def paragraph(doc: DocumentType, text: str, style: str | None = None) -> None:
-    doc.add_paragraph(text, style=doc.styles[style] if style else None)
+def paragraph(doc: DocumentType, text: str = "", style: str | None = None):
+    """Add a paragraph in the named style (set by id: python-docx's style setter scans all styles per call)."""
+    p = doc.add_paragraph(text)
+    if style:
+        p._p.style = doc.styles[style].style_id
+    return p
+
+
+def heading(doc: DocumentType, text: str, level: int) -> None:
+    paragraph(doc, text, f"Heading {level}")
 
 
 # ---------------------------------------------------------------- sections
 
 def _basics(doc: DocumentType, form: Form, fs: FormScore) -> None:
-    doc.add_heading(SECTIONS[0], level=1)
-    doc.add_heading("（一）基本信息", level=2)
+    heading(doc, SECTIONS[0], 1)
+    heading(doc, "（一）基本信息", 2)
     items = [(k, form.header[k]) for k in HEADER_ORDER if form.header.get(k)]
     items += [(k, v) for k, v in form.header.items() if k not in HEADER_ORDER and v not in (None, "")]
     paragraph(doc, "；".join(f"{k}：{value_text(v)}" for k, v in items) + "。" if items else "表中未填列项目基本信息。")
-    doc.add_heading("（二）资金情况", level=2)
+    heading(doc, "（二）资金情况", 2)
     b = form.budget
     if b is None:
         why = form.unread.get("budget")
@@ -123,6 +150,7 @@ def _basics(doc: DocumentType, form: Form, fs: FormScore) -> None:
                      (fs.procurement, "政府采购执行率")):
         if r is not None and r.value is not None:
             rows.append([label, rate_text(r), f"{amount_cell(r.numerator)}÷{amount_cell(r.denominator)}（{r.base}）"])
+    caption(doc, "资金情况")
     table(doc, ["项目", "金额或比率", "单位或计算"], rows, (5, 4, 7))
 
 
@@ -135,7 +163,7 @@ def _adjust_words(fs: FormScore) -> str:
 
 
 def _targets(doc: DocumentType, form: Form, fs: FormScore) -> None:
-    doc.add_heading(SECTIONS[1], level=1)
+    heading(doc, SECTIONS[1], 1)
     if fs.scores:
         rows = []
         differ = computed = 0
@@ -154,7 +182,7 @@ def _targets(doc: DocumentType, form: Form, fs: FormScore) -> None:
         paragraph(doc, text)
         caption(doc, "绩效指标完成情况")
         table(doc, ["一级指标", "二级指标", "三级指标", "目标值", "实际完成值", "分值", "自评得分", "复核得分", "偏差原因"],
-              rows, (1.2, 1.4, 2.5, 1.8, 2.0, 1.35, 1.35, 1.35, 2.65))
+              rows, (1.3, 1.3, 2.2, 1.7, 1.7, 1.5, 1.5, 1.5, 2.9))
     elif form.targets_text:
         paragraph(doc, f"表中列有绩效指标{len(form.targets_text)}项（未列实际完成值和得分）。")
         caption(doc, "绩效指标")
@@ -164,7 +192,7 @@ def _targets(doc: DocumentType, form: Form, fs: FormScore) -> None:
 
 
 def _scores(doc: DocumentType, form: Form, fs: FormScore) -> None:
-    doc.add_heading(SECTIONS[2], level=1)
+    heading(doc, SECTIONS[2], 1)
     stated = (f"自评总分为{points(form.total_stated)}，自评等级为“{form.grade_stated}”"
               if form.total_stated is not None and form.grade_stated else
               f"自评总分为{points(form.total_stated)}" if form.total_stated is not None else "表中未填自评总分")
@@ -235,28 +263,28 @@ def _problem_text(kind: ProblemKind, found: list[Finding], form: Form, fs: FormS
 
 
 def _problems(doc: DocumentType, form: Form, fs: FormScore, findings: list[Finding]) -> list[ProblemKind]:
-    doc.add_heading(SECTIONS[3], level=1)
+    heading(doc, SECTIONS[3], 1)
     grouped = problems_by_kind(findings)
     if not grouped:
         paragraph(doc, "经复核，表中数据未发现需要说明的问题。")
     for i, (kind, found) in enumerate(grouped.items(), 1):
-        doc.add_heading(f"{ordinal(i)}{kind.heading}", level=2)
+        heading(doc, f"{ordinal(i)}{kind.heading}", 2)
         paragraph(doc, _problem_text(kind, found, form, fs))
     return list(grouped)
 
 
 def _advice(doc: DocumentType, kinds: list[ProblemKind]) -> None:
-    doc.add_heading(SECTIONS[4], level=1)
+    heading(doc, SECTIONS[4], 1)
     if not kinds:
         paragraph(doc, "继续按照绩效管理要求做好项目实施和资金管理。")
     for i, kind in enumerate(kinds, 1):
-        doc.add_heading(f"{ordinal(i)}{kind.advice_heading}", level=2)
+        heading(doc, f"{ordinal(i)}{kind.advice_heading}", 2)
         paragraph(doc, kind.advice)
         paragraph(doc, f"依据：{kind.basis}。", "说明文字")
 
 
 def _notes(doc: DocumentType, form: Form, findings: list[Finding], source: str) -> None:
-    doc.add_heading("附：复核说明", level=1)
+    heading(doc, "附：复核说明", 1)
     paragraph(doc, f"本初稿根据{source}中的数据生成（{FORM_KINDS.get(form.kind, form.kind)}），文中数字均取自表中或按评分标准复算，"
                    f"请核对后定稿。各问题的单元格位置和依据数据见复核工作簿的“校验结果”工作表。", "说明文字")
     for code, why in form.unread.items():
@@ -268,7 +296,7 @@ def draft(form: Form, fs: FormScore, findings: list[Finding], source: str | None
     """The report for one recognised form, as a python-docx Document."""
     doc = new_document()
     doc.core_properties.title = title_of(form)
-    doc.add_paragraph(title_of(form), style=doc.styles["Title"])
+    paragraph(doc, title_of(form), "Title")
     where = f"《{source}》“{form.sheet}”工作表" if source else f"“{form.sheet}”工作表"
     _basics(doc, form, fs)
     _targets(doc, form, fs)

@@ -17,7 +17,7 @@ from docx.shared import Cm
 from ..checks.catalog import iter_catalog
 from ..checks.suggestions import KIND_OF, NOT_PROBLEMS
 from ..recalc.summary import LEVEL, file_status, sheet_status, totals
-from .draft import caption, document_bytes, new_document, paragraph, table
+from .draft import caption, document_bytes, heading, new_document, paragraph, table
 from .figures import points_cell
 
 GRADES = ("优", "良", "中", "差")
@@ -58,25 +58,25 @@ def grade_chart(stated: list[int], ours: list[int]) -> bytes:
 def review_document(summary: dict[str, Any], title: str = "绩效自评表复核意见汇总"):
     doc = new_document()
     doc.core_properties.title = title
-    doc.add_paragraph(title, style=doc.styles["Title"])
+    paragraph(doc, title, "Title")
     t = totals(summary)
     wbs = summary["workbooks"]
     sheets = [(w, s) for w in wbs for s in w["sheets"]]
 
-    doc.add_heading("一、复核范围", level=1)
+    heading(doc, "一、复核范围", 1)
     st = t["status"]
     paragraph(doc, f"本次共复核工作簿{t['files']}个，识别出自评表、评分表{t['forms']}张。其中有错误的文件{st['有错误']}个，"
                    f"有警告的{st['有警告']}个，通过的{st['通过']}个；未识别到表单的{st['未识别']}个，无法读取的{st['无法读取']}个。"
                    f"共发现“错误”级问题{t['findings']['错误']}条、“警告”级问题{t['findings']['警告']}条。")
 
-    doc.add_heading("二、评价等级", level=1)
+    heading(doc, "二、评价等级", 1)
     stated = [sum(s["grade_stated"] == g for _, s in sheets) for g in GRADES]
     ours = [sum(s["grade"] == g for _, s in sheets) for g in GRADES]
     paragraph(doc, "各等级的表单数：" + "，".join(f"“{g}”填报{a}张、复核{b}张" for g, a, b in zip(GRADES, stated, ours))
               + f"；填报等级与复核等级不一致的{t['grade_differs']}张。")
     caption(doc, "等级分布")
     table(doc, ["等级", "填报", "复核"], [[g, str(a), str(b)] for g, a, b in zip(GRADES, stated, ours)], (4, 4, 4))
-    doc.add_paragraph(style=doc.styles["图片"]).add_run().add_picture(io.BytesIO(grade_chart(stated, ours)), width=Cm(14))
+    paragraph(doc, style="图片").add_run().add_picture(io.BytesIO(grade_chart(stated, ours)), width=Cm(14))
     caption(doc, "等级分布（填报与复核）", "图")
     differ = [(w, s) for w, s in sheets if s["grade_stated"] and s["grade"] and s["grade_stated"] != s["grade"]]
     if differ:
@@ -85,7 +85,7 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
               [[w["path"], s["project"] or "", points_cell(s["total_stated"]), s["grade_stated"], points_cell(s["total"]),
                 s["grade"]] for w, s in differ], (4.5, 4.5, 1.8, 1.6, 1.8, 1.6))
 
-    doc.add_heading("三、存在错误的表单", level=1)
+    heading(doc, "三、存在错误的表单", 1)
     wrong = [(w, s) for w, s in sheets if sheet_status(s) == "有错误"]
     if not wrong:
         paragraph(doc, "未发现存在“错误”级问题的表单。")
@@ -97,9 +97,9 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
             errors = [f for f in s["findings"] if f["severity"] == "error"]
             rows.append([w["path"], s["project"] or "", str(len(errors)),
                          "；".join(f"[{f['code']}] {f['message'].rstrip('。；')}" for f in errors[:3]) + "。"])
-        table(doc, ["文件", "项目", "错误数", "主要错误"], rows, (3.5, 3.5, 1.4, 7.2))
+        table(doc, ["文件", "项目", "错误数", "主要错误"], rows, (3.3, 3.3, 1.8, 7.2))
 
-    doc.add_heading("四、常见问题", level=1)
+    heading(doc, "四、常见问题", 1)
     titles = {r.code: r.title for r in iter_catalog()}
     forms_with = Counter(code for _, s in sheets for code in {f["code"] for f in s["findings"]})
     frequent = [(code, n) for code, n in t["codes"] if code not in NOT_PROBLEMS]
@@ -114,7 +114,7 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
               [[c, titles.get(c, ""), _level_of(c), KIND_OF[c].heading if c in KIND_OF else "", str(n), str(forms_with[c])]
                for c, n in frequent], (2.0, 5.6, 1.2, 4.4, 1.2, 1.6))
 
-    doc.add_heading("五、无法读取或未识别的文件", level=1)
+    heading(doc, "五、无法读取或未识别的文件", 1)
     odd = [w for w in wbs if file_status(w) in ("无法读取", "未识别")]
     if not odd:
         paragraph(doc, "所有文件均已读取并识别。")
