@@ -129,11 +129,67 @@ def _vba_xlam(modules: dict[str, str], tmp: Path) -> bytes:
     with pyopenvba.ExcelFile.create_new(path) as xf:
         project = xf.vba_project()
         for name, src in modules.items():
-            project.add_module(name, src.replace("\r\n", "\n"))
+            # sources stored with CRLF line ends, as Excel writes them (pyopenvba keeps what it is given)
+            project.add_module(name, src.replace("\r\n", "\n").replace("\n", "\r\n"))
         if "Module1" in project.module_names():
             project.delete_module("Module1")
         xf.save()
     return path.read_bytes()
+
+
+def conform(vba_bin: bytes) -> bytes:
+    """Rewrite pyopenvba's ``vbaProject.bin`` where it departs from the specifications (measured by
+    :mod:`perfeval_xl.addin.conformance`), as xlwings' shipped add-ins and LibreOffice's exporter write it:
+
+    * ``_VBA_PROJECT`` as the seven bytes CC 61 FF FF 00 01 00 — version 0xFFFF and no performance cache
+      (MS-OVBA 2.3.4.1: "MUST be 0xFFFF on write", the cache "MUST NOT be present on write"), so Office compiles
+      the project from its source instead of trusting a cache;
+    * every directory entry black: pyopenvba rebalances a storage's tree on adding modules but leaves new
+      entries red, which can put two red nodes in a row (MS-CFB 2.6.4 forbids it); an all-black tree is the
+      form MS-CFB names as the simplest valid one, and the form xlwings' add-ins use;
+    * the project named ``perfeval_xl`` (in ``dir``'s PROJECTNAME and PROJECT's Name line) instead of the
+      template's VBAProject, so the VBA editor and Excel's macro lists show which add-in a macro belongs to;
+    * the ``dir`` stream ending with its terminator: pyopenvba writes four more zero bytes after the
+      Terminator/Reserved pair of MS-OVBA 2.3.4.2 (recompressed with pyopenvba's own compressor;
+      ms-ovba-compression 1.0.1 was tried and does not round-trip this stream).
+    """
+    from pyopenvba.cfb import CFB
+    from pyopenvba.vba import compress
+
+    from .conformance import BLACK, EMPTY, VBA_PROJECT_ON_WRITE, decompress, read_compound
+
+    cfb = CFB.from_bytes(vba_bin)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_ON_WRITE)
+    records = _renamed(decompress(cfb.get_stream_in_storage("VBA", "dir")), PROJECT)
+    text = cfb.get_stream("PROJECT")
+    cfb.write_stream("PROJECT", re.sub(rb'(?m)^Name="[^"\r\n]*"', f'Name="{PROJECT}"'.encode("ascii"), text, count=1))
+    terminator = b"\x10\x00\x00\x00\x00\x00"
+    end = records.rfind(terminator)
+    if end >= 0 and records[end + len(terminator):] == bytes(len(records) - end - len(terminator)):
+        records = records[:end + len(terminator)]
+    cfb.write_stream_in_storage("VBA", "dir", compress(records))
+    out = bytearray(cfb.to_bytes())
+    for entry in read_compound(bytes(out)).entries:
+        if entry.kind != EMPTY:
+            out[entry.offset + 67] = BLACK
+    return bytes(out)
+
+
+def _renamed(records: bytes, name: str) -> bytes:
+    """The decompressed ``dir`` records with PROJECTNAME (0x0004) set to ``name`` (ASCII). The records before it
+    (SYSKIND, COMPATVERSION, LCID, LCIDINVOKE, CODEPAGE) all carry their size, so they are walked by it."""
+    import struct
+
+    pos = 0
+    while pos + 6 <= len(records):
+        rid, size = struct.unpack_from("<HI", records, pos)
+        if rid == 0x0004:
+            new = name.encode("ascii")
+            return records[:pos] + struct.pack("<HI", 0x0004, len(new)) + new + records[pos + 6 + size:]
+        if rid not in (0x0001, 0x004A, 0x0002, 0x0014, 0x0003):
+            break
+        pos += 6 + size
+    raise AddinBuildError("vbaProject.bin 的 dir 流中没有 PROJECTNAME 记录，pyopenvba 版本不兼容")
 
 
 def _finish(data: bytes, config: list[tuple[str, str]]) -> bytes:
@@ -141,6 +197,7 @@ def _finish(data: bytes, config: list[tuple[str, str]]) -> bytes:
     from ..xlsxpkg import XlsxBook
 
     pkg = XlsxPackage(data)
+    pkg.parts["xl/vbaProject.bin"] = conform(pkg.parts["xl/vbaProject.bin"])
     book = XlsxBook(pkg)
     # the config sheet: the first (only) worksheet renamed perfeval_xl.conf, key/value rows
     wb = pkg.tree("xl/workbook.xml")
@@ -170,11 +227,23 @@ def _finish(data: bytes, config: list[tuple[str, str]]) -> bytes:
     if not any(d.get("Extension") == "xml" for d in ct.findall(f"{{{CT_NS}}}Default")):
         etree.SubElement(ct, f"{{{CT_NS}}}Default", Extension="xml", ContentType="application/xml")
         pkg.touch("[Content_Types].xml")
-    # fixed document properties
-    for part in ("docProps/core.xml",):
-        if part in pkg.parts:
-            pkg.parts[part] = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                                     rb"\g<1>2024-01-01T00:00:00Z\g<2>", pkg.parts[part])
+    # document properties: fixed dates, this project as author, the real sheet name in app.xml
+    if "docProps/core.xml" in pkg.parts:
+        core = pkg.tree("docProps/core.xml")
+        for el in core:
+            local = etree.QName(el).localname
+            if local in ("created", "modified"):
+                el.text = "2024-01-01T00:00:00Z"
+            elif local in ("creator", "lastModifiedBy"):
+                el.text = "perfeval-xl"
+        pkg.touch("docProps/core.xml")
+    if "docProps/app.xml" in pkg.parts:
+        app = pkg.tree("docProps/app.xml")
+        titles = [el for el in app.iter() if etree.QName(el).localname == "TitlesOfParts"]
+        for vector in (titles[0] if titles else []):
+            for lp in vector:
+                lp.text = f"{PROJECT}.conf"
+        pkg.touch("docProps/app.xml")
     from ..xlsxpkg import package_bytes
 
     raw = package_bytes(pkg)
