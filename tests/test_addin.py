@@ -107,3 +107,44 @@ def test_libreoffice_opens_the_addin(xlam, tmp_path):
     [out] = convert([xlam[0]], tmp_path / "lo", "csv", recalc=False, profile=tmp_path / "p",
                     infilter="Calc MS Excel 2007 VBA XML")
     assert "UDF Modules" in out.read_text(encoding="utf-8", errors="replace")
+
+
+def _vba_value(expr: str) -> str:
+    """Evaluate the string expressions perfeval_help uses: "literal" & U("7EE9 6548") & …"""
+    out = ""
+    for lit, codes in re.findall(r'"([^"]*)"(?<!U\(")|U\("([0-9A-F ]+)"\)', expr):
+        out += lit if lit else "".join(chr(int(c, 16)) for c in codes.split())
+    return out
+
+
+def test_function_wizard_help_comes_from_the_docstrings():
+    from perfeval_xl.addin.build import CATEGORY, help_module
+
+    src = help_module()
+    assert src.isascii() and "\r\n" in src and not re.search(r"(?<!\r)\n", src)
+    assert max(len(line) for line in src.split("\r\n")) < 1023
+    subs = dict(re.findall(r"Private Sub Register(PE_\w+)\(ByVal category As String\)\r\n(.*?)End Sub", src, re.S))
+    assert set(subs) == set(udfs.UDFS)
+    for name, body in subs.items():
+        values: dict[str, str] = {}
+        args: list[str] = []
+        for line in body.split("\r\n"):                  # run the assignments in order
+            m = re.fullmatch(r"    (\w+) = (\1 & )?(.*)", line)
+            if m:
+                values[m.group(1)] = (values.get(m.group(1), "") if m.group(2) else "") + _vba_value(m.group(3))
+            elif re.fullmatch(r"    args\(\d+\) = s", line):
+                args.append(values["s"])
+        fn = udfs.UDFS[name]
+        assert values["description"] == fn.__doc__.strip().splitlines()[0].strip()
+        assert args == list(fn.__pe_args__.values())
+        assert f"\"'!{name}\", Description:=description, Category:=category" in body
+    category = re.search(r"^    category = (.*)$", src, re.M).group(1)
+    assert _vba_value(category) == CATEGORY == "绩效评价"
+
+
+def test_workbook_open_registers_the_help(xlam):
+    from oletools.olevba import VBA_Parser
+
+    got = {Path(name).stem: code for _, _, name, code in VBA_Parser(str(xlam[0])).extract_macros()}
+    assert re.search(r"Private Sub Workbook_Open\(\)\r\n(?:.*\r\n)*?    PE_RegisterHelp\r\nEnd Sub", got["ThisWorkbook"])
+    assert "Public Sub PE_RegisterHelp()" in got["perfeval_help"]
