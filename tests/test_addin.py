@@ -9,7 +9,7 @@ from lxml import etree
 
 from perfeval_xl import udfs
 from perfeval_xl.addin.build import OUTPUT, SOURCES, build, module_sources, xlwings_dir
-from perfeval_xl.addin.install import configured_addin, install
+from perfeval_xl.addin.install import configured_addin
 
 from libreoffice import convert, needs_libreoffice
 
@@ -28,7 +28,7 @@ def test_build_twice_gives_identical_bytes(xlam):
 
 
 def test_committed_xlam_is_the_built_one(xlam):
-    assert OUTPUT.read_bytes() == xlam[0].read_bytes(), "run `perfeval-xl addin build` and commit addin/perfeval_xl.xlam"
+    assert OUTPUT.read_bytes() == xlam[0].read_bytes(), "run `perfeval-xl addin build` and commit perfeval_xl/addin/perfeval_xl.xlam"
 
 
 def test_olevba_reads_every_module_back(xlam):
@@ -88,17 +88,12 @@ def test_config_sheet(xlam):
     assert b"application/vnd.ms-excel.addin.macroEnabled.main+xml" in ct
 
 
-def test_install_explains_off_windows_and_configures_on_windows(tmp_path, xlam, monkeypatch):
-    status, message = install(platform="linux")
-    assert status == 2 and "Windows" in message and "XLSTART" in message
+def test_configured_addin_points_at_the_interpreter(tmp_path, xlam):
     dest = configured_addin(xlam[0], tmp_path / "perfeval_xl.xlam", r"C:\Python311\pythonw.exe")
     from perfeval_xl.xlsxpkg import XlsxBook
 
     conf = XlsxBook(dest).sheet("perfeval_xl.conf")
     assert {conf.value(f"A{i}"): conf.value(f"B{i}") for i in range(1, 5)}["Interpreter_Win"] == r"C:\Python311\pythonw.exe"
-    monkeypatch.setenv("APPDATA", str(tmp_path / "appdata"))
-    status, message = install(platform="win32")
-    assert status == 0 and (tmp_path / "appdata" / "Microsoft" / "Excel" / "XLSTART" / "perfeval_xl.xlam").exists()
 
 
 @needs_libreoffice

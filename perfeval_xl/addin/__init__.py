@@ -1,1 +1,1 @@
-"""The Excel add-in: build addin/perfeval_xl.xlam from text sources, install it on Windows."""
+"""The Excel add-in: build perfeval_xl/addin/perfeval_xl.xlam from the text sources in addin/, install it on Windows."""

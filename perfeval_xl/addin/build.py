@@ -1,4 +1,5 @@
-"""Build ``addin/perfeval_xl.xlam`` on any machine, reproducibly, from the text sources in ``addin/``.
+"""Build the add-in ``perfeval_xl/addin/perfeval_xl.xlam`` (shipped as package data) on any machine, reproducibly,
+from the text sources in ``addin/``.
 
 The add-in holds:
 
@@ -31,7 +32,7 @@ from ..xlsxpkg import CT_NS, N, PKG_REL, XlsxPackage, atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCES = ROOT / "addin"
-OUTPUT = SOURCES / "perfeval_xl.xlam"
+OUTPUT = Path(__file__).with_name("perfeval_xl.xlam")     # package data: installed with the package
 PROJECT = "perfeval_xl"
 UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)

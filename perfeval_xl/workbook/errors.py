@@ -23,6 +23,8 @@ PE-R005    an input that names no workbook (empty folder, glob without matches)
 PE-R006    an output path of the wrong kind (a file where a folder is needed, or one that exists)
 PE-P001    a profile that cannot be read
 PE-X001    the add-in could not be built
+PE-X002    the add-in file is in use (Excel holds it open) and cannot be replaced or removed
+PE-X003    the add-in was not installed: what its runtime needs is missing (listed)
 PE-R009    an unexpected internal error while processing one file
 =========  ==========================================================================
 """
@@ -53,6 +55,8 @@ CODES = {
     "PE-R006": "输出位置不可用",
     "PE-P001": "配置无法读取",
     "PE-X001": "加载项无法生成",
+    "PE-X002": "加载项文件被占用",
+    "PE-X003": "加载项安装条件不满足",
     "PE-R009": "内部错误",
 }
 
