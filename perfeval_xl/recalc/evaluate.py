@@ -45,13 +45,15 @@ def _to_cell_value(v: Any, epoch: _dt.datetime = EXCEL_EPOCH) -> Any:
     return v
 
 
-_ODD_PE = re.compile(rb"(?!PE_)(?i:pe_)")
-_FOREIGN = re.compile(rb"_xll\.|_xldudf_|\.xlam|\]!")
+#: PE_ spelled in another case, and the spellings Excel gives calls to an add-in's, an XLL's or an Office.js function
+_ODD_PE = (b"pe_", b"pE_", b"Pe_")
+_FOREIGN = (b"_xll.", b"_xldudf_", b".xlam", b"]!")
 
 
 def _needs_respelling(data: bytes) -> bool:
-    """Any PE_* call spelled other than plain upper-case ``PE_NAME(``? (a cheap scan of the sheet's bytes)"""
-    return _ODD_PE.search(data) is not None or (b"PE_" in data and _FOREIGN.search(data) is not None)
+    """Any PE_* call spelled other than plain upper-case ``PE_NAME(``? A scan of the sheet's bytes for fixed
+    strings (bytes.find, far faster than one regular expression with alternatives over a 40 kB part)."""
+    return any(s in data for s in _ODD_PE) or (b"PE_" in data and any(s in data for s in _FOREIGN))
 
 
 def _normalised_bytes(pkg: XlsxPackage, original: bytes) -> bytes:
