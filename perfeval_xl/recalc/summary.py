@@ -112,13 +112,6 @@ def totals_line(summary: dict[str, Any]) -> str:
     return f"共 {t['files']} 个文件、{t['forms']} 张表单：{parts or '无'}；错误 {t['findings']['错误']} 条，警告 {t['findings']['警告']} 条。"
 
 
-def _cell_text(v: Any) -> Any:
-    """A value a worksheet cell can hold: control characters (from a file name, say) shown as \\xNN."""
-    if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v)
-    return v
-
-
 def _link_target(output: str | None, folder: Path) -> str | None:
     """The output copy as a hyperlink target relative to the summary's folder (so the folder can be moved)."""
     if not output:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from ..model import BudgetBlock, Form
 from .grid import address
 from .labels import GRADE_LABEL, TOTAL_LABEL, norm, number
+from .sheetscan import checked_grade, header_fields
 
 if TYPE_CHECKING:
-    from .layouts import _Sheet
+    from .sheetscan import LabelledSheet
 
 
-def recognise_department(sheet: "_Sheet") -> Form | None:
-    from .layouts import _checked_grade, _header
+def recognise_department(sheet: "LabelledSheet") -> Form | None:
 
     g = sheet.grid
     hdr = None
@@ -34,7 +34,7 @@ def recognise_department(sheet: "_Sheet") -> Form | None:
         return None
     hr, cols = hdr
     form = Form(kind="department", sheet=g.sheet, path=g.path)
-    form.header, form.cells = _header(sheet)
+    form.header, form.cells = header_fields(sheet)
     b = BudgetBlock(rate_base="adjusted")
     label_col = min(cols.values()) - 1
     parts: dict[str, tuple[float | None, list[tuple[str, float | None]]]] = {}
@@ -96,7 +96,7 @@ def recognise_department(sheet: "_Sheet") -> Form | None:
     for (r, c) in sheet.find(GRADE_LABEL):
         v, cc = sheet.right_of(r, c)
         if v is not None:
-            form.grade_stated = _checked_grade(sheet, r, cc)
+            form.grade_stated = checked_grade(sheet, r, cc)
             form.cells["grade"] = address(r, cc)  # type: ignore[arg-type]
             break
     return form

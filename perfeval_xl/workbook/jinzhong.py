@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING
 from ..model import BudgetBlock, Form, Indicator
 from .grid import address
 from .labels import level_and_weight, norm, number
+from .sheetscan import checked_grade, header_fields
 
 if TYPE_CHECKING:
-    from .layouts import _Sheet
+    from .sheetscan import LabelledSheet
 
 #: score-table indicator → goal-table 二级指标 it scores
 LINKS = {"实际完成率": "数量指标", "完成及时率": "时效指标", "质量达标率": "质量指标", "成本节约率": "成本指标"}
 LEVELS = ("投入", "过程", "产出", "效果", "效益", "决策", "满意度")
 
 
-def _rightmost_number(sheet: "_Sheet", r: int) -> tuple[float | None, int | None]:
+def _rightmost_number(sheet: "LabelledSheet", r: int) -> tuple[float | None, int | None]:
     """The right-most plain number in a row (amounts sit right of their labels)."""
     found: tuple[float | None, int | None] = (None, None)
     for c in range(1, sheet.max_col + 1):
@@ -33,12 +34,11 @@ def _rightmost_number(sheet: "_Sheet", r: int) -> tuple[float | None, int | None
     return found
 
 
-def recognise_jinzhong(sheet: "_Sheet") -> Form | None:
-    from .layouts import _checked_grade, _header
+def recognise_jinzhong(sheet: "LabelledSheet") -> Form | None:
 
     g = sheet.grid
     form = Form(kind="jinzhong", sheet=g.sheet, path=g.path)
-    form.header, form.cells = _header(sheet)
+    form.header, form.cells = header_fields(sheet)
 
     # ---- 项目资金情况
     def first(label: str) -> tuple[int, int] | None:
@@ -135,7 +135,7 @@ def recognise_jinzhong(sheet: "_Sheet") -> Form | None:
             continue
         if plain.startswith("评价结果") or plain.startswith("评价等级"):
             gc = next((c for c in range(cols["weight"], sheet.max_col + 1) if g.cells.get((r, c)) not in (None, "")), None)
-            form.grade_stated = _checked_grade(sheet, r, gc)
+            form.grade_stated = checked_grade(sheet, r, gc)
             if gc:
                 form.cells["grade"] = address(r, gc)
             break

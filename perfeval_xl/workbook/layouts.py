@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..engine.grades import normalize_grade
 from ..engine.quantity import parse_quantity
 from ..model import BudgetBlock, Form, Indicator
 from .grid import Grid, address
@@ -34,84 +33,11 @@ from .labels import (
     norm,
     number,
 )
-
-HEADER_FIELDS = ("项目名称", "主管部门", "实施单位", "项目单位", "部门名称", "单位名称", "预算单位", "项目属性", "评价单位")
-
-
-class _Sheet:
-    """A Grid with normalised labels and helpers to look around a cell."""
-
-    #: a gap of this many empty rows / columns ends the area a form can occupy
-    ROW_GAP = 500
-    COL_GAP = 100
-
-    def __init__(self, grid: Grid):
-        self.grid = grid
-        self.labels = {rc: norm(v) for rc, v in grid.cells.items() if isinstance(v, str)}
-        rows = {r for r, _ in grid.cells}
-        cols = {c for _, c in grid.cells}
-        for r1, c1, r2, c2 in grid.merged:
-            if (r1, c1) in grid.cells:
-                rows.add(min(r2, r1 + self.ROW_GAP))
-                cols.add(min(c2, c1 + self.COL_GAP))
-        self.max_row = _dense_end(rows, self.ROW_GAP)
-        self.max_col = _dense_end(cols, self.COL_GAP)
-
-    def find(self, rx: re.Pattern[str] | str, *, full: bool = True, after_row: int = 0) -> list[tuple[int, int]]:
-        pat = re.compile(rx) if isinstance(rx, str) else rx
-        hits = [rc for rc, s in self.labels.items()
-                if rc[0] > after_row and (pat.fullmatch(s) if full else pat.search(s))]
-        return sorted(hits)
-
-    def value(self, r: int, c: int) -> Any:
-        return self.grid.get(r, c)
-
-    def right_of(self, r: int, c: int, *, numeric: bool = False) -> tuple[Any, int | None]:
-        """The first non-empty value right of (r, c) outside the merge of (r, c)."""
-        m = self.grid.merge_of(r, c)
-        start = (m[3] if m else c) + 1
-        for cc in range(start, self.max_col + 1):
-            v = self.grid.cells.get((r, cc))
-            if v is None or (isinstance(v, str) and not v.strip()):
-                continue
-            if numeric and number(v) is None:
-                continue
-            return v, cc
-        return None, None
-
-    def row_text(self, r: int) -> str:
-        return "".join(self.labels.get((r, c), "") for c in range(1, self.max_col + 1))
-
-
-def _dense_end(occupied: set[int], gap: int) -> int:
-    """The last row (column) of the block that starts at 1, ending where ``gap`` empty rows (columns)
-    follow: a stray value at XFD1048576 does not make every scan cover a million rows × 16,384 columns.
-    The scans below walk row by row up to this bound; cells past it are not part of a form."""
-    ordered = sorted(occupied)
-    end = ordered[0] if ordered else 0
-    for n in ordered:
-        if n - end > gap:
-            break
-        end = n
-    return end
-
-
-def _header(sheet: _Sheet) -> tuple[dict[str, Any], dict[str, str]]:
-    header: dict[str, Any] = {}
-    cells: dict[str, str] = {}
-    for (r, c), s in sorted(sheet.labels.items()):
-        key = s.split("(")[0]
-        if key in HEADER_FIELDS and key not in header:
-            v, cc = sheet.right_of(r, c)
-            if v is not None and norm(v) not in HEADER_FIELDS:
-                header[key] = str(v).strip() if isinstance(v, str) else v
-                cells[key] = address(r, cc)  # type: ignore[arg-type]
-    return header, cells
-
+from .sheetscan import LabelledSheet, checked_grade, header_fields
 
 # ---------------------------------------------------------------- indicator tables
 
-def _columns(sheet: _Sheet, row: int, columns: dict[str, re.Pattern[str]]) -> dict[str, int]:
+def _columns(sheet: LabelledSheet, row: int, columns: dict[str, re.Pattern[str]]) -> dict[str, int]:
     """Map fields to columns from a header row (and the sub-header row below it, for split headers)."""
     found: dict[str, int] = {}
     for sub in (row, row + 1):
@@ -130,14 +56,14 @@ def _columns(sheet: _Sheet, row: int, columns: dict[str, re.Pattern[str]]) -> di
     return found
 
 
-def _own_names(sheet: "_Sheet", row: int, columns: dict[str, re.Pattern[str]]) -> bool:
+def _own_names(sheet: "LabelledSheet", row: int, columns: dict[str, re.Pattern[str]]) -> bool:
     """Does the row itself hold a name or level column? (Else a two-row header: 绩效指标 | 年度指标值 | 分值 | 得分
     above 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位, as 云南's form has it.)"""
     return any(match_field(sheet.labels.get((row, c), ""), columns) in ("level1", "level2", "name")
                for c in range(1, sheet.max_col + 1))
 
 
-def missing_columns(sheet: "_Sheet") -> tuple[int, list[str]] | None:
+def missing_columns(sheet: "LabelledSheet") -> tuple[int, list[str]] | None:
     """A row that looks like an indicator-table header but lacks 分值 or 得分: (row, missing labels)."""
     for r in range(1, sheet.max_row + 1):
         cols = _columns(sheet, r, INDICATOR_COLUMNS)
@@ -148,7 +74,7 @@ def missing_columns(sheet: "_Sheet") -> tuple[int, list[str]] | None:
     return None
 
 
-def _find_indicator_header(sheet: _Sheet) -> tuple[int, dict[str, int]] | None:
+def _find_indicator_header(sheet: LabelledSheet) -> tuple[int, dict[str, int]] | None:
     best = None
     for r in range(1, sheet.max_row + 1):
         cols = _columns(sheet, r, INDICATOR_COLUMNS)
@@ -178,7 +104,7 @@ def _is_header_like(s: str) -> bool:
     return bool(match_field(s, INDICATOR_COLUMNS)) or s in ("指标", "年度指标值")
 
 
-def _parse_indicators(sheet: _Sheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
+def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
     g = sheet.grid
     first = header_row + 1
     # skip a sub-header row (指标性质 | 指标值 | 度量单位)
@@ -345,33 +271,21 @@ def _number_or_problem(form: Form, v: Any, r: int, c: int | None, what: str) -> 
     return n
 
 
-def _grade_in_row(sheet: _Sheet, form: Form, r: int) -> None:
+def _grade_in_row(sheet: LabelledSheet, form: Form, r: int) -> None:
     for c in range(1, sheet.max_col + 1):
         s = sheet.labels.get((r, c), "")
         if GRADE_LABEL.fullmatch(s):
             v, cc = sheet.right_of(r, c)
-            g = _checked_grade(sheet, r, cc) if v is not None else None
+            g = checked_grade(sheet, r, cc) if v is not None else None
             if g:
                 form.grade_stated = g
                 form.cells["grade"] = address(r, cc)  # type: ignore[arg-type]
             return
 
 
-def _checked_grade(sheet: _Sheet, r: int, c: int | None) -> str | None:
-    """"优" / "良好" / "优(√) 良( ) 中( ) 差( )" → the grade; a row of boxes takes the ticked one."""
-    if c is None:
-        return None
-    text = "".join(str(sheet.grid.cells.get((r, cc), "")) for cc in range(c, sheet.max_col + 1))
-    t = "".join(text.split())
-    m = re.search(r"([优良中差])[(（]?√", t)
-    if m:
-        return m.group(1)
-    return normalize_grade(sheet.grid.cells.get((r, c)))
-
-
 # ---------------------------------------------------------------- budget block
 
-def _find_budget(sheet: _Sheet, form: Form) -> None:
+def _find_budget(sheet: LabelledSheet, form: Form) -> None:
     for r in range(1, sheet.max_row + 1):
         cols: dict[str, int] = {}
         for c in range(1, sheet.max_col + 1):
@@ -397,7 +311,7 @@ _BUDGET_ROW = {
 }
 
 
-def _parse_budget_rows(sheet: _Sheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
+def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
     g = sheet.grid
     b = BudgetBlock()
     title = sheet.row_text(header_row - 1) + sheet.row_text(header_row)
@@ -450,7 +364,7 @@ def _parse_budget_rows(sheet: _Sheet, form: Form, header_row: int, cols: dict[st
 
 # ---------------------------------------------------------------- layouts
 
-def _kind_of(sheet: _Sheet, cols: dict[str, int]) -> str:
+def _kind_of(sheet: LabelledSheet, cols: dict[str, int]) -> str:
     text = "".join(sheet.labels.values())
     if re.search(r"预算执行情况\(20分\)|得分\(20分\*执行率\)", text):
         return "budget20"
@@ -461,13 +375,13 @@ def _kind_of(sheet: _Sheet, cols: dict[str, int]) -> str:
     return "standard"
 
 
-def _recognise_table(sheet: _Sheet) -> Form | None:
+def _recognise_table(sheet: LabelledSheet) -> Form | None:
     found = _find_indicator_header(sheet)
     if found is None:
         return None
     header_row, cols = found
     form = Form(kind=_kind_of(sheet, cols), sheet=sheet.grid.sheet, path=sheet.grid.path)
-    form.header, form.cells = _header(sheet)
+    form.header, form.cells = header_fields(sheet)
     _find_budget(sheet, form)
     if form.budget is not None:
         form.budget.rate_base = {"sichuan": "adjusted", "budget20": "annual"}.get(form.kind, "annual")
@@ -486,7 +400,7 @@ def _recognise_table(sheet: _Sheet) -> Form | None:
     return form
 
 
-def _recognise_level_summary(sheet: _Sheet) -> Form | None:
+def _recognise_level_summary(sheet: LabelledSheet) -> Form | None:
     """一级指标 | 权重/分值 | 得分 [| 得分率] with a 合计 row (seed 003's 表3-1)."""
     for (r, c) in sheet.find(r"一级指标"):
         cols = {}
@@ -497,7 +411,7 @@ def _recognise_level_summary(sheet: _Sheet) -> Form | None:
                 cols[f] = cc
         if {"weight", "score"} <= set(cols):
             form = Form(kind="scoring", sheet=sheet.grid.sheet, path=sheet.grid.path)
-            form.header, form.cells = _header(sheet)
+            form.header, form.cells = header_fields(sheet)
             _find_budget(sheet, form)
             if form.budget is not None:
                 form.budget.rate_base = "adjusted"
@@ -525,7 +439,7 @@ def recognise(grid: Grid) -> Form | None:
     """The form on this sheet, or None when the sheet holds no recognisable form."""
     if not grid.cells:
         return None
-    sheet = _Sheet(grid)
+    sheet = LabelledSheet(grid)
     text = "".join(sheet.labels.values())
     if "绩效目标实现情况" in text and "评分表" in text:
         from .jinzhong import recognise_jinzhong

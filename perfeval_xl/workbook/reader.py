@@ -134,10 +134,11 @@ def read_workbook(path: str | Path) -> list[Form]:
         raise WorkbookError("PE-W004", "所有工作表都没有内容", str(path))
     forms = [f for f in (recognise(g) for g in grids) if f is not None]
     if not forms:
-        from .layouts import _Sheet, missing_columns
+        from .layouts import missing_columns
+        from .sheetscan import LabelledSheet
 
         for g in grids:
-            miss = missing_columns(_Sheet(g))
+            miss = missing_columns(LabelledSheet(g))
             if miss:
                 r, labels = miss
                 raise WorkbookError("PE-W006", f"第{r}行是指标表表头，但缺少“{'”“'.join(labels)}”列",

@@ -1,0 +1,98 @@
+"""A sheet as the layout readers look at it: a Grid with normalised labels, the block a form can occupy, and the
+helpers every reader shares (the header fields beside their labels, a stated grade). ``layouts.py`` and the
+晋中 / 部门整体 readers all read sheets through this module.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..engine.grades import normalize_grade
+from .grid import Grid, address
+from .labels import norm, number
+
+HEADER_FIELDS = ("项目名称", "主管部门", "实施单位", "项目单位", "部门名称", "单位名称", "预算单位", "项目属性", "评价单位")
+
+
+class LabelledSheet:
+    """A Grid with normalised labels and helpers to look around a cell."""
+
+    #: a gap of this many empty rows / columns ends the area a form can occupy
+    ROW_GAP = 500
+    COL_GAP = 100
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        self.labels = {rc: norm(v) for rc, v in grid.cells.items() if isinstance(v, str)}
+        rows = {r for r, _ in grid.cells}
+        cols = {c for _, c in grid.cells}
+        for r1, c1, r2, c2 in grid.merged:
+            if (r1, c1) in grid.cells:
+                rows.add(min(r2, r1 + self.ROW_GAP))
+                cols.add(min(c2, c1 + self.COL_GAP))
+        self.max_row = _dense_end(rows, self.ROW_GAP)
+        self.max_col = _dense_end(cols, self.COL_GAP)
+
+    def find(self, rx: re.Pattern[str] | str, *, full: bool = True, after_row: int = 0) -> list[tuple[int, int]]:
+        pat = re.compile(rx) if isinstance(rx, str) else rx
+        hits = [rc for rc, s in self.labels.items()
+                if rc[0] > after_row and (pat.fullmatch(s) if full else pat.search(s))]
+        return sorted(hits)
+
+    def value(self, r: int, c: int) -> Any:
+        return self.grid.get(r, c)
+
+    def right_of(self, r: int, c: int, *, numeric: bool = False) -> tuple[Any, int | None]:
+        """The first non-empty value right of (r, c) outside the merge of (r, c)."""
+        m = self.grid.merge_of(r, c)
+        start = (m[3] if m else c) + 1
+        for cc in range(start, self.max_col + 1):
+            v = self.grid.cells.get((r, cc))
+            if v is None or (isinstance(v, str) and not v.strip()):
+                continue
+            if numeric and number(v) is None:
+                continue
+            return v, cc
+        return None, None
+
+    def row_text(self, r: int) -> str:
+        return "".join(self.labels.get((r, c), "") for c in range(1, self.max_col + 1))
+
+
+def _dense_end(occupied: set[int], gap: int) -> int:
+    """The last row (column) of the block that starts at 1, ending where ``gap`` empty rows (columns)
+    follow: a stray value at XFD1048576 does not make every scan cover a million rows × 16,384 columns.
+    The scans below walk row by row up to this bound; cells past it are not part of a form."""
+    ordered = sorted(occupied)
+    end = ordered[0] if ordered else 0
+    for n in ordered:
+        if n - end > gap:
+            break
+        end = n
+    return end
+
+
+def header_fields(sheet: LabelledSheet) -> tuple[dict[str, Any], dict[str, str]]:
+    """The header fields (项目名称, 主管部门 …) with the value right of each label and its cell."""
+    header: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+    for (r, c), s in sorted(sheet.labels.items()):
+        key = s.split("(")[0]
+        if key in HEADER_FIELDS and key not in header:
+            v, cc = sheet.right_of(r, c)
+            if v is not None and norm(v) not in HEADER_FIELDS:
+                header[key] = str(v).strip() if isinstance(v, str) else v
+                cells[key] = address(r, cc)  # type: ignore[arg-type]
+    return header, cells
+
+
+def checked_grade(sheet: LabelledSheet, r: int, c: int | None) -> str | None:
+    """"优" / "良好" / "优(√) 良( ) 中( ) 差( )" → the grade; a row of boxes takes the ticked one."""
+    if c is None:
+        return None
+    text = "".join(str(sheet.grid.cells.get((r, cc), "")) for cc in range(c, sheet.max_col + 1))
+    t = "".join(text.split())
+    m = re.search(r"([优良中差])[(（]?√", t)
+    if m:
+        return m.group(1)
+    return normalize_grade(sheet.grid.cells.get((r, c)))
