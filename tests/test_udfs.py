@@ -73,10 +73,21 @@ def test_inside_excel_the_functions_carry_xlwings_decorators():
     import subprocess
     import sys
 
-    code = ("import xlwings, perfeval_xl.udfs as u; "
-            "print(u._func is xlwings.func, u._arg is xlwings.arg, bool(u.PE_SCORE.__pe_args__))")
+    code = ("import xlwings\n"
+            "calls = []\n"
+            "def arg(name, **kw):\n"
+            "    calls.append(('arg', name, kw.get('err_to_str'), bool(kw.get('doc'))))\n"
+            "    return lambda f: f\n"
+            "def func(f):\n"
+            "    calls.append(('func', f.__name__))\n"
+            "    return f\n"
+            "xlwings.arg, xlwings.func = arg, func\n"
+            "import perfeval_xl.udfs as u, perfeval_xl.cellfuncs as c\n"
+            "print(len([x for x in calls if x[0] == 'func']), all(x[2] and x[3] for x in calls if x[0] == 'arg'),\n"
+            "      sum(1 for x in calls if x[0] == 'arg') == sum(len(f.__pe_args__) for f in c.FUNCTIONS.values()),\n"
+            "      u.PE_SCORE is c.PE_SCORE)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert r.stdout.split() == ["True", "True", "True"]
+    assert r.stdout.split() == ["5", "True", "True", "True"]
 
 
 def test_excel_errors_in_arguments_propagate_as_errors_not_text():

@@ -15,7 +15,7 @@ from typing import Any
 
 import formualizer as fz
 
-from ..udfs import UDFS
+from ..cellfuncs import FUNCTIONS
 from ..sheetxml import ERRORS
 from ..workbook.grid import address, parse_address
 from ..xlsxpkg import XlsxPackage
@@ -88,7 +88,7 @@ def _normalised_bytes(pkg: XlsxPackage, original: bytes) -> bytes:
 
 
 def register_pe(wb: "fz.Workbook") -> None:
-    for name, fn in UDFS.items():
+    for name, fn in FUNCTIONS.items():
         wb.register_function(name, fn, min_args=1, max_args=5)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..udfs import UDFS
+from ..cellfuncs import FUNCTIONS
 
-NAMES = tuple(name[3:] for name in UDFS)  # SCORE, RATE, COMPLETION, GRADE, CHECK
+NAMES = tuple(name[3:] for name in FUNCTIONS)  # SCORE, RATE, COMPLETION, GRADE, CHECK
 _PREFIX = r"(?:\[\d+\]!|'[^']*'!|[A-Za-z0-9_.\\:/]+\.xlam!|_xll\.|_xldudf_|(?<![A-Za-z0-9_.]))"
 PE_CALL = re.compile(_PREFIX + r"(?i:pe_(" + "|".join(NAMES) + r"))\s*\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
