@@ -1,7 +1,7 @@
 """How a reviewer's table looks, said once for every writer.
 
 summary.xlsx (openpyxl), the 校验结果 sheet added to a user's workbook (the byte-preserving
-:class:`perfeval_xl.xlsxpkg.XlsxBook`, or Excel itself through xlwings) all draw their tables from a
+:class:`perfeval_xl.xlio.XlsxBook`, or Excel itself through xlwings) all draw their tables from a
 :class:`TableStyle`: a bold coloured header that stays frozen, is filtered and repeats on every printed page,
 column widths, wrapped columns with row heights that fit their text, fills on chosen cells, and landscape
 A4 printing one page wide.

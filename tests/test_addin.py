@@ -77,7 +77,7 @@ def test_ribbon_is_consistent(xlam):
 
 
 def test_config_sheet(xlam):
-    from perfeval_xl.xlsxpkg import XlsxBook
+    from perfeval_xl.xlio import XlsxBook
 
     book = XlsxBook(xlam[0])
     assert "perfeval_xl.conf" in book.sheet_names()
@@ -90,7 +90,7 @@ def test_config_sheet(xlam):
 
 def test_configured_addin_points_at_the_interpreter(tmp_path, xlam):
     dest = configured_addin(xlam[0], tmp_path / "perfeval_xl.xlam", r"C:\Python311\pythonw.exe")
-    from perfeval_xl.xlsxpkg import XlsxBook
+    from perfeval_xl.xlio import XlsxBook
 
     conf = XlsxBook(dest).sheet("perfeval_xl.conf")
     assert {conf.value(f"A{i}"): conf.value(f"B{i}") for i in range(1, 5)}["Interpreter_Win"] == r"C:\Python311\pythonw.exe"

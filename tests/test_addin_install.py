@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from perfeval_xl.addin import install as inst
 from perfeval_xl.addin.build import OUTPUT, xlwings_dir
 from perfeval_xl.addin.install import Machine, config_of, doctor, install, runtime_version, uninstall
 

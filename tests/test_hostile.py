@@ -17,7 +17,7 @@ from perfeval_xl.limits import Limits
 from perfeval_xl.recalc.batch import collect, run_batch
 from perfeval_xl.recalc.pool import run_isolated
 from perfeval_xl.recalc.summary import dumps
-from perfeval_xl.xlsxpkg import XlsxBook
+from perfeval_xl.xlio import XlsxBook
 
 from hostile import CASES
 

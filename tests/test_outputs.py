@@ -10,7 +10,7 @@ from perfeval_xl.checks.annotate import LEGACY_HEADER, RESTORE_SHEET, RESULT_SHE
 from perfeval_xl.model import Finding
 from perfeval_xl.recalc.batch import run_batch
 from perfeval_xl.recalc.summary import file_status, totals, totals_line, write_xlsx
-from perfeval_xl.xlsxpkg import XlsxBook
+from perfeval_xl.xlio import XlsxBook
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "workbooks" / "examples"

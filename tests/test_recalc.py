@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from perfeval_xl.recalc.batch import exit_status, run_batch
 from perfeval_xl.recalc.summary import write_json, write_xlsx
-from perfeval_xl.xlsxpkg import XlsxBook
+from perfeval_xl.xlio import XlsxBook
 
 from hostile import edit
 from libreoffice import convert, needs_libreoffice

@@ -17,7 +17,7 @@ from perfeval_xl.checks.suggestions import KINDS, KIND_OF, NOT_PROBLEMS
 from perfeval_xl.recalc.batch import run_batch
 from perfeval_xl.report.draft import SECTIONS, document_bytes, document_text, draft, title_of
 from perfeval_xl.report.review import review_document
-from perfeval_xl.xlsxpkg import XlsxBook
+from perfeval_xl.xlio import XlsxBook
 
 from libreoffice import SOFFICE, needs_libreoffice
 

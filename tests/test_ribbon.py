@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from perfeval_xl import ribbon
 from perfeval_xl.checks.annotate import FILLS, HEADER, MARK, RESULT_SHEET
-from perfeval_xl.xlsxpkg import XlsxBook
+from perfeval_xl.xlio import XlsxBook
 
 from libreoffice import convert, needs_libreoffice
 from recalc_builders import seed001_pe_workbook
@@ -20,7 +20,7 @@ def snapshot(book, sheet):
     sh = book.sheet(sheet)
     rows = sh.used_rows()
     cells = {}
-    from perfeval_xl.workbook.grid import address
+    from perfeval_xl.xlio.grid import address
 
     for i, row in enumerate(rows, 1):
         for j, v in enumerate(row, 1):
@@ -103,7 +103,7 @@ def test_validate_on_a_sheet_without_a_form():
     book = XlsxBook(EX / "seed001_评分表.xlsx")
     book.add_sheet("说明", [["填表说明"]])
     wb = book.pkg.tree("xl/workbook.xml")
-    from perfeval_xl.xlsxpkg import N
+    from perfeval_xl.xlio import N
 
     view = wb.find(f"{N}bookViews/{N}workbookView")
     view.set("activeTab", "1")

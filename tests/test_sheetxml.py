@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from perfeval_xl.sheetxml import SheetPart, SheetScanError
+from perfeval_xl.xlio.sheetxml import SheetPart, SheetScanError
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -211,7 +211,7 @@ def test_budget20_variant(tmp_path):
 def test_template_placeholder_rows_are_skipped_only_when_empty():
     """河北's template leaves “指标2” and “……” rows in; empty, they are not indicators. A filled row that keeps the
     template's name (“指标2”) is the unit's indicator and is read."""
-    from perfeval_xl.workbook.grid import Grid
+    from perfeval_xl.xlio.grid import Grid
     from perfeval_xl.workbook.layouts import recognise
 
     rows = [

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..xlsxpkg import CT_NS, N, PKG_REL, XlsxPackage, atomic_write
+from ..xlio import CT_NS, N, PKG_REL, XlsxPackage, atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCES = ROOT / "addin"
@@ -305,7 +305,7 @@ def _renamed(records: bytes, name: str) -> bytes:
 
 def _finish(data: bytes, config: list[tuple[str, str]]) -> bytes:
     """Add the ribbon and the config sheet to pyopenvba's .xlam and re-zip it deterministically."""
-    from ..xlsxpkg import XlsxBook
+    from ..xlio import XlsxBook
 
     pkg = XlsxPackage(data)
     pkg.parts["xl/vbaProject.bin"] = conform(pkg.parts["xl/vbaProject.bin"])
@@ -355,7 +355,7 @@ def _finish(data: bytes, config: list[tuple[str, str]]) -> bytes:
             for lp in vector:
                 lp.text = f"{PROJECT}.conf"
         pkg.touch("docProps/app.xml")
-    from ..xlsxpkg import package_bytes
+    from ..xlio import package_bytes
 
     raw = package_bytes(pkg)
     src = zipfile.ZipFile(io.BytesIO(raw))

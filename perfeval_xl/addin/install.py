@@ -108,7 +108,7 @@ def runtime_version(xlam: bytes) -> str | None:
 
 def config_of(xlam: bytes) -> dict[str, str]:
     """The add-in's perfeval_xl.conf sheet as key → value."""
-    from ..xlsxpkg import XlsxBook, XlsxPackage
+    from ..xlio import XlsxBook, XlsxPackage
 
     sheet = XlsxBook(XlsxPackage(xlam)).sheet(f"{PROJECT}.conf")
     out = {}
@@ -121,7 +121,7 @@ def config_of(xlam: bytes) -> dict[str, str]:
 
 def configured_addin(src: Path, dest: Path, python: str) -> Path:
     """Copy ``src`` to ``dest`` with the config sheet's Interpreter_Win set to ``python``."""
-    from ..xlsxpkg import XlsxBook
+    from ..xlio import XlsxBook
 
     book = XlsxBook(src)
     sheet = book.sheet(f"{PROJECT}.conf")

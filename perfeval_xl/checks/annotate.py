@@ -6,15 +6,15 @@ finding, its 单元格 hyperlinked to the cell, styled as summary.xlsx's 问题�
 What the cells had before (note and fill) is kept on a very hidden sheet 绩效校验_还原 that users never see,
 so ``clear_annotations(book)`` restores them and removes both sheets. (Workbooks annotated by earlier
 versions kept that record in two more columns of 校验结果; they are cleared as well.)
-Both work only through :mod:`perfeval_xl.sheetaccess`, so the ribbon (xlwings) and the headless run
-(:class:`perfeval_xl.xlsxpkg.XlsxBook`) share this code.
+Both work only through :mod:`perfeval_xl.xlio.access`, so the ribbon (xlwings) and the headless run
+(:class:`perfeval_xl.xlio.XlsxBook`) share this code.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
 from ..model import Finding
-from ..sheetaccess import BookAccess
+from ..xlio.access import BookAccess
 from ..tablestyle import LEVEL_FILLS, TableStyle
 from .catalog import SEVERITY_ORDER
 

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from ..engine.profile import NATIONAL, Profile
 from ..model import Finding, Form, Indicator
-from ..workbook.grid import address
+from ..xlio.grid import address
 from ..workbook.labels import INDICATOR_COLUMNS, match_field, norm, number
 from .catalog import run_checks
 

@@ -20,12 +20,12 @@ from ..checks.annotate import annotate
 from ..engine.profile import NATIONAL, Profile
 from ..engine.scoring import score_form
 from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits
-from ..sheetxml import SheetScanError
+from ..xlio.sheetxml import SheetScanError
 from ..workbook.errors import CODES, WorkbookError, os_reason
-from ..workbook.grid import Grid
+from ..xlio.grid import Grid
 from ..workbook.layouts import recognise
 from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole, _load_xls, decrypt_default_password
-from ..xlsxpkg import PackageError, XlsxBook, XlsxPackage, atomic_write
+from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
 from .pool import run_isolated
 

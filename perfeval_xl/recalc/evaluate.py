@@ -16,9 +16,9 @@ from typing import Any
 import formualizer as fz
 
 from ..cellfuncs import FUNCTIONS
-from ..sheetxml import ERRORS
-from ..workbook.grid import address, parse_address
-from ..xlsxpkg import XlsxPackage
+from ..xlio.sheetxml import ERRORS
+from ..xlio.grid import address, parse_address
+from ..xlio import XlsxPackage
 from .peforms import normalize_formula
 
 ERROR_TEXT = {"Div": "#DIV/0!", "Na": "#N/A", "NA": "#N/A", "Num": "#NUM!", "Value": "#VALUE!", "Ref": "#REF!",

@@ -22,7 +22,7 @@ from ..engine.criteria import UnrecognisedCriterion
 from ..engine.profile import NATIONAL, Profile
 from ..engine.quantity import PERCENT, QuantityError, align, as_fraction, parse_quantity
 from ..engine.rules import Items, PassFail, Qualitative
-from ..xlsxpkg import XlsxBook, XlsxPackage, save_package
+from ..xlio import XlsxBook, XlsxPackage, save_package
 from .evaluate import evaluate, write_cached
 from .peforms import normalize_formula
 

@@ -339,7 +339,7 @@ def document_bytes(doc: DocumentType) -> bytes:
 def write_report(form: Form, fs: FormScore, findings: list[Finding], path: str | Path,
                  source: str | None = None) -> Path:
     """Draft the report and write it atomically."""
-    from ..xlsxpkg import atomic_write
+    from ..xlio import atomic_write
 
     atomic_write(path, document_bytes(draft(form, fs, findings, source)))
     return Path(path)

@@ -134,7 +134,7 @@ def _level_of(code: str) -> str:
 
 
 def write_review(summary: dict[str, Any], path: str | Path) -> Path:
-    from ..xlsxpkg import atomic_write
+    from ..xlio import atomic_write
 
     atomic_write(path, document_bytes(review_document(summary)))
     return Path(path)

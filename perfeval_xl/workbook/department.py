@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..model import BudgetBlock, Form
-from .grid import address
+from ..xlio.grid import address
 from .labels import GRADE_LABEL, TOTAL_LABEL, norm, number
 from .sheetscan import checked_grade, header_fields
 

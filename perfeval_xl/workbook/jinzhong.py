@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..model import BudgetBlock, Form, Indicator
-from .grid import address
+from ..xlio.grid import address
 from .labels import level_and_weight, norm, number
 from .sheetscan import checked_grade, header_fields
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..engine.quantity import parse_quantity
 from ..model import BudgetBlock, Form, Indicator
-from .grid import Grid, address
+from ..xlio.grid import Grid, address
 from .labels import (
     BUDGET_COLUMNS,
     GRADE_LABEL,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..model import Form
 from .errors import WorkbookError, os_reason
-from .grid import Grid
+from ..xlio.grid import Grid
 from .layouts import recognise
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from ..engine.grades import normalize_grade
-from .grid import Grid, address
+from ..xlio.grid import Grid, address
 from .labels import norm, number
 
 HEADER_FIELDS = ("项目名称", "主管部门", "实施单位", "项目单位", "部门名称", "单位名称", "预算单位", "项目属性", "评价单位")

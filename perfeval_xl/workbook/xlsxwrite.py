@@ -52,7 +52,7 @@ def _fix_core(data: bytes) -> bytes:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    from ..xlsxpkg import atomic_write
+    from ..xlio import atomic_write
 
     atomic_write(path, data)
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 from openpyxl.utils.cell import get_column_letter
 
-from .limits import LimitError, check_cell
+from ..limits import LimitError, check_cell
 
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
 

@@ -1,7 +1,7 @@
 """The small sheet-access interface that ribbon actions and annotation work through.
 
-xlwings implements it on a live Excel workbook (``perfeval_xl.ribbon.XlwingsBook``); the workbook layer
-implements it on files (``perfeval_xl.xlsxpkg.XlsxBook``, which edits the package part by part and keeps
+xlwings implements it on a live Excel workbook (:mod:`perfeval_xl.xlio.xlwingsbook`); files implement it
+through :class:`perfeval_xl.xlio.filebook.XlsxBook` (which edits the package part by part and keeps
 every part it does not touch byte for byte). The same action code runs in Excel and in tests.
 
 Cells are A1 addresses on the named sheet; colours are "RRGGBB" hex strings.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
-    from .tablestyle import TableStyle
+    from ..tablestyle import TableStyle
 
 
 @runtime_checkable

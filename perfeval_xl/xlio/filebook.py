@@ -1,0 +1,469 @@
+"""The sheet-access interface (:mod:`perfeval_xl.xlio.access`) on files: :class:`XlsxBook` opens a package,
+lets ribbon actions and annotations read and edit it through the same interface they use in Excel, adds sheets,
+comments and styled tables, and saves through :class:`~perfeval_xl.xlio.package.XlsxPackage`, so every part it
+does not touch stays byte for byte.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from lxml import etree
+
+from ..tablestyle import HEADER_FILL, TableStyle, row_heights
+from .grid import address, parse_address
+from .package import (CT_COMMENTS, CT_SHEET, CT_VML, N, NS, R_NS, REL_COMMENTS, REL_SHEET, REL_VML, XlsxPackage,
+                      insert_before, package_bytes, save_package)
+from .sheetxml import SheetPart, number_text, xml_text
+from .styles import Styles
+
+if TYPE_CHECKING:
+    from .grid import Grid
+
+def _attr(text: str) -> str:
+    return xml_text(text).decode("utf-8").replace('"', "&quot;")
+
+
+def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] | None = None,
+               style: "TableStyle | None" = None, xf: "Callable[[int, int], int] | None" = None) -> bytes:
+    """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings), hyperlinks
+    from its cells to (sheet, cell), and — with ``style`` — drawn as a reviewer's table: ``xf(row, col)`` gives
+    each cell's style index; widths, row heights, frozen header, autofilter and landscape printing."""
+    width = max((len(r) for r in rows), default=0)
+    letters = [address(1, j)[:-1] for j in range(1, width + 1)]
+    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{R_NS}">']
+    heights: dict[int, float] = {}
+    if style is not None:
+        heights = row_heights(rows, style)
+        out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+        if style.freeze and style.freeze != "A1":
+            r0, c0 = parse_address(style.freeze)
+            split = (f' xSplit="{c0 - 1}"' if c0 > 1 else "") + (f' ySplit="{r0 - 1}"' if r0 > 1 else "")
+            pane = "bottomRight" if c0 > 1 and r0 > 1 else "bottomLeft" if r0 > 1 else "topRight"
+            out.append(f'<sheetViews><sheetView workbookViewId="0"><pane{split} topLeftCell="{style.freeze}" '
+                       f'activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{style.freeze}" '
+                       f'sqref="{style.freeze}"/></sheetView></sheetViews>')
+        if style.widths:
+            out.append("<cols>" + "".join(f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>'
+                                          for j, w in enumerate(style.widths, 1)) + "</cols>")
+    out.append("<sheetData>")
+    for i, row in enumerate(rows, 1):
+        ht = f' ht="{heights[i]:g}" customHeight="1"' if i in heights else ""
+        out.append(f'<row r="{i}"{ht}>')
+        for j, v in enumerate(row):
+            ref = f"{letters[j]}{i}"
+            s_attr = ""
+            if xf is not None:
+                s_index = xf(i, j + 1)
+                s_attr = f' s="{s_index}"' if s_index else ""
+            if v is None or v == "":
+                if s_attr:
+                    out.append(f'<c r="{ref}"{s_attr}/>')
+                continue
+            if isinstance(v, bool):
+                out.append(f'<c r="{ref}"{s_attr} t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, (int, float)):
+                out.append(f'<c r="{ref}"{s_attr}><v>{number_text(float(v))}</v></c>')
+            else:
+                out.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{xml_text(str(v)).decode()}</t></is></c>')
+        out.append("</row>")
+    out.append("</sheetData>")
+    if style is not None and rows and width:
+        out.append(f'<autoFilter ref="A1:{letters[-1]}{max(len(rows), 2)}"/>')
+    if links:
+        out.append("<hyperlinks>")
+        for cell, (sheet, target) in links.items():
+            quoted = "'" + sheet.replace("'", "''") + "'"
+            out.append(f'<hyperlink ref="{cell}" location="{_attr(f"{quoted}!{target}")}" '
+                       f'display="{_attr(f"{sheet}!{target}")}"/>')
+        out.append("</hyperlinks>")
+    if style is not None:
+        orientation = "landscape" if style.landscape else "portrait"
+        out.append('<printOptions horizontalCentered="1"/>'
+                   '<pageMargins left="0.4" right="0.4" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                   f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+                   '<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>')
+    out.append("</worksheet>")
+    return "".join(out).encode("utf-8")
+
+
+def _ref(cell: str) -> str:
+    return cell.replace("$", "").upper()
+
+
+class XlsxSheet:
+    """SheetAccess on one worksheet part of a package (cells read and edited through :class:`SheetPart`)."""
+
+    def __init__(self, book: "XlsxBook", name: str, part: str):
+        self.book = book
+        self.name = name
+        self.part = part
+        self.pkg = book.pkg
+
+    @property
+    def cells(self) -> SheetPart:
+        return self.pkg.cells(self.part)
+
+    # values
+    def value(self, cell: str) -> Any:
+        return self.cells.value(_ref(cell))
+
+    def formula(self, cell: str) -> str | None:
+        return self.cells.formula(_ref(cell))
+
+    def set_value(self, cell: str, value: Any) -> None:
+        ref = _ref(cell)
+        if value is None and ref not in self.cells:
+            return
+        self.cells.set_constant(ref, value)
+
+    def set_formula(self, cell: str, formula: str, cached: Any = None) -> None:
+        self.cells.set_formula(_ref(cell), formula, cached)
+
+    # notes
+    def note(self, cell: str) -> str | None:
+        return self.book._notes(self).get(_ref(cell))
+
+    def set_note(self, cell: str, text: str | None) -> None:
+        self.book._set_note(self, _ref(cell), text)
+
+    # fills
+    def fill(self, cell: str) -> str | None:
+        ref = _ref(cell)
+        cells = self.cells
+        return self.book.styles.fill_of(cells.style(ref)) if ref in cells else None
+
+    def set_fill(self, cell: str, rgb: str | None) -> None:
+        ref = _ref(cell)
+        cells = self.cells
+        if rgb is None and ref not in cells:
+            return
+        s = cells.style(ref)
+        new = self.book.styles.with_fill(s, rgb)
+        if new != s or ref not in cells:
+            cells.set_style(ref, new)
+
+    # layout
+    def grid(self) -> "Grid":
+        """The sheet as the layout reader's Grid, in one pass over its cells."""
+        from .grid import Grid
+
+        cells: dict[tuple[int, int], Any] = {}
+        formats: dict[tuple[int, int], str] = {}
+        number_format = self.book.styles.number_format
+        for row, col, s, v in self.cells.values():
+            if isinstance(v, str) and not v.strip():
+                continue
+            cells[(row, col)] = v
+            if s:
+                fmt = number_format(s)
+                if fmt and fmt != "General":
+                    formats[(row, col)] = fmt
+        return Grid(sheet=self.name, cells=cells, merged=self.merged_ranges(), number_formats=formats)
+
+    def used_rows(self) -> list[list[Any]]:
+        cells = self.cells
+        where = [(cells.position(ref), ref) for ref in cells.cells]
+        if not where:
+            return []
+        max_r = max(r for (r, _), _ in where)
+        max_c = max(c for (_, c), _ in where)
+        rows: list[list[Any]] = [[None] * max_c for _ in range(max_r)]
+        for (r, col), ref in where:
+            rows[r - 1][col - 1] = cells.value(ref)
+        return rows
+
+    def merged_ranges(self) -> list[tuple[int, int, int, int]]:
+        out = []
+        for ref in self.cells.merged_ranges():
+            a, _, b = ref.partition(":")
+            r1, c1 = parse_address(a)
+            r2, c2 = parse_address(b or a)
+            out.append((r1, c1, r2, c2))
+        return out
+
+
+VML_HEAD = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/>'
+            '</o:shapelayout><v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+            '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+
+
+class XlsxBook:
+    """BookAccess on an .xlsx file: open, edit through the sheet interface, save to a new path."""
+
+    def __init__(self, source: str | Path | bytes | XlsxPackage):
+        self.pkg = source if isinstance(source, XlsxPackage) else XlsxPackage(source)
+        named = isinstance(source, (str, Path))
+        self.name = Path(source).name if named else None            # as Excel's Workbook.Name / FullName
+        self.fullname = str(Path(source).resolve()) if named else None
+        self.styles = Styles(self.pkg)
+        self._sheets: dict[str, XlsxSheet] = {}
+        self._note_cache: dict[str, dict[str, str]] = {}
+        self._comment_where: dict[str, tuple[str | None, str | None]] = {}
+        self._vml: dict[str, dict[str, Any]] = {}   # VML parts being edited: base text, added shapes, next id
+
+    def _vml_state(self, part: str) -> dict[str, Any]:
+        if part not in self._vml:
+            base = self.pkg.parts[part].decode("utf-8", "replace")
+            self._vml[part] = {"base": base, "added": {}, "next": _next_shape_id(base)}
+        return self._vml[part]
+
+    def _flush(self) -> None:
+        """Write the edited VML drawings into the package (shapes appended in one go)."""
+        for part, st in self._vml.items():
+            text = st["base"].replace("</xml>", "".join(st["added"].values()) + "</xml>") if st["added"] else st["base"]
+            self.pkg.parts[part] = text.encode("utf-8")
+
+    def sheet_names(self) -> list[str]:
+        return [n for n, _ in self.pkg.sheets()]
+
+    def sheet(self, name: str) -> XlsxSheet:
+        if name not in self._sheets:
+            self._sheets[name] = XlsxSheet(self, name, self.pkg.sheet_part(name))
+        return self._sheets[name]
+
+    def active_sheet(self) -> XlsxSheet:
+        wb = self.pkg.tree("xl/workbook.xml")
+        view = wb.find(f"{N}bookViews/{N}workbookView")
+        idx = int(view.get("activeTab", "0")) if view is not None else 0
+        names = self.sheet_names()
+        return self.sheet(names[min(idx, len(names) - 1)])
+
+    def save(self, path: str | Path) -> None:
+        self._flush()
+        self.pkg.set_calc_keep_values()
+        save_package(self.pkg, path)
+
+    def to_bytes(self) -> bytes:
+        self._flush()
+        self.pkg.set_calc_keep_values()
+        return package_bytes(self.pkg)
+
+    # ---------------------------------------------------------------- sheets
+    def add_sheet(self, name: str, rows: Sequence[Sequence[Any]],
+                  links: dict[str, tuple[str, str]] | None = None, *,
+                  style: TableStyle | None = None, hidden: bool = False) -> XlsxSheet:
+        if name in self.sheet_names():
+            self.delete_sheet(name)
+        n = 1
+        while f"xl/worksheets/sheet{n}.xml" in self.pkg.parts and f"xl/worksheets/sheet{n}.xml" not in self.pkg._removed:
+            n += 1
+        part = f"xl/worksheets/sheet{n}.xml"
+        xf = self._table_xfs(style) if style is not None else None
+        self.pkg.add_part(part, _sheet_xml(rows, links, style, xf), CT_SHEET)
+        rid = self.pkg.add_rel("xl/workbook.xml", REL_SHEET, f"worksheets/sheet{n}.xml")
+        wb = self.pkg.tree("xl/workbook.xml")
+        sheets = wb.find(f"{N}sheets")
+        sid = max(int(s.get("sheetId")) for s in sheets) + 1
+        el = etree.SubElement(sheets, f"{N}sheet", name=name, sheetId=str(sid))
+        if hidden:
+            el.set("state", "veryHidden")
+        el.set(f"{{{R_NS}}}id", rid)
+        if style is not None and rows:
+            index = len(sheets) - 1
+            quoted = "'" + name.replace("'", "''") + "'"
+            last = re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", address(max(len(rows), 2), max(len(r) for r in rows)))
+            self._define(wb, "_xlnm._FilterDatabase", index, f"{quoted}!$A$1:{last}", hidden=True)
+            self._define(wb, "_xlnm.Print_Titles", index, f"{quoted}!$1:$1")
+        self.pkg.touch("xl/workbook.xml")
+        self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
+        sh = XlsxSheet(self, name, part)
+        self._sheets[name] = sh
+        return sh
+
+    def _table_xfs(self, style: TableStyle) -> Callable[[int, int], int]:
+        """Cell format of each cell of a styled table: header, wrapped or not, with its fill."""
+        st = self.styles
+        header = st.table_xf(bold=True, fill=HEADER_FILL, header=True)
+        memo: dict[tuple[bool, str | None], int] = {}
+
+        def xf(row: int, col: int) -> int:
+            if row == 1:
+                return header
+            key = (col in style.wrap, style.fills.get((row, col)))
+            if key not in memo:
+                memo[key] = st.table_xf(wrap=key[0], fill=key[1])
+            return memo[key]
+        return xf
+
+    @staticmethod
+    def _define(wb: etree._Element, name: str, sheet_index: int, text: str, hidden: bool = False) -> None:
+        names = wb.find(f"{N}definedNames")
+        if names is None:
+            names = etree.Element(f"{N}definedNames")
+            insert_before(wb, names, ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr",
+                                      "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects",
+                                      "extLst"))
+        for d in names.findall(f"{N}definedName"):
+            if d.get("name") == name and d.get("localSheetId") == str(sheet_index):
+                names.remove(d)
+        d = etree.SubElement(names, f"{N}definedName", name=name, localSheetId=str(sheet_index))
+        if hidden:
+            d.set("hidden", "1")
+        d.text = text
+
+    def delete_sheet(self, name: str) -> None:
+        part = self.pkg.sheet_part(name)
+        wb = self.pkg.tree("xl/workbook.xml")
+        sheets = wb.find(f"{N}sheets")
+        rels = self.pkg.rels("xl/workbook.xml")
+        index = next(i for i, s in enumerate(sheets) if s.get("name") == name)
+        for s in sheets:
+            if s.get("name") == name:
+                rid = s.get(f"{{{R_NS}}}id")
+                sheets.remove(s)
+                for r in rels:
+                    if r.get("Id") == rid:
+                        rels.remove(r)
+        self._renumber(wb, index)
+        own = self.pkg.rels(part)
+        if own is not None:
+            for r in own:
+                if r.get("TargetMode") != "External":
+                    self.pkg.remove_part(self.pkg.resolve(part, r.get("Target")))
+            self.pkg.remove_part(self.pkg.rels_name(part))
+        self.pkg.remove_part(part)
+        self.pkg.parts.pop(part, None)
+        self._comment_where.pop(part, None)
+        self.pkg.touch("xl/workbook.xml")
+        self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
+        self._sheets.pop(name, None)
+
+    @staticmethod
+    def _renumber(wb: etree._Element, index: int) -> None:
+        """After the sheet at ``index`` is gone: its sheet-local names go, later sheets' local names and the
+        window's active and first tabs move down by one, so they still point at the same sheets."""
+        names = wb.find(f"{N}definedNames")
+        if names is not None:
+            for d in list(names):
+                local = d.get("localSheetId")
+                if local is None or not local.isdigit():
+                    continue
+                if int(local) == index:
+                    names.remove(d)
+                elif int(local) > index:
+                    d.set("localSheetId", str(int(local) - 1))
+            if not len(names):
+                wb.remove(names)
+        count = len(wb.find(f"{N}sheets"))
+        for view in wb.findall(f"{N}bookViews/{N}workbookView"):
+            for attr in ("activeTab", "firstSheet"):
+                v = view.get(attr)
+                if v is not None and v.isdigit() and int(v) >= index and int(v) > 0:
+                    view.set(attr, str(min(int(v) - (int(v) > index), max(count - 1, 0))))
+
+    # ---------------------------------------------------------------- notes
+    def _comment_parts(self, sh: XlsxSheet) -> tuple[str | None, str | None]:
+        """(comments part, VML drawing part) of a sheet, either None when it has none yet."""
+        where = self._comment_where.get(sh.part)
+        if where is None:
+            rels = self.pkg.rels(sh.part)
+            comments = vml = None
+            if rels is not None:
+                for r in rels:
+                    if r.get("Type") == REL_COMMENTS:
+                        comments = self.pkg.resolve(sh.part, r.get("Target"))
+                    elif r.get("Type") == REL_VML:
+                        vml = self.pkg.resolve(sh.part, r.get("Target"))
+            where = self._comment_where[sh.part] = (comments, vml)
+        return where
+
+    def _notes(self, sh: XlsxSheet) -> dict[str, str]:
+        if sh.name in self._note_cache:
+            return self._note_cache[sh.name]
+        comments, _ = self._comment_parts(sh)
+        out: dict[str, str] = {}
+        if comments and comments in self.pkg.parts:
+            for c in self.pkg.tree(comments).iter(f"{N}comment"):
+                out[c.get("ref")] = "".join(t.text or "" for t in c.iter(f"{N}t"))
+        self._note_cache[sh.name] = out
+        return out
+
+    def _set_note(self, sh: XlsxSheet, ref: str, text: str | None) -> None:
+        """Add, replace or remove one note, editing the comments and VML parts in place (other notes kept)."""
+        notes = self._notes(sh)
+        if text is None and ref not in notes:
+            return
+        comments, vml = self._ensure_comment_parts(sh)
+        croot = self.pkg.tree(comments)
+        clist = croot.find(f"{N}commentList")
+        existing = next((c for c in clist if c.get("ref") == ref), None) if ref in notes else None
+        row, col = parse_address(ref)
+        vml_state = self._vml_state(vml)
+        if text is None:
+            clist.remove(existing)
+            if (row, col) in vml_state["added"]:
+                del vml_state["added"][(row, col)]
+            else:
+                vml_state["base"] = _VML_SHAPE(row - 1, col - 1).sub("", vml_state["base"], count=1)
+            notes.pop(ref, None)
+        else:
+            if existing is None:
+                authors = croot.find(f"{N}authors")
+                names = [a.text for a in authors]
+                if "perfeval-xl" not in names:
+                    etree.SubElement(authors, f"{N}author").text = "perfeval-xl"
+                    names.append("perfeval-xl")
+                existing = etree.SubElement(clist, f"{N}comment", ref=ref, authorId=str(names.index("perfeval-xl")))
+                vml_state["added"][(row, col)] = _vml_shape(vml_state["next"], row, col)
+                vml_state["next"] += 1
+            for child in list(existing):
+                existing.remove(child)
+            r = etree.SubElement(etree.SubElement(existing, f"{N}text"), f"{N}r")
+            t = etree.SubElement(r, f"{N}t")
+            t.text = text
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            notes[ref] = text
+        self.pkg.touch(comments)
+
+    def _ensure_comment_parts(self, sh: XlsxSheet) -> tuple[str, str]:
+        comments, vml = self._comment_parts(sh)
+        if comments is not None and vml is not None:
+            return comments, vml
+        if comments is None:
+            n = 1
+            while f"xl/comments{n}.xml" in self.pkg.parts:
+                n += 1
+            comments = f"xl/comments{n}.xml"
+            croot = etree.Element(f"{N}comments", nsmap={None: NS})
+            etree.SubElement(etree.SubElement(croot, f"{N}authors"), f"{N}author").text = "perfeval-xl"
+            etree.SubElement(croot, f"{N}commentList")
+            self.pkg.add_part(comments, croot, CT_COMMENTS)
+            self.pkg.add_rel(sh.part, REL_COMMENTS, posixpath.relpath(comments, posixpath.dirname(sh.part)))
+        if vml is None:
+            n = 1
+            while f"xl/drawings/commentsDrawing{n}.vml" in self.pkg.parts:
+                n += 1
+            vml = f"xl/drawings/commentsDrawing{n}.vml"
+            self.pkg.add_part(vml, (VML_HEAD + "</xml>").encode("utf-8"), CT_VML)
+            rid = self.pkg.add_rel(sh.part, REL_VML, posixpath.relpath(vml, posixpath.dirname(sh.part)))
+            cells = sh.cells
+            if not cells.has_element("legacyDrawing"):
+                m = re.search(rb'xmlns:(\w+)="' + R_NS.encode() + b'"', cells.data[:4096])
+                r_id = (m.group(1) + b':id="' if m else b'xmlns:r="' + R_NS.encode() + b'" r:id="') + rid.encode()
+                cells.insert_top_level("legacyDrawing", b"<" + cells.prefix + b"legacyDrawing " + r_id + b'"/>')
+        self._comment_where[sh.part] = (comments, vml)
+        return comments, vml
+
+
+def _VML_SHAPE(row0: int, col0: int) -> "re.Pattern[str]":
+    return re.compile(r"<v:shape\b(?:(?!</v:shape>).)*?<x:Row>" + str(row0) + r"</x:Row>\s*<x:Column>" + str(col0)
+                      + r"</x:Column>(?:(?!</v:shape>).)*?</v:shape>", re.S)
+
+
+def _next_shape_id(vml: str) -> int:
+    ids = [int(m) for m in re.findall(r'id="_x0000_s(\d+)"', vml)]
+    return max(ids, default=1024) + 1
+
+
+def _vml_shape(shape_id: int, row: int, col: int) -> str:
+    return (f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
+            f'margin-top:1.5pt;width:240pt;height:80pt;z-index:{shape_id - 1024};visibility:hidden" fillcolor="#ffffe1" '
+            f'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            f'<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
+            f'</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f'<x:Anchor>{col}, 15, {max(row - 2, 0)}, 2, {col + 3}, 15, {row + 3}, 16</x:Anchor><x:AutoFill>False</x:AutoFill>'
+            f'<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>')

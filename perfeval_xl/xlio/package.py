@@ -1,0 +1,360 @@
+"""Edit an .xlsx/.xlsm package part by part, keeping every part it does not touch byte for byte.
+
+openpyxl's load/save round trip drops images, sparklines and x14 extensions and wipes cached values,
+so it cannot write a user's workbook back. :class:`XlsxPackage` reads the zip, parses only the parts
+it must change, and writes the package again in the original entry order with the original zip metadata —
+atomically (temporary file + ``os.replace``) and deterministically (same input → same bytes). Worksheet
+cells are read and edited in the part's bytes (:class:`perfeval_xl.xlio.sheetxml.SheetPart`); lxml trees serve
+the parts edited structurally (workbook, relationships, content types, styles, comments).
+
+calcPr: Excel recalculates every formula on open when ``fullCalcOnLoad="1"`` or when the file's
+``calcId`` is older than its own engine; without the add-in loaded, PE_* cells would then turn into
+#NAME? and the cached values written here would be lost. ``set_calc_keep_values`` therefore removes
+``fullCalcOnLoad`` and sets ``calcId`` to the current Excel engine id (191029), so Excel shows the
+values computed here until something the user edits triggers a recalculation.
+"""
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Sequence
+
+from lxml import etree
+
+from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits, check_directory, has_doctype, parse_xml, read_part
+from .sheetxml import SheetPart, SheetScanError
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+N = f"{{{NS}}}"
+EXCEL_CALC_ID = "191029"
+REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
+REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
+REL_SHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+
+
+class PackageError(ValueError):
+    """Not an Office Open XML spreadsheet package (``code`` PE-W001 unless a limit says otherwise)."""
+
+    def __init__(self, message: str, code: str = "PE-W001"):
+        self.code = code
+        super().__init__(message)
+
+
+def insert_before(parent: etree._Element, child: etree._Element, later_tags: Sequence[str]) -> None:
+    """Insert ``child`` before the first existing element among ``later_tags`` (the schema's order), else last."""
+    for tag in later_tags:
+        anchor = parent.find(f"{N}{tag}")
+        if anchor is not None:
+            anchor.addprevious(child)
+            return
+    parent.append(child)
+
+
+class XlsxPackage:
+    """An .xlsx/.xlsm held as its zip parts; parsed parts are written back only when changed."""
+
+    def __init__(self, source: str | Path | bytes, limits: Limits = DEFAULT_LIMITS):
+        data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+        self.limits = limits
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            raise PackageError("文件不是 .xlsx/.xlsm 压缩包，或压缩包目录已损坏") from None
+        try:
+            self.infos = check_directory(zf, limits)
+            self.parts: dict[str, bytes] = {i.filename: read_part(zf, i, limits) for i in self.infos}
+        except LimitError as exc:
+            raise PackageError(str(exc), exc.code) from None
+        if "xl/workbook.xml" not in self.parts:
+            raise PackageError("压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
+        if "[Content_Types].xml" not in self.parts:
+            raise PackageError("压缩包中没有 [Content_Types].xml，文件不完整")
+        self._trees: dict[str, etree._Element] = {}
+        self._dirty: set[str] = set()             # parts edited as trees: serialised when written
+        self._cells: dict[str, SheetPart] = {}    # worksheet parts read and edited as bytes
+        self._added: list[str] = []
+        self._removed: set[str] = set()
+        self._shared: list[str] | None = None
+        self._cell_count = 0
+
+    # ------------------------------------------------------------------ parts
+    def tree(self, name: str) -> etree._Element:
+        """The part as an XML tree, for structural edits (a worksheet's cell edits are spliced in first)."""
+        if name not in self._trees:
+            sp = self._cells.pop(name, None)
+            if sp is not None:
+                self.parts[name] = sp.to_bytes()
+            try:
+                self._trees[name] = parse_xml(self.parts[name], name)
+            except LimitError as exc:
+                raise PackageError(str(exc), exc.code) from None
+        return self._trees[name]
+
+    def cells(self, part: str) -> SheetPart:
+        """The cells of a worksheet part, read from its bytes (a part edited as a tree is serialised first)."""
+        sp = self._cells.get(part)
+        if sp is None:
+            tree = self._trees.pop(part, None)
+            if tree is not None:
+                if part in self._dirty:
+                    self.parts[part] = _serialize(tree, self.parts[part])
+                    self._dirty.discard(part)
+            try:
+                sp = self._cells[part] = SheetPart(self.parts[part], self.shared_strings,
+                                                   max_cells=self.limits.cells - self._cell_count)
+                self._cell_count += len(sp.cells)
+            except LimitError as exc:
+                raise PackageError(str(exc), exc.code) from None
+            except SheetScanError as exc:
+                raise PackageError(f"工作表部件 {part}：{exc}") from None
+        return sp
+
+    def touch(self, name: str) -> None:
+        self._dirty.add(name)
+
+    def add_part(self, name: str, root: etree._Element | bytes, content_type: str | None = None) -> None:
+        if isinstance(root, (bytes, bytearray)):
+            self.parts[name] = bytes(root)
+        else:
+            self._trees[name] = root
+            self._dirty.add(name)
+            self.parts[name] = b""
+        if name not in self._added and name not in {i.filename for i in self.infos}:
+            self._added.append(name)
+        self._removed.discard(name)
+        if content_type:
+            self._content_type(name, content_type)
+
+    def remove_part(self, name: str) -> None:
+        self._removed.add(name)
+        self._trees.pop(name, None)
+        self._cells.pop(name, None)
+        self._dirty.discard(name)
+        ct = self.tree("[Content_Types].xml")
+        for o in ct.findall(f"{{{CT_NS}}}Override"):
+            if o.get("PartName") == "/" + name:
+                ct.remove(o)
+                self.touch("[Content_Types].xml")
+
+    def _content_type(self, name: str, ctype: str) -> None:
+        ct = self.tree("[Content_Types].xml")
+        if name.endswith(".vml"):
+            if not any(d.get("Extension") == "vml" for d in ct.findall(f"{{{CT_NS}}}Default")):
+                etree.SubElement(ct, f"{{{CT_NS}}}Default", Extension="vml", ContentType=ctype)
+                self.touch("[Content_Types].xml")
+            return
+        for o in ct.findall(f"{{{CT_NS}}}Override"):
+            if o.get("PartName") == "/" + name:
+                return
+        etree.SubElement(ct, f"{{{CT_NS}}}Override", PartName="/" + name, ContentType=ctype)
+        self.touch("[Content_Types].xml")
+
+    def rels_name(self, part: str) -> str:
+        d, f = posixpath.split(part)
+        return posixpath.join(d, "_rels", f + ".rels")
+
+    def rels(self, part: str, create: bool = False) -> etree._Element | None:
+        name = self.rels_name(part)
+        if name not in self.parts and name not in self._trees:
+            if not create:
+                return None
+            self.add_part(name, etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL}))
+        return self.tree(name)
+
+    def add_rel(self, part: str, rtype: str, target: str) -> str:
+        rels = self.rels(part, create=True)
+        ids = {r.get("Id") for r in rels}
+        i = 1
+        while f"rId{i}" in ids:
+            i += 1
+        etree.SubElement(rels, f"{{{PKG_REL}}}Relationship", Id=f"rId{i}", Type=rtype, Target=target)
+        self.touch(self.rels_name(part))
+        return f"rId{i}"
+
+    def resolve(self, part: str, target: str) -> str:
+        if target.startswith("/"):
+            return target[1:]
+        return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+
+    # ------------------------------------------------------------------ workbook
+    def sheets(self) -> list[tuple[str, str]]:
+        """(sheet name, part name) in workbook order (worksheets only)."""
+        wb = self.tree("xl/workbook.xml")
+        rels_el = self.rels("xl/workbook.xml")
+        if rels_el is None:
+            raise PackageError("压缩包中没有 xl/_rels/workbook.xml.rels，找不到工作表")
+        rels = {r.get("Id"): r for r in rels_el}
+        out = []
+        for s in wb.iter(f"{N}sheet"):
+            rel = rels.get(s.get(f"{{{R_NS}}}id"))
+            if rel is not None and rel.get("Type") == REL_SHEET:
+                part = self.resolve("xl/workbook.xml", rel.get("Target") or "")
+                if part.startswith("../") or part not in self.parts:
+                    raise PackageError(f"工作表‘{s.get('name')}’指向的部件 {rel.get('Target')} 不在压缩包中，文件不完整")
+                out.append((s.get("name"), part))
+        return out
+
+    def sheet_part(self, name: str) -> str:
+        for n, part in self.sheets():
+            if n == name:
+                return part
+        raise KeyError(f"工作表‘{name}’不存在")
+
+    def shared_strings(self) -> list[str]:
+        if self._shared is None:
+            self._shared = []
+            rels = self.rels("xl/workbook.xml")
+            target = next((r.get("Target") for r in rels if r.get("Type", "").endswith("/sharedStrings")), None)
+            name = self.resolve("xl/workbook.xml", target) if target else None
+            if name and name in self.parts:
+                self._shared = _read_shared_strings(self.parts[name], name, self.limits)
+        return self._shared
+
+    def set_calc_keep_values(self) -> None:
+        """Make Excel keep the cached values on open (see module docstring). When workbook.xml is not otherwise
+        edited, the calcPr attributes are spliced into its original bytes; nothing else of the part changes."""
+        name = "xl/workbook.xml"
+        if name not in self._trees:
+            data = self.parts[name]
+            new = _splice_calc_pr(data)
+            if new is not None:
+                if new != data:
+                    self.parts[name] = new
+                return
+        wb = self.tree(name)
+        calc = wb.find(f"{N}calcPr")
+        if calc is None:
+            calc = etree.Element(f"{N}calcPr")
+            # calcPr goes after definedNames and before oleSize … extLst (schema order)
+            insert_before(wb, calc, _AFTER_CALC_PR)
+        before = dict(calc.attrib)
+        calc.attrib.pop("fullCalcOnLoad", None)
+        calc.attrib.pop("forceFullCalc", None)
+        calc.set("calcId", EXCEL_CALC_ID)
+        if dict(calc.attrib) != before:
+            self.touch(name)
+
+
+_AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                  "fileRecoveryPr", "webPublishObjects", "extLst")
+_CALC_PR = re.compile(rb"<(\w+:)?calcPr\b([^>]*?)(/?)>")
+_FULL_CALC = re.compile(rb'\s(?:fullCalcOnLoad|forceFullCalc)="[^"]*"')
+_CALC_ID = re.compile(rb'(\scalcId=")[^"]*(")')
+
+
+def _splice_calc_pr(data: bytes) -> bytes | None:
+    """workbook.xml with calcPr's fullCalcOnLoad/forceFullCalc removed and calcId set, edited in its bytes; None
+    when the part is not laid out as expected (the caller falls back to the tree)."""
+    m = _CALC_PR.search(data)
+    if m is not None:
+        attrs = _FULL_CALC.sub(b"", m.group(2))
+        if _CALC_ID.search(attrs):
+            attrs = _CALC_ID.sub(rb"\g<1>" + EXCEL_CALC_ID.encode() + rb"\g<2>", attrs)
+        else:
+            attrs += b' calcId="' + EXCEL_CALC_ID.encode() + b'"'
+        return data[:m.start(2)] + attrs + data[m.end(2):]
+    root = re.search(rb"<(\w+:)?workbook\b", data)
+    if root is None:
+        return None
+    p = root.group(1) or b""
+    later = re.compile(rb"<" + re.escape(p) + rb"(?:" + b"|".join(t.encode() for t in _AFTER_CALC_PR) + rb")[\s/>]")
+    at = later.search(data, root.end())
+    end = data.rfind(b"</" + p + b"workbook>")
+    pos = at.start() if at else end
+    if pos < 0:
+        return None
+    return data[:pos] + b"<" + p + b'calcPr calcId="' + EXCEL_CALC_ID.encode() + b'"/>' + data[pos:]
+
+
+def _read_shared_strings(data: bytes, name: str, limits: Limits) -> list[str]:
+    """The shared-strings table, streamed (a tree of millions of <si> would cost gigabytes), hardened like
+    every other part, and capped at ``limits.shared_strings`` entries."""
+    if has_doctype(data):
+        raise PackageError(str(LimitError("PE-W011", "XML 中含有 DTD/实体声明（Excel 不会写入，已拒绝，未展开）", name)),
+                           "PE-W011")
+    out: list[str] = []
+    si, t_tag, rph = f"{N}si", f"{N}t", f"{N}rPh"
+    try:
+        for _ev, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=si, resolve_entities=False,
+                                       no_network=True, load_dtd=False, huge_tree=False):
+            out.append("".join(t.text or "" for t in el.iter(t_tag) if t.getparent().tag != rph))
+            el.clear(keep_tail=False)
+            if len(out) > limits.shared_strings:
+                raise PackageError(f"共享字符串超过 {limits.shared_strings} 条（部件 {name}）", "PE-W009")
+    except etree.XMLSyntaxError as exc:
+        raise PackageError(f"XML 格式不正确（第 {exc.lineno} 行）（部件 {name}）", "PE-W011") from None
+    return out
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
+
+
+def _serialize(root: etree._Element, original: bytes = b"") -> bytes:
+    """The part as XML, keeping the original's XML declaration (or its absence) byte for byte."""
+    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    if not original:
+        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body
+    m = _DECL.match(original)
+    return (m.group(0) if m else b"") + body
+
+
+def package_bytes(pkg: XlsxPackage) -> bytes:
+    """The package as zip bytes: parts in their original order and metadata; deflate level 1 (fast; the
+    parts' contents, not their compressed form, are what must stay identical)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        names = [i.filename for i in pkg.infos if i.filename not in pkg._removed] + pkg._added
+        infos = {i.filename: i for i in pkg.infos}
+        for name in names:
+            if name in pkg._dirty:
+                data = _serialize(pkg._trees[name], pkg.parts.get(name, b""))
+            elif name in pkg._cells:
+                data = pkg._cells[name].to_bytes()
+            else:
+                data = pkg.parts[name]
+            src = infos.get(name)
+            zi = zipfile.ZipInfo(name, src.date_time if src else (1980, 1, 1, 0, 0, 0))
+            zi.compress_type = src.compress_type if src else zipfile.ZIP_DEFLATED
+            zi.external_attr = src.external_attr if src else 0o600 << 16
+            zi.create_system = src.create_system if src else 0
+            z.writestr(zi, data)
+    return out.getvalue()
+
+
+def save_package(pkg: XlsxPackage, path: str | Path) -> None:
+    atomic_write(path, package_bytes(pkg))

@@ -1,0 +1,200 @@
+"""Just enough of a package's styles.xml: read a cell's number format and fill, add fills and table styles,
+reusing existing cell formats (xfs) wherever one already says the same."""
+from __future__ import annotations
+
+import copy
+
+from lxml import etree
+
+from .package import N, XlsxPackage, insert_before
+
+
+
+class Styles:
+    """Just enough of styles.xml to read and set a solid cell fill, reusing existing xfs."""
+
+    BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
+
+    def __init__(self, pkg: XlsxPackage):
+        self.pkg = pkg
+        rels = pkg.rels("xl/workbook.xml")
+        target = next((r.get("Target") for r in (rels if rels is not None else ())
+                       if r.get("Type", "").endswith("/styles")), None)
+        part = pkg.resolve("xl/workbook.xml", target) if target else None
+        # a workbook without a (readable) styles part has no number formats or fills to read or set
+        self.part = part if part in pkg.parts and pkg.tree(part).find(f"{N}cellXfs") is not None else None
+        self._cache: dict[tuple[int, str | None], int] = {}
+        self._formats: dict[int, str | None] = {}
+        self._fills: dict[int, str | None] = {}   # xf index -> solid fill (existing xfs never change)
+
+    @property
+    def root(self) -> etree._Element:
+        return self.pkg.tree(self.part)
+
+    def _xfs(self) -> etree._Element:
+        return self.root.find(f"{N}cellXfs")
+
+    def fill_of(self, s: int) -> str | None:
+        if s not in self._fills:
+            try:
+                self._fills[s] = self._fill_of(s)
+            except (ValueError, TypeError, AttributeError):  # unusual styles: read as no fill
+                self._fills[s] = None
+        return self._fills[s]
+
+    def _fill_of(self, s: int) -> str | None:
+        if self.part is None:
+            return None
+        xfs = self._xfs().findall(f"{N}xf")
+        if s >= len(xfs):
+            return None
+        fid = int(xfs[s].get("fillId", "0"))
+        fills_el = self.root.find(f"{N}fills")
+        fills = fills_el.findall(f"{N}fill") if fills_el is not None else []
+        pf = fills[fid].find(f"{N}patternFill") if fid < len(fills) else None
+        if pf is None or pf.get("patternType") != "solid":
+            return None
+        fg = pf.find(f"{N}fgColor")
+        rgb = fg.get("rgb") if fg is not None else None
+        return rgb[-6:].upper() if rgb else None
+
+    def number_format(self, s: int) -> str | None:
+        if s in self._formats:
+            return self._formats[s]
+        try:
+            fmt = self._number_format(s)
+        except (ValueError, TypeError, AttributeError):  # unusual styles: read as General
+            fmt = None
+        self._formats[s] = fmt
+        return fmt
+
+    def _number_format(self, s: int) -> str | None:
+        if self.part is None:
+            return None
+        xfs = self._xfs().findall(f"{N}xf")
+        if s >= len(xfs):
+            return None
+        nid = int(xfs[s].get("numFmtId", "0"))
+        if nid in self.BUILTIN_PERCENT:
+            return self.BUILTIN_PERCENT[nid]
+        nf = self.root.find(f"{N}numFmts")
+        if nf is not None:
+            for x in nf.findall(f"{N}numFmt"):
+                if int(x.get("numFmtId")) == nid:
+                    return x.get("formatCode")
+        return None
+
+    def _fill_id(self, rgb: str) -> int:
+        """The index of a solid fill of colour ``rgb`` in <fills>, added when there is none."""
+        fills = self.root.find(f"{N}fills")
+        argb = "FF" + rgb.upper()[-6:]
+        for i, f in enumerate(fills.findall(f"{N}fill")):
+            pf = f.find(f"{N}patternFill")
+            fg = pf.find(f"{N}fgColor") if pf is not None else None
+            if pf is not None and pf.get("patternType") == "solid" and fg is not None and fg.get("rgb") == argb:
+                return i
+        f = etree.SubElement(fills, f"{N}fill")
+        pf = etree.SubElement(f, f"{N}patternFill", patternType="solid")
+        etree.SubElement(pf, f"{N}fgColor", rgb=argb)
+        etree.SubElement(pf, f"{N}bgColor", indexed="64")
+        fills.set("count", str(len(fills)))
+        self.pkg.touch(self.part)
+        return len(fills) - 1
+
+    def _appended(self, tag: str, element: etree._Element) -> int:
+        """The index of ``element`` in the <{tag}s> list, appended unless an identical one is there."""
+        parent = self.root.find(f"{N}{tag}s")
+        if parent is None:
+            parent = etree.Element(f"{N}{tag}s", count="0")
+            insert_before(self.root, parent, ("cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles",
+                                              "colors", "extLst"))
+        wanted = etree.tostring(element)
+        for i, x in enumerate(parent.findall(f"{N}{tag}")):
+            if etree.tostring(x) == wanted:
+                return i
+        parent.append(element)
+        parent.set("count", str(len(parent)))
+        self.pkg.touch(self.part)
+        return len(parent) - 1
+
+    def table_xf(self, *, bold: bool = False, fill: str | None = None, wrap: bool = False, header: bool = False) -> int:
+        """A cell format for a reviewer's table, built on the workbook's default format (xf 0) so the table
+        uses the workbook's own font: thin grey grid, top-aligned (centred for a header), bold, fill, wrap."""
+        if self.part is None:
+            return 0
+        key = (-1, f"{bold}{fill}{wrap}{header}")
+        if key in self._cache:
+            return self._cache[key]
+        xfs = self._xfs()
+        xf_list = xfs.findall(f"{N}xf")
+        if not xf_list or self.root.find(f"{N}fills") is None or self.root.find(f"{N}fonts") is None:
+            return 0   # unusual styles: the table is left plain
+        new = copy.deepcopy(xf_list[0])
+        if bold:
+            fonts = self.root.find(f"{N}fonts").findall(f"{N}font")
+            base_font = fonts[int(new.get("fontId", "0"))] if int(new.get("fontId", "0")) < len(fonts) else fonts[0]
+            font = copy.deepcopy(base_font)
+            for b in font.findall(f"{N}b"):
+                font.remove(b)
+            font.insert(0, etree.Element(f"{N}b"))
+            new.set("fontId", str(self._appended("font", font)))
+            new.set("applyFont", "1")
+        if fill:
+            new.set("fillId", str(self._fill_id(fill)))
+            new.set("applyFill", "1")
+        border = etree.Element(f"{N}border")
+        for side in ("left", "right", "top", "bottom"):
+            etree.SubElement(etree.SubElement(border, f"{N}{side}", style="thin"), f"{N}color", rgb="FFBFBFBF")
+        etree.SubElement(border, f"{N}diagonal")
+        new.set("borderId", str(self._appended("border", border)))
+        new.set("applyBorder", "1")
+        for old in new.findall(f"{N}alignment"):
+            new.remove(old)
+        align = etree.Element(f"{N}alignment", vertical="center" if header else "top")
+        if header:
+            align.set("horizontal", "center")
+        if wrap or header:
+            align.set("wrapText", "1")
+        new.insert(0, align)
+        new.set("applyAlignment", "1")
+        index = next((i for i, x in enumerate(xf_list) if etree.tostring(x) == etree.tostring(new)), None)
+        if index is None:
+            xfs.append(new)
+            xfs.set("count", str(len(xfs)))
+            self.pkg.touch(self.part)
+            index = len(xfs) - 1
+        self._cache[key] = index
+        return index
+
+    def with_fill(self, s: int, rgb: str | None) -> int:
+        """The index of an xf equal to xf ``s`` but with the given solid fill (None: no fill)."""
+        if self.part is None:
+            return s   # no styles part: the note still marks the cell, the fill is left out
+        key = (s, rgb)
+        if key in self._cache:
+            return self._cache[key]
+        xfs = self._xfs()
+        xf_list = xfs.findall(f"{N}xf")
+        fills = self.root.find(f"{N}fills")
+        if not xf_list or fills is None:
+            return s   # unusual styles without cell formats or fills: no fill is set
+        base = xf_list[s] if s < len(xf_list) else xf_list[0]
+        fid = 0 if rgb is None else self._fill_id(rgb)
+        if int(base.get("fillId", "0")) == fid:
+            self._cache[key] = s
+            return s
+        new = copy.deepcopy(base)
+        new.set("fillId", str(fid))
+        if fid:
+            new.set("applyFill", "1")
+        else:
+            new.attrib.pop("applyFill", None)
+        for i, xf in enumerate(xf_list):  # reuse an identical xf
+            if etree.tostring(xf) == etree.tostring(new):
+                self._cache[key] = i
+                return i
+        xfs.append(new)
+        xfs.set("count", str(len(xfs)))
+        self.pkg.touch(self.part)
+        self._cache[key] = len(xfs) - 1
+        return len(xfs) - 1
