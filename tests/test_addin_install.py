@@ -102,8 +102,13 @@ def test_cli_doctor_and_uninstall_run_without_traceback():
 
 
 def test_wheel_ships_the_addin_and_the_report_template(tmp_path):
+    import shutil
+
+    src = tmp_path / "src"            # a clean copy: an in-tree build would leave build/ in the checkout
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", ".hypothesis",
+                                                             "__pycache__", "out", "benchmarks", "tests", "docs"))
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                        str(tmp_path), str(ROOT)], capture_output=True, timeout=600)
+                        str(tmp_path), str(src)], capture_output=True, timeout=600)
     if r.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {r.stderr.decode()[-300:]}")
     [wheel] = tmp_path.glob("perfeval_xl-*.whl")
