@@ -195,6 +195,10 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
     return data, notes
 
 
+STRICT_NOTE = ("Strict Open XML 格式：已按 Excel 保存的值读取并校验，但不能原样回写，未生成输出副本"
+               "（如需标注副本，请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”）")
+
+
 def _process(job: Job) -> dict[str, Any]:
     rel = job.rel
     data, notes = _read_input(job)
@@ -214,7 +218,12 @@ def _process(job: Job) -> dict[str, Any]:
             raise WorkbookError("PE-W001", f"工作表的单元格无法读取：{exc}", rel, sheet) from None
     entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
                              "not_recalculated": None, "output": job.src if job.in_place else job.out}
-    targets = formula_cells(pkg)
+    review_only = pkg.strict
+    if review_only:
+        # Strict Open XML: read and reviewed on Excel's saved values; the parts a copy would add are transitional
+        entry["notes"] = notes + [STRICT_NOTE]
+        entry["output"] = None
+    targets = {} if review_only else formula_cells(pkg)
     skipped: list[tuple[str, str, str]] = []
     try:
         values = evaluate(pkg, data, targets, skipped)
@@ -243,6 +252,8 @@ def _process(job: Job) -> dict[str, Any]:
         reviewed.append((form, fs, findings))
         entry["sheets"].append(_sheet_entry(form, fs, findings))
     _draft_reports(job, reviewed, entry)
+    if review_only:
+        return entry
     if job.annotate and all_findings:
         annotate(book, all_findings)
     out_bytes = book.to_bytes()

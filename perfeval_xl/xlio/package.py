@@ -34,6 +34,9 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 N = f"{{{NS}}}"
+#: ISO/IEC 29500 Strict: the same parts under other namespaces (Excel's "Strict Open XML Spreadsheet")
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+STRICT_R_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 EXCEL_CALC_ID = "191029"
 REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
@@ -188,17 +191,33 @@ class XlsxPackage:
         return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
 
     # ------------------------------------------------------------------ workbook
+    @property
+    def main_ns(self) -> str:
+        """The SpreadsheetML namespace of the workbook part (transitional, or Strict)."""
+        return etree.QName(self.tree("xl/workbook.xml")).namespace or ""
+
+    @property
+    def strict(self) -> bool:
+        """Saved as ISO Strict Open XML: readable, but the parts this package adds are transitional, so a Strict
+        workbook is reviewed without writing a copy."""
+        return self.main_ns == STRICT_NS
+
     def sheets(self) -> list[tuple[str, str]]:
         """(sheet name, part name) in workbook order (worksheets only)."""
         wb = self.tree("xl/workbook.xml")
+        ns = self.main_ns
+        if ns not in (NS, STRICT_NS):
+            raise PackageError(f"工作簿使用了 Excel 不认识的命名空间（{ns}，如 Excel 2007 测试版的文件），无法读取")
+        r_ns = STRICT_R_NS if ns == STRICT_NS else R_NS
+        sheet_types = (REL_SHEET, STRICT_R_NS + "/worksheet")
         rels_el = self.rels("xl/workbook.xml")
         if rels_el is None:
             raise PackageError("压缩包中没有 xl/_rels/workbook.xml.rels，找不到工作表")
         rels = {r.get("Id"): r for r in rels_el}
         out = []
-        for s in wb.iter(f"{N}sheet"):
-            rel = rels.get(s.get(f"{{{R_NS}}}id"))
-            if rel is not None and rel.get("Type") == REL_SHEET:
+        for s in wb.iter(f"{{{ns}}}sheet"):
+            rel = rels.get(s.get(f"{{{r_ns}}}id"))
+            if rel is not None and rel.get("Type") in sheet_types:
                 part = self.resolve("xl/workbook.xml", rel.get("Target") or "")
                 if part.startswith("../") or part not in self.parts:
                     raise PackageError(f"工作表‘{s.get('name')}’指向的部件 {rel.get('Target')} 不在压缩包中，文件不完整")
@@ -218,7 +237,7 @@ class XlsxPackage:
             target = next((r.get("Target") for r in rels if r.get("Type", "").endswith("/sharedStrings")), None)
             name = self.resolve("xl/workbook.xml", target) if target else None
             if name and name in self.parts:
-                self._shared = _read_shared_strings(self.parts[name], name, self.limits)
+                self._shared = _read_shared_strings(self.parts[name], name, self.limits, self.main_ns)
         return self._shared
 
     def set_calc_keep_values(self) -> None:
@@ -277,14 +296,14 @@ def _splice_calc_pr(data: bytes) -> bytes | None:
     return data[:pos] + b"<" + p + b'calcPr calcId="' + EXCEL_CALC_ID.encode() + b'"/>' + data[pos:]
 
 
-def _read_shared_strings(data: bytes, name: str, limits: Limits) -> list[str]:
+def _read_shared_strings(data: bytes, name: str, limits: Limits, ns: str = NS) -> list[str]:
     """The shared-strings table, streamed (a tree of millions of <si> would cost gigabytes), hardened like
     every other part, and capped at ``limits.shared_strings`` entries."""
     if has_doctype(data):
         raise PackageError(str(LimitError("PE-W011", "XML 中含有 DTD/实体声明（Excel 不会写入，已拒绝，未展开）", name)),
                            "PE-W011")
     out: list[str] = []
-    si, t_tag, rph = f"{N}si", f"{N}t", f"{N}rPh"
+    si, t_tag, rph = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
     try:
         for _ev, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=si, resolve_entities=False,
                                        no_network=True, load_dtd=False, huge_tree=False):
