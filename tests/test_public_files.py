@@ -107,3 +107,60 @@ def test_a_form_saved_as_strict_is_recognised_and_scored(tmp_path):
     assert w["status"] == "ok" and w["output"] is None and not (tmp_path / "out" / "strict.xlsx").exists()
     [sheet] = w["sheets"]
     assert (sheet["total_stated"], sheet["grade_stated"], sheet["total"]) == (92.62, "优", 92.62)
+
+
+def _app_lists(data: bytes):
+    import io
+    import re as _re
+
+    app = zipfile.ZipFile(io.BytesIO(data)).read("docProps/app.xml").decode()
+    count = int(_re.search(r"<vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>(\d+)", app).group(1))
+    titles = _re.search(r"<TitlesOfParts><vt:vector size=\"(\d+)\"[^>]*>(.*?)</vt:vector>", app)
+    return count, int(titles.group(1)), _re.findall(r"<vt:lpstr>([^<]*)</vt:lpstr>", titles.group(2))
+
+
+def test_added_sheet_is_listed_in_app_xml(tmp_path):
+    """An Excel-saved file lists its worksheets in docProps/app.xml; the 校验结果 sheet joins the list and leaves it."""
+    from perfeval_xl.xlio import XlsxBook
+
+    book = XlsxBook(PUBLIC / "xlsxwriter" / "comment01.xlsx")
+    assert _app_lists(book.to_bytes()) == (1, 1, ["Sheet1"])
+    book.add_sheet("校验结果", [["a"], [1]])
+    assert _app_lists(book.to_bytes()) == (2, 2, ["Sheet1", "校验结果"])
+    book.delete_sheet("校验结果")
+    assert _app_lists(book.to_bytes()) == (1, 1, ["Sheet1"])
+
+
+def test_notes_never_go_into_a_header_footer_picture_drawing(tmp_path):
+    """A sheet with a header/footer picture has a VML part named by <legacyDrawingHF>, of the same relationship type
+    as a notes drawing: notes get their own VML part and a <legacyDrawing>, the picture's part stays byte for byte."""
+    from perfeval_xl.xlio import XlsxBook
+
+    src = PUBLIC / "xlsxwriter" / "table01.xlsx"
+    hf_vml = b'<xml xmlns:v="urn:schemas-microsoft-com:vml"><v:shape id="CH"/></xml>'
+    made = tmp_path / "hf.xlsx"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(made, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in z.namelist():
+            data = z.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<tableParts", b'<legacyDrawingHF r:id="rIdHF"/><tableParts')
+            elif name == "xl/worksheets/_rels/sheet1.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdHF" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/vmlDrawing" Target="../drawings/vmlDrawingHF1.vml"/>'
+                                    b"</Relationships>")
+            elif name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Default Extension="vml" ContentType="application/vnd.openxmlformats-'
+                                    b'officedocument.vmlDrawing"/></Types>')
+            out.writestr(name, data)
+        out.writestr("xl/drawings/vmlDrawingHF1.vml", hf_vml)
+    book = XlsxBook(made)
+    book.sheet("Sheet1").set_note("C3", "【绩效校验】测试")
+    import io
+
+    result = zipfile.ZipFile(io.BytesIO(book.to_bytes()))
+    assert result.read("xl/drawings/vmlDrawingHF1.vml") == hf_vml
+    sheet = result.read("xl/worksheets/sheet1.xml")
+    assert b"<legacyDrawing " in sheet and b'<legacyDrawingHF r:id="rIdHF"/>' in sheet
+    notes_vml = [n for n in result.namelist() if n.startswith("xl/drawings/") and n != "xl/drawings/vmlDrawingHF1.vml"]
+    assert len(notes_vml) == 1 and b"<x:Row>2</x:Row>" in result.read(notes_vml[0])
+    assert XlsxBook(book.to_bytes()).sheet("Sheet1").note("C3") == "【绩效校验】测试"

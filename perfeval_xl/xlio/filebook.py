@@ -270,6 +270,7 @@ class XlsxBook:
             self._define(wb, "_xlnm.Print_Titles", index, f"{quoted}!$1:$1")
         self.pkg.touch("xl/workbook.xml")
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
+        self._app_titles(name, add=True)
         sh = XlsxSheet(self, name, part)
         self._sheets[name] = sh
         return sh
@@ -330,7 +331,39 @@ class XlsxBook:
         self._comment_where.pop(part, None)
         self.pkg.touch("xl/workbook.xml")
         self.pkg.touch(self.pkg.rels_name("xl/workbook.xml"))
+        self._app_titles(name, add=False)
         self._sheets.pop(name, None)
+
+    def _app_titles(self, name: str, add: bool) -> None:
+        """Keep docProps/app.xml's list of worksheets (HeadingPairs count, TitlesOfParts names) in step with an added
+        or deleted sheet. A list laid out otherwise than Excel writes it is left as it is (the part is metadata)."""
+        if APP_XML not in self.pkg.parts:
+            return
+        app = self.pkg.tree(APP_XML)
+        pairs = app.find(f"{EP}HeadingPairs/{VT}vector")
+        titles = app.find(f"{EP}TitlesOfParts/{VT}vector")
+        if pairs is None or titles is None:
+            return
+        variants = [v[0] for v in pairs.findall(f"{VT}variant") if len(v)]
+        offset = 0
+        for label, count in zip(variants[::2], variants[1::2]):
+            n = int(count.text or 0)
+            if label.tag == f"{VT}lpstr" and label.text in WORKSHEET_HEADINGS:
+                names = [t.text for t in titles[offset:offset + n]]
+                if add and name not in names:
+                    title = etree.Element(f"{VT}lpstr")
+                    title.text = name
+                    titles.insert(offset + n, title)
+                    count.text = str(n + 1)
+                elif not add and name in names:
+                    titles.remove(titles[offset + names.index(name)])
+                    count.text = str(n - 1)
+                else:
+                    return
+                titles.set("size", str(len(titles)))
+                self.pkg.touch(APP_XML)
+                return
+            offset += n
 
     @staticmethod
     def _renumber(wb: etree._Element, index: int) -> None:
@@ -363,10 +396,14 @@ class XlsxBook:
             rels = self.pkg.rels(sh.part)
             comments = vml = None
             if rels is not None:
+                # the notes' VML part is the one <legacyDrawing> names; a header/footer picture's VML part
+                # (<legacyDrawingHF>) has the same relationship type and must not receive note shapes
+                m = _LEGACY_DRAWING_ID.search(sh.cells.data)
+                notes_vml = m.group(1).decode() if m else None
                 for r in rels:
                     if r.get("Type") == REL_COMMENTS:
                         comments = self.pkg.resolve(sh.part, r.get("Target"))
-                    elif r.get("Type") == REL_VML:
+                    elif r.get("Type") == REL_VML and r.get("Id") == notes_vml:
                         vml = self.pkg.resolve(sh.part, r.get("Target"))
             where = self._comment_where[sh.part] = (comments, vml)
         return where
@@ -447,6 +484,15 @@ class XlsxBook:
                 cells.insert_top_level("legacyDrawing", b"<" + cells.prefix + b"legacyDrawing " + r_id + b'"/>')
         self._comment_where[sh.part] = (comments, vml)
         return comments, vml
+
+
+APP_XML = "docProps/app.xml"
+EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+VT = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
+#: HeadingPairs labels Excel writes for worksheets (English and Chinese Excel)
+WORKSHEET_HEADINGS = ("Worksheets", "工作表")
+#: the r:id of a sheet's <legacyDrawing> (the VML part of its notes; <legacyDrawingHF> is the header/footer pictures')
+_LEGACY_DRAWING_ID = re.compile(rb"<(?:\w+:)?legacyDrawing\s[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"")
 
 
 def _VML_SHAPE(row0: int, col0: int) -> "re.Pattern[str]":
