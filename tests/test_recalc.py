@@ -394,3 +394,20 @@ def test_1904_date_system(tmp_path):
     sh = book.sheet(book.sheet_names()[0])
     assert sh.value("A2") == 43831 - 1462 and sh.value("A4") == 10 and sh.value("A3") == 1904
     assert w["not_recalculated"]["count"] == 1 and w["not_recalculated"]["cells"] == [f"{book.sheet_names()[0]}!A3"]
+
+
+def test_dates_before_march_1900_get_excels_serials():
+    """Excel counts 1900-02-29 (Lotus' leap-year bug): DATE(1900,1,1) is 1, 1900-02-28 is 59, 1900-03-01 is 61."""
+    import formualizer as fz
+
+    from perfeval_xl.recalc.evaluate import _to_cell_value
+
+    wb = fz.Workbook()
+    wb.add_sheet("S")
+    cases = {"=DATE(1900,1,1)": 1, "=DATE(1900,2,28)": 59, "=DATE(1900,3,1)": 61, "=DATE(2024,1,1)": 45292,
+             '=DATEVALUE("1900-01-15")': 15, "=DATE(1900,1,1)+0.5": 1.5}
+    for i, f in enumerate(cases, 1):
+        wb.set_formula("S", i, 1, f)
+    wb.evaluate_all()
+    got = {f: _to_cell_value(wb.get_value("S", i, 1)) for i, f in enumerate(cases, 1)}
+    assert got == cases

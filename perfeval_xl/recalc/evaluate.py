@@ -35,14 +35,26 @@ def _to_cell_value(v: Any, epoch: _dt.datetime = EXCEL_EPOCH) -> Any:
     if isinstance(v, dict) and v.get("type") == "Error":
         return ERROR_TEXT.get(v.get("kind"), "#VALUE!")
     if isinstance(v, _dt.datetime):
-        return (v - epoch).total_seconds() / 86400
+        return _serial(v, epoch)
     if isinstance(v, _dt.date):
-        return (_dt.datetime(v.year, v.month, v.day) - epoch).days
+        return _serial(_dt.datetime(v.year, v.month, v.day), epoch)
     if isinstance(v, _dt.time):
         return (v.hour * 3600 + v.minute * 60 + v.second) / 86400
     if isinstance(v, _dt.timedelta):   # a duration or a date difference: Excel stores it as days
         return v.total_seconds() / 86400
     return v
+
+
+LEAP_BUG_END = _dt.datetime(1900, 3, 1)
+
+
+def _serial(d: _dt.datetime, epoch: _dt.datetime) -> float | int:
+    """Excel's serial of a date: days since 1899-12-30, except that the 1900 system counts the day 1900-02-29 that
+    never was (Lotus' leap-year bug), so before 1900-03-01 a serial is one less: DATE(1900,1,1) is 1, 1900-02-28 is 59."""
+    days = (d - epoch).total_seconds() / 86400
+    if epoch == EXCEL_EPOCH and d < LEAP_BUG_END:
+        days -= 1
+    return int(days) if days.is_integer() else days
 
 
 #: PE_ spelled in another case, and the spellings Excel gives calls to an add-in's, an XLL's or an Office.js function
