@@ -72,6 +72,19 @@ def formula_values(p: Path) -> dict[tuple[str, str], object]:
     return out
 
 
+def _differs(old, new) -> bool:
+    """Excel's saved value and ours differ (both present and not errors; numbers beyond 1e-9 relative)."""
+    if old is None or new is None or (isinstance(old, str) and old in ERRORS) or (isinstance(new, str) and new in ERRORS):
+        return False
+    if isinstance(old, bool) or isinstance(new, bool):
+        return bool(old) != bool(new) if isinstance(old, bool) and isinstance(new, bool) else old != new
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        return abs(old - new) > 1e-9 * max(1.0, abs(old))
+    if hasattr(old, "isoformat") or hasattr(new, "isoformat"):
+        return str(old) != str(new)
+    return str(old) != str(new)
+
+
 class Timeout(Exception):
     pass
 
@@ -117,7 +130,8 @@ def main() -> int:
     report = {"files": len(files), "seconds": round(wall, 1), "crashes": [], "refused": [], "refused_openpyxl_fails": 0,
               "parts_lost": [], "values_worse": [], "inputs_modified": [], "error_codes": Counter(),
               "not_recalculated": Counter(), "not_recalculated_files": 0, "recalculated_files": 0,
-              "not_compared": [], "compared_files": 0, "compared_cells": 0}
+              "not_compared": [], "compared_files": 0, "compared_cells": 0, "values_differ": [],
+              "values_differ_cells": 0}
     for i, f in enumerate(files, 1):
         if i % 200 == 0:
             print(f"  … {i}/{len(files)} compared", file=sys.stderr)
@@ -167,6 +181,11 @@ def main() -> int:
         worse = [(k, v, new.get(k)) for k, v in old.items()
                  if v is not None and not (isinstance(v, str) and v in ERRORS)
                  and isinstance(new.get(k), str) and new.get(k) in ERRORS]
+        differ = [(k, v, new.get(k)) for k, v in old.items() if _differs(v, new.get(k))]
+        if differ:
+            report["values_differ"].append(f"{rel}: {len(differ)} cells, e.g. {differ[0][0][0]}!{differ[0][0][1]} "
+                                           f"{differ[0][1]!r} -> {differ[0][2]!r}")
+            report["values_differ_cells"] += len(differ)
         if worse:
             report["values_worse"].append(f"{rel}: {len(worse)} cells, e.g. {worse[0][0][0]}!{worse[0][0][1]} "
                                           f"{worse[0][1]!r} -> {worse[0][2]}")
@@ -181,6 +200,10 @@ def main() -> int:
     print(f"  values compared in {report['compared_files']} files ({report['compared_cells']} formula cells); "
           f"not compared: {len(report['not_compared'])}")
     for line in report["not_compared"][:10]:
+        print(f"      {line}")
+    print(f"  values differing from Excel's saved ones (not errors; volatile functions, stale caches or engine "
+          f"differences): {report['values_differ_cells']} cells in {len(report['values_differ'])} files")
+    for line in report["values_differ"][:15]:
         print(f"      {line}")
     print(f"  error codes: {dict(report['error_codes'])}")
     print(f"  未重算 cells (Excel's value kept): {sum(report['not_recalculated'].values())} in "

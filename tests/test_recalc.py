@@ -411,3 +411,43 @@ def test_dates_before_march_1900_get_excels_serials():
     wb.evaluate_all()
     got = {f: _to_cell_value(wb.get_value("S", i, 1)) for i, f in enumerate(cases, 1)}
     assert got == cases
+
+
+def test_values_resting_on_kept_cells_keep_excels_values_too(tmp_path):
+    """A formula the engine cannot compute keeps Excel's value; so must every formula that depends on it, directly
+    or through a range, or its recomputed value would rest on an error. TEXT() keeps Excel's value; a formula Excel
+    never calculated gets the engine's."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from perfeval_xl.recalc.batch import run_batch
+    from perfeval_xl.xlio import XlsxBook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = 5
+    ws["B1"] = "=NOSUCHFUNCTION(A1)"     # the engine: #NAME?; Excel saved 10
+    ws["C1"] = "=IFERROR(B1,0)*2"        # rests on B1, the engine would say 0: Excel saved 20
+    ws["D1"] = "=IFERROR(SUM(B1:B3),0)+1"  # through a range, the engine would say 1: Excel saved 11
+    ws["E1"] = "=A1*3"                   # independent: recomputed to 15 (Excel's cache said 99)
+    ws["F1"] = '=TEXT(A1,"0.0")'         # TEXT: Excel's "5.0" kept
+    ws["G1"] = "=A1+1"                   # never calculated by Excel: gets 6
+    src = tmp_path / "in" / "dep.xlsx"
+    src.parent.mkdir()
+    wb.save(src)
+    # give the formulas the cached values Excel would have saved (openpyxl writes none)
+    book = XlsxBook(src)
+    sheet = book.pkg.cells(book.pkg.sheet_part("S"))
+    for ref, v in {"B1": 10, "C1": 20, "D1": 11, "E1": 99, "F1": "5.0"}.items():
+        sheet.set_cached(ref, v)
+    book.save(src)
+    summary = run_batch([src.parent], tmp_path / "out", jobs=1, progress=None)
+    [w] = summary["workbooks"]
+    out = XlsxBook(tmp_path / "out" / "dep.xlsx").sheet("S")
+    assert [out.value(c) for c in ("B1", "C1", "D1", "E1", "F1", "G1")] == [10, 20, 11, 15, "5.0", 6]
+    assert w["not_recalculated"]["reasons"] == {"公式引擎结果为 #NAME?，保留 Excel 保存的值": 1,
+                                               "引用了保留 Excel 值的单元格，保留 Excel 保存的值": 2,  # C1, D1
+                                               "TEXT() 的数字格式与 Excel 不完全一致，保留 Excel 保存的值": 1}
+    assert zipfile.is_zipfile(tmp_path / "out" / "dep.xlsx")

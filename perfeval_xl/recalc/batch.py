@@ -225,13 +225,14 @@ def _process(job: Job) -> dict[str, Any]:
         entry["output"] = None
     targets = {} if review_only else formula_cells(pkg)
     skipped: list[tuple[str, str, str]] = []
+    rewritten: dict[tuple[str, str], str] = {}
     try:
-        values = evaluate(pkg, data, targets, skipped)
+        values = evaluate(pkg, data, targets, skipped, rewritten)
     except Exception as exc:  # the formula engine refused the file: keep Excel's cached values
         values = {}
         why = f"公式引擎无法加载此文件：{_short(exc)}"
         skipped = [(sheet, ref, why) for sheet, refs in targets.items() for ref in refs]
-    kept = skipped + write_cached(pkg, values)
+    kept = write_cached(pkg, values, skipped, rewritten)
     if kept:
         reasons: dict[str, int] = {}
         for _sheet, _ref, why in kept:

@@ -16,10 +16,12 @@ from typing import Any
 import formualizer as fz
 
 from ..cellfuncs import FUNCTIONS
-from ..xlio.sheetxml import ERRORS
+from ..xlio.sheetxml import ERRORS, SheetPart
 from ..xlio.grid import address, parse_address
 from ..xlio import XlsxPackage
 from .peforms import normalize_formula
+from .references import expand_3d, expand_tables, tables_of
+from .trust import untrusted
 
 ERROR_TEXT = {"Div": "#DIV/0!", "Na": "#N/A", "NA": "#N/A", "Num": "#NUM!", "Value": "#VALUE!", "Ref": "#REF!",
               "Name": "#NAME?", "Null": "#NULL!", "Spill": "#SPILL!", "Calc": "#CALC!", "GettingData": "#GETTING_DATA"}
@@ -68,28 +70,40 @@ def _needs_respelling(data: bytes) -> bool:
     return any(s in data for s in _ODD_PE) or (b"PE_" in data and any(s in data for s in _FOREIGN))
 
 
-def _normalised_bytes(pkg: XlsxPackage, original: bytes) -> bytes:
-    """The package with PE_* calls respelled in every sheet's formulas (only if any needs it)."""
+def _normalised_bytes(pkg: XlsxPackage, original: bytes,
+                      rewritten: dict[tuple[str, str], str] | None = None) -> bytes:
+    """The package as the engine evaluates it: PE_* calls respelled, 3-D and structured references written as
+    plain ranges (:mod:`.references`) — in this copy only, never in the output."""
     changed: dict[str, bytes] = {}
-    for _name, part in pkg.sheets():
+    sheets = pkg.sheets()
+    names = [name for name, _part in sheets]
+    tables = None
+    for name, part in sheets:
         data = pkg.parts[part]
-        if not _needs_respelling(data):
+        pe = _needs_respelling(data)
+        three_d = b"!" in data and b":" in data
+        structured = b"[" in data and b"<f" in data
+        if not (pe or three_d or structured):
             continue
-
-        def fix(m: re.Match[bytes]) -> bytes:
-            text = m.group(2).decode("utf-8")
-            from html import unescape
-
-            new = normalize_formula(unescape(text))
-            if new == unescape(text):
-                return m.group(0)
-            from xml.sax.saxutils import escape
-
-            return m.group(1) + escape(new).encode("utf-8") + m.group(3)
-
-        new = _F_TEXT.sub(fix, data)
-        if new != data:
-            changed[part] = new
+        if structured and tables is None:
+            tables = tables_of(pkg)
+        sp = SheetPart(data)
+        for ref in sp.formula_refs():
+            text = sp.formula(ref)
+            if not text:
+                continue
+            new = normalize_formula(text) if pe else text
+            if three_d:
+                new = expand_3d(new, names)
+            if structured and tables:
+                r, c = sp.position(ref)
+                new = expand_tables(new, tables, name, r, c)
+            if new != text:
+                sp.set_formula_text(ref, new)
+                if rewritten is not None:
+                    rewritten[(name, ref)] = new
+        if sp.edited:
+            changed[part] = sp.to_bytes()
     if not changed:
         return original
     out = io.BytesIO()
@@ -121,13 +135,15 @@ def formula_cells(pkg: XlsxPackage) -> dict[str, list[str]]:
 
 
 def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | None = None,
-             skipped: list[tuple[str, str, str]] | None = None) -> dict[str, dict[str, Any]]:
+             skipped: list[tuple[str, str, str]] | None = None,
+             rewritten: dict[tuple[str, str], str] | None = None) -> dict[str, dict[str, Any]]:
     """Values of every formula cell after a full recalculation. Cells whose value the engine cannot give with
-    certainty are left out (their cached values stay) and listed in ``skipped`` as (sheet, ref, reason)."""
+    certainty are left out (their cached values stay) and listed in ``skipped`` as (sheet, ref, reason);
+    ``rewritten`` receives the formulas as the engine read them where they were rewritten (references.py)."""
     targets = formula_cells(pkg) if targets is None else targets
     if not targets:
         return {}
-    wb = fz.load_workbook_bytes(_normalised_bytes(pkg, original))
+    wb = fz.load_workbook_bytes(_normalised_bytes(pkg, original, rewritten))
     register_pe(wb)
     wb.evaluate_all()
     parts = dict(pkg.sheets())
@@ -166,23 +182,37 @@ def date1904(pkg: XlsxPackage) -> bool:
     return _DATE1904.search(pkg.parts.get("xl/workbook.xml", b"")) is not None
 
 
-def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
-    """Store values as the cells' cached values, only where the engine is sure: a result that is an error
-    where Excel had saved a value that is not one (a construct the engine does not support) keeps Excel's
-    value. Returns those kept cells as (sheet, ref, reason)."""
-    kept: list[tuple[str, str, str]] = []
+_ITERATE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\siterate=\"(?:1|true)\"")
+_DEFINED = re.compile(rb"<(?:\w+:)?definedName\b[^>]*?\sname=\"([^\"]+)\"")
+
+
+def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
+                 skipped: list[tuple[str, str, str]] | None = None,
+                 rewritten: dict[tuple[str, str], str] | None = None) -> list[tuple[str, str, str]]:
+    """Store values as the cells' cached values, only where the engine is sure (:mod:`.trust`): a result that is an
+    error where Excel had saved a value, a formula the engine computes differently, and every formula depending on a
+    cell kept so, keep Excel's value. Returns every kept cell, ``skipped`` ones included, as (sheet, ref, reason)."""
     parts = dict(pkg.sheets())
+    errors_over_values: list[tuple[str, str, str]] = []
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
-        for ref, v in vals.items():
+        for ref, v in list(vals.items()):
             if ref not in cells:
+                del vals[ref]
                 continue
             if isinstance(v, float) and not math.isfinite(v):
-                v = "#NUM!"
+                v = vals[ref] = "#NUM!"
             if isinstance(v, str) and v in ERRORS:
                 old = cells.value(ref)
                 if old is not None and old != "" and not (isinstance(old, str) and old in ERRORS):
-                    kept.append((sheet, ref, f"公式引擎结果为 {v}，保留 Excel 保存的值"))
-                    continue
-            cells.set_cached(ref, v)
-    return kept
+                    errors_over_values.append((sheet, ref, f"公式引擎结果为 {v}，保留 Excel 保存的值"))
+    book = pkg.parts.get("xl/workbook.xml", b"")
+    names = {n.decode("utf-8", "replace") for n in _DEFINED.findall(book)}
+    kept = untrusted(pkg, values, errors_over_values, skipped or [], bool(_ITERATE.search(book)), names,
+                     rewritten or {})
+    for sheet, vals in values.items():
+        cells = pkg.cells(parts[sheet])
+        for ref, v in vals.items():
+            if (sheet, ref) not in kept:
+                cells.set_cached(ref, v)
+    return [(s, r, why) for (s, r), why in kept.items()]

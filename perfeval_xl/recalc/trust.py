@@ -1,0 +1,228 @@
+"""Which recalculated values may replace Excel's: a value is written only where the engine is sure.
+
+A formula cell keeps the value Excel saved (and is counted as 未重算 with its reason) when
+
+* the engine returns an error where Excel had saved a value (a construct it does not support);
+* its formula uses something the engine computes differently from Excel: ``TEXT()`` (number formats), complex-number
+  functions (Excel writes 15 significant digits),
+  ``SUBTOTAL``/``AGGREGATE`` (they skip rows hidden or filtered in Excel, which the engine does not see), a
+  several-cell range where Excel intersects it with the formula's own row (``=A:A&"/"&B:B``, ``CONCATENATE(G10:J10)``
+  outside an array formula), or a workbook set to iterate circular references;
+* it refers — directly, through a range, or through INDIRECT/OFFSET/a defined name — to a cell that keeps Excel's
+  value: its own result would rest on a value the engine did not have.
+
+All of this only where Excel saved a value: a formula never calculated (no cached value) gets the engine's.
+
+The last rule is applied until nothing changes, so a whole chain of dependents keeps Excel's values.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from ..xlio.grid import parse_address
+
+#: functions that take a range as a range (anywhere else Excel intersects a several-cell range with the row)
+RANGE_FUNCTIONS = frozenset("""SUM SUMIF SUMIFS SUMPRODUCT SUMSQ SUMX2MY2 SUMX2PY2 SUMXMY2 AVERAGE AVERAGEA AVERAGEIF
+AVERAGEIFS COUNT COUNTA COUNTBLANK COUNTIF COUNTIFS MIN MINA MINIFS MAX MAXA MAXIFS PRODUCT MEDIAN MODE MODE.SNGL LARGE
+SMALL RANK RANK.EQ RANK.AVG PERCENTILE PERCENTILE.INC PERCENTILE.EXC QUARTILE QUARTILE.INC QUARTILE.EXC PERCENTRANK
+STDEV STDEV.S STDEV.P STDEVA STDEVP STDEVPA VAR VAR.S VAR.P VARA VARP VARPA AVEDEV DEVSQ GEOMEAN HARMEAN KURT SKEW
+CORREL PEARSON RSQ SLOPE INTERCEPT FORECAST FORECAST.LINEAR TREND GROWTH LINEST LOGEST COVAR COVARIANCE.P COVARIANCE.S
+NPV IRR MIRR XNPV XIRR MMULT MINVERSE MDETERM TRANSPOSE FREQUENCY INDEX MATCH XMATCH VLOOKUP HLOOKUP XLOOKUP LOOKUP
+ROWS COLUMNS ROW COLUMN AREAS ISREF TEXTJOIN CONCAT FILTER SORT SORTBY UNIQUE CHOOSECOLS CHOOSEROWS TAKE DROP
+HSTACK VSTACK TOCOL TOROW WRAPCOLS WRAPROWS DSUM DAVERAGE DCOUNT DCOUNTA DGET DMAX DMIN DPRODUCT DSTDEV DSTDEVP DVAR
+DVARP PE_SCORE PE_RATE PE_COMPLETION PE_GRADE PE_CHECK""".split())
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_SHEET = r"(?:'(?:[^']|'')+'|[A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*)"
+_REF = re.compile(r"(?<![A-Za-z0-9_.\u0080-\uffff])(?:(" + _SHEET + r")!)?"
+                  r"(?:(\$?[A-Z]{1,3}\$?\d+)(?::(\$?[A-Z]{1,3}\$?\d+))?(?![\w(])"
+                  r"|\$?([A-Z]{1,3}):\$?([A-Z]{1,3})(?![\w(])"
+                  r"|\$?(\d+):\$?(\d+)(?![\w(]))")
+_DYNAMIC = re.compile(r"\b(?:INDIRECT|OFFSET)\s*\(", re.I)
+_IDENT = re.compile(r"(?<![A-Za-z0-9_.!$'\u0080-\uffff])([A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*)(?![\w(!\u0080-\uffff])")
+_UNSURE = [(re.compile(r"\bTEXT\s*\(", re.I), "TEXT() 的数字格式与 Excel 不完全一致，保留 Excel 保存的值"),
+           (re.compile(r"\b(?:SUBTOTAL|AGGREGATE)\s*\(", re.I),
+            "SUBTOTAL/AGGREGATE 的结果取决于 Excel 中隐藏或筛选的行，保留 Excel 保存的值"),
+           (re.compile(r"\b(?:IM[A-Z0-9]+|COMPLEX)\s*\(", re.I), "复数函数的结果文字与 Excel 的位数不同，保留 Excel 保存的值")]
+IMPLICIT = "多单元格区域在此处按 Excel 的隐式交集取值，公式引擎不支持，保留 Excel 保存的值"
+ITERATIVE = "工作簿启用了迭代计算（循环引用），保留 Excel 保存的值"
+MAX_ROW, MAX_COL = 1_048_576, 16_384
+
+
+def masked(formula: str) -> str:
+    """The formula with the inside of every string literal replaced by x (same length)."""
+    return _STRING.sub(lambda m: '"' + "x" * (len(m.group(0)) - 2) + '"', formula)
+
+
+def enclosing_function(code: str, pos: int) -> str | None:
+    """The name of the innermost function call whose parentheses enclose ``pos`` (None at the top level)."""
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        ch = code[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            if depth == 0:
+                m = re.search(r"([A-Za-z_][\w.]*)\s*$", code[:i])
+                return m.group(1).upper() if m else None
+            depth -= 1
+    return None
+
+
+Area = tuple[str, int, int, int, int]      # sheet, first row, first column, last row, last column
+
+
+def areas(formula: str, sheet: str) -> tuple[list[Area], list[tuple[int, Area]]]:
+    """Every cell area the formula names (sheet names as written, unquoted), and the several-cell ones with their
+    position in the masked formula."""
+    code = masked(formula)
+    out: list[Area] = []
+    multi: list[tuple[int, Area]] = []
+    for m in _REF.finditer(code):
+        s = m.group(1)
+        s = s[1:-1].replace("''", "'") if s and s.startswith("'") else (s or sheet)
+        try:
+            if m.group(2):
+                r1, c1 = parse_address(m.group(2).replace("$", ""))
+                r2, c2 = parse_address(m.group(3).replace("$", "")) if m.group(3) else (r1, c1)
+            elif m.group(4):
+                c1, c2 = parse_address(m.group(4).replace("$", "") + "1")[1], parse_address(m.group(5).replace("$", "") + "1")[1]
+                r1, r2 = 1, MAX_ROW
+            else:
+                r1, r2, c1, c2 = int(m.group(6)), int(m.group(7)), 1, MAX_COL
+        except (ValueError, KeyError):
+            continue
+        area = (s, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+        out.append(area)
+        if (area[1], area[2]) != (area[3], area[4]):
+            multi.append((m.start(), area))
+    return out, multi
+
+
+def formula_reason(formula: str, sheet: str, array: bool) -> str | None:
+    """Why the engine's result for this formula cannot replace Excel's, or None."""
+    code = masked(formula)
+    for pattern, why in _UNSURE:
+        if pattern.search(code):
+            return why
+    if not array:
+        for pos, _area in areas(formula, sheet)[1]:
+            if enclosing_function(code, pos) not in RANGE_FUNCTIONS:
+                return IMPLICIT
+    return None
+
+
+def _f_attrs(cells, ref: str) -> str:
+    m = cells.cells.get(ref)
+    f = m.group(6) if m is not None else None
+    if not f:
+        return ""
+    return f[: f.find(b">") + 1].decode("utf-8", "replace")
+
+
+def propagate(formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]],
+              kept: dict[tuple[str, str], str], positions: dict[tuple[str, str], tuple[int, int]]) -> None:
+    """Add to ``kept`` every formula cell that depends on a kept cell, until nothing changes.
+    ``formulas`` gives each candidate's (formula text, areas, dynamic)."""
+    by_sheet: dict[str, list[tuple[int, int]]] = {}
+
+    def note(key: tuple[str, str]) -> None:
+        r, c = positions[key]
+        by_sheet.setdefault(key[0].upper(), []).append((r, c))
+
+    for key in kept:
+        if key in positions:
+            note(key)
+    changed = True
+    while changed and by_sheet:
+        changed = False
+        for key, (_text, cell_areas, dynamic) in formulas.items():
+            if key in kept:
+                continue
+            hit = None
+            if dynamic:
+                hit = next(iter(kept.items()))
+            else:
+                for s, r1, c1, r2, c2 in cell_areas:
+                    for r, c in by_sheet.get(s.upper(), ()):
+                        if r1 <= r <= r2 and c1 <= c <= c2:
+                            hit = ((s, f"{r},{c}"), "")
+                            break
+                    if hit:
+                        break
+            if hit:
+                kept[key] = "引用了保留 Excel 值的单元格，保留 Excel 保存的值"
+                note(key)
+                changed = True
+
+
+def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: Iterable[tuple[str, str, str]],
+              skipped: Iterable[tuple[str, str, str]], iterative: bool, names: set[str],
+              rewritten: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, str], str]:
+    """{(sheet, cell): reason} of the formula cells whose engine value must not be written. ``rewritten`` holds the
+    formulas as the engine read them (3-D and structured references as ranges), which are what they depend on."""
+    rewritten = rewritten or {}
+    parts = dict(pkg.sheets())
+    kept: dict[tuple[str, str], str] = {(s, r): why for s, r, why in skipped}
+    kept.update({(s, r): why for s, r, why in errors_over_values})
+    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
+    positions: dict[tuple[str, str], tuple[int, int]] = {}
+    upper_names = {n.upper() for n in names}
+    for sheet, vals in values.items():
+        cells = pkg.cells(parts[sheet])
+        shared: dict[str, tuple[str, list[Area]]] = {}
+        for ref in cells.formula_refs():
+            attrs = _f_attrs(cells, ref)
+            si = re.search(r'\ssi="(\d+)"', attrs)
+            text = rewritten.get((sheet, ref)) or cells.formula(ref)
+            if si and text:
+                span = re.search(r'\sref="([^"]+)"', attrs)
+                rows = cols = 0
+                if span:
+                    a, _, b = span.group(1).partition(":")
+                    (r1, c1), (r2, c2) = parse_address(a), parse_address(b or a)
+                    rows, cols = r2 - r1, c2 - c1
+                found = areas(text, sheet)[0]
+                # a shared formula's dependents shift its relative references: cover every shift
+                shared[si.group(1)] = (text, [(s, a1, b1, min(a2 + rows, MAX_ROW), min(b2 + cols, MAX_COL))
+                                              for s, a1, b1, a2, b2 in found])
+        for ref in list(vals):
+            key = (sheet, ref)
+            positions[key] = cells.position(ref)
+            attrs = _f_attrs(cells, ref)
+            text = rewritten.get(key) or cells.formula(ref)
+            if text is None:
+                # a shared formula's dependent: judged by its master's text, over every shift of its references
+                si = re.search(r'\ssi="(\d+)"', attrs)
+                if not (si and si.group(1) in shared):
+                    formulas[key] = (None, [], False)
+                    continue
+                text, cell_areas = shared[si.group(1)]
+            else:
+                cell_areas = areas(text, sheet)[0]
+            if key in kept:
+                continue
+            if cells.value(ref) in (None, ""):
+                # Excel saved no value (a file never calculated): the engine's value is better than none
+                formulas[key] = (None, [], False)
+                continue
+            if iterative:
+                kept[key] = ITERATIVE
+                continue
+            why = formula_reason(text, sheet, 't="array"' in attrs)
+            if why:
+                kept[key] = why
+                continue
+            code = masked(text)
+            dynamic = bool(_DYNAMIC.search(code)) or "[" in code or any(
+                ident.upper() in upper_names for ident in _IDENT.findall(code))
+            formulas[key] = (text, cell_areas, dynamic)
+    for key in kept:
+        if key not in positions and key[0] in parts:
+            try:
+                positions[key] = pkg.cells(parts[key[0]]).position(key[1])
+            except KeyError:
+                pass
+    propagate(formulas, kept, positions)
+    return kept
