@@ -70,6 +70,10 @@ def _needs_respelling(data: bytes) -> bool:
     return any(s in data for s in _ODD_PE) or (b"PE_" in data and any(s in data for s in _FOREIGN))
 
 
+#: Sheet1:Sheet3! or 'Sheet 1:Sheet 3'! somewhere in the part (a cheap test before any formula is read)
+_3D_BYTES = re.compile(rb"(?:[A-Za-z_\x80-\xff][\w.\x80-\xff]*|'[^'<>]+):(?:[A-Za-z_\x80-\xff][\w.\x80-\xff]*'?|[^'<>:]+')!")
+
+
 def _normalised_bytes(pkg: XlsxPackage, original: bytes,
                       rewritten: dict[tuple[str, str], str] | None = None) -> bytes:
     """The package as the engine evaluates it: PE_* calls respelled, 3-D and structured references written as
@@ -81,7 +85,7 @@ def _normalised_bytes(pkg: XlsxPackage, original: bytes,
     for name, part in sheets:
         data = pkg.parts[part]
         pe = _needs_respelling(data)
-        three_d = b"!" in data and b":" in data
+        three_d = b"!" in data and _3D_BYTES.search(data) is not None
         structured = b"[" in data and b"<f" in data
         if not (pe or three_d or structured):
             continue

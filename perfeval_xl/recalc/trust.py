@@ -100,13 +100,23 @@ def areas(formula: str, sheet: str) -> tuple[list[Area], list[tuple[int, Area]]]
     return out, multi
 
 
+_UNSURE_ANY = re.compile(r"\b(?:TEXT|SUBTOTAL|AGGREGATE|IM[A-Z0-9]+|COMPLEX)\s*\(", re.I)
+
+
+def masked_if_needed(formula: str) -> str:
+    return masked(formula) if '"' in formula else formula
+
+
 def formula_reason(formula: str, sheet: str, array: bool) -> str | None:
     """Why the engine's result for this formula cannot replace Excel's, or None."""
-    code = masked(formula)
-    for pattern, why in _UNSURE:
-        if pattern.search(code):
-            return why
-    if not array:
+    if ":" not in formula and _UNSURE_ANY.search(formula) is None:
+        return None                      # the common case, decided on the raw text
+    code = masked_if_needed(formula)
+    if _UNSURE_ANY.search(code):
+        for pattern, why in _UNSURE:
+            if pattern.search(code):
+                return why
+    if not array and ":" in code:
         for pos, _area in areas(formula, sheet)[1]:
             if enclosing_function(code, pos) not in RANGE_FUNCTIONS:
                 return IMPLICIT
@@ -157,67 +167,87 @@ def propagate(formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool
                 changed = True
 
 
+def _shared_masters(cells, rewritten: dict[tuple[str, str], str], sheet: str) -> dict[str, tuple[str, str]]:
+    """{si: (master formula, shared range)} of a sheet's shared formulas."""
+    out: dict[str, tuple[str, str]] = {}
+    if b' si="' not in cells.data:
+        return out
+    for ref in cells.formula_refs():
+        attrs = _f_attrs(cells, ref)
+        si = re.search(r'\ssi="(\d+)"', attrs)
+        text = rewritten.get((sheet, ref)) or cells.formula(ref)
+        if si and text:
+            span = re.search(r'\sref="([^"]+)"', attrs)
+            out[si.group(1)] = (text, span.group(1) if span else "")
+    return out
+
+
+def _shifted(found: list[Area], span: str) -> list[Area]:
+    """A shared formula's areas widened to every shift its dependents apply (conservative)."""
+    if not span:
+        return found
+    a, _, b = span.partition(":")
+    (r1, c1), (r2, c2) = parse_address(a), parse_address(b or a)
+    rows, cols = r2 - r1, c2 - c1
+    return [(s, a1, b1, min(a2 + rows, MAX_ROW), min(b2 + cols, MAX_COL)) for s, a1, b1, a2, b2 in found]
+
+
 def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: Iterable[tuple[str, str, str]],
               skipped: Iterable[tuple[str, str, str]], iterative: bool, names: set[str],
               rewritten: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, str], str]:
     """{(sheet, cell): reason} of the formula cells whose engine value must not be written. ``rewritten`` holds the
-    formulas as the engine read them (3-D and structured references as ranges), which are what they depend on."""
+    formulas as the engine read them (3-D and structured references as ranges), which are what they depend on.
+
+    First pass: the cells' own formulas (cheap; most workbooks end here with nothing kept). Only when something is
+    kept are the references of every other formula read, to keep what rests on it."""
     rewritten = rewritten or {}
     parts = dict(pkg.sheets())
     kept: dict[tuple[str, str], str] = {(s, r): why for s, r, why in skipped}
     kept.update({(s, r): why for s, r, why in errors_over_values})
-    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
-    positions: dict[tuple[str, str], tuple[int, int]] = {}
-    upper_names = {n.upper() for n in names}
+    texts: dict[tuple[str, str], tuple[str | None, str, bool]] = {}   # key -> (formula, shared span, array)
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
-        shared: dict[str, tuple[str, list[Area]]] = {}
-        for ref in cells.formula_refs():
-            attrs = _f_attrs(cells, ref)
-            si = re.search(r'\ssi="(\d+)"', attrs)
-            text = rewritten.get((sheet, ref)) or cells.formula(ref)
-            if si and text:
-                span = re.search(r'\sref="([^"]+)"', attrs)
-                rows = cols = 0
-                if span:
-                    a, _, b = span.group(1).partition(":")
-                    (r1, c1), (r2, c2) = parse_address(a), parse_address(b or a)
-                    rows, cols = r2 - r1, c2 - c1
-                found = areas(text, sheet)[0]
-                # a shared formula's dependents shift its relative references: cover every shift
-                shared[si.group(1)] = (text, [(s, a1, b1, min(a2 + rows, MAX_ROW), min(b2 + cols, MAX_COL))
-                                              for s, a1, b1, a2, b2 in found])
-        for ref in list(vals):
+        masters: dict[str, tuple[str, str]] | None = None
+        for ref in vals:
             key = (sheet, ref)
-            positions[key] = cells.position(ref)
-            attrs = _f_attrs(cells, ref)
             text = rewritten.get(key) or cells.formula(ref)
+            span = ""
+            attrs = _f_attrs(cells, ref)
             if text is None:
                 # a shared formula's dependent: judged by its master's text, over every shift of its references
+                if masters is None:
+                    masters = _shared_masters(cells, rewritten, sheet)
                 si = re.search(r'\ssi="(\d+)"', attrs)
-                if not (si and si.group(1) in shared):
-                    formulas[key] = (None, [], False)
-                    continue
-                text, cell_areas = shared[si.group(1)]
-            else:
-                cell_areas = areas(text, sheet)[0]
-            if key in kept:
+                if si and si.group(1) in masters:
+                    text, span = masters[si.group(1)]
+            texts[key] = (text, span, 't="array"' in attrs)
+            if key in kept or text is None:
                 continue
-            if cells.value(ref) in (None, ""):
-                # Excel saved no value (a file never calculated): the engine's value is better than none
-                formulas[key] = (None, [], False)
-                continue
-            if iterative:
-                kept[key] = ITERATIVE
-                continue
-            why = formula_reason(text, sheet, 't="array"' in attrs)
-            if why:
+            why = ITERATIVE if iterative else formula_reason(text, sheet, 't="array"' in attrs)
+            if why and cells.value(ref) not in (None, ""):
+                # only where Excel saved a value: a formula never calculated gets the engine's
                 kept[key] = why
-                continue
-            code = masked(text)
-            dynamic = bool(_DYNAMIC.search(code)) or "[" in code or any(
-                ident.upper() in upper_names for ident in _IDENT.findall(code))
-            formulas[key] = (text, cell_areas, dynamic)
+    if not kept:
+        return kept
+    upper_names = {n.upper() for n in names}
+    positions: dict[tuple[str, str], tuple[int, int]] = {}
+    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
+    for key, (text, span, _array) in texts.items():
+        sheet, ref = key
+        cells = pkg.cells(parts[sheet])
+        positions[key] = cells.position(ref)
+        if key in kept:
+            continue
+        if text is None or cells.value(ref) in (None, ""):
+            formulas[key] = (None, [], False)      # nothing of Excel's to keep
+            continue
+        found = areas(text, sheet)[0]
+        if span:
+            found = _shifted(found, span)
+        code = masked_if_needed(text)
+        dynamic = bool(_DYNAMIC.search(code)) or "[" in code or (bool(upper_names) and any(
+            ident.upper() in upper_names for ident in _IDENT.findall(code)))
+        formulas[key] = (text, found, dynamic)
     for key in kept:
         if key not in positions and key[0] in parts:
             try:
