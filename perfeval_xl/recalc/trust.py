@@ -9,11 +9,10 @@ A formula cell keeps the value Excel saved (and is counted as 未重算 with its
   several-cell range where Excel intersects it with the formula's own row (``=A:A&"/"&B:B``, ``CONCATENATE(G10:J10)``
   outside an array formula), or a workbook set to iterate circular references;
 * it refers — directly, through a range, or through INDIRECT/OFFSET/a defined name — to a cell that keeps Excel's
-  value: its own result would rest on a value the engine did not have.
+  value: its own result would rest on a value the engine did not have. This rule is applied until nothing changes,
+  so a whole chain of dependents keeps Excel's values.
 
 All of this only where Excel saved a value: a formula never calculated (no cached value) gets the engine's.
-
-The last rule is applied until nothing changes, so a whole chain of dependents keeps Excel's values.
 """
 from __future__ import annotations
 
@@ -150,17 +149,9 @@ def propagate(formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool
         for key, (_text, cell_areas, dynamic) in formulas.items():
             if key in kept:
                 continue
-            hit = None
-            if dynamic:
-                hit = next(iter(kept.items()))
-            else:
-                for s, r1, c1, r2, c2 in cell_areas:
-                    for r, c in by_sheet.get(s.upper(), ()):
-                        if r1 <= r <= r2 and c1 <= c <= c2:
-                            hit = ((s, f"{r},{c}"), "")
-                            break
-                    if hit:
-                        break
+            # a dynamic reference (INDIRECT, OFFSET, a name, an unresolved table) may reach any kept cell
+            hit = dynamic or any(r1 <= r <= r2 and c1 <= c <= c2
+                                 for s, r1, c1, r2, c2 in cell_areas for r, c in by_sheet.get(s.upper(), ()))
             if hit:
                 kept[key] = "引用了保留 Excel 值的单元格，保留 Excel 保存的值"
                 note(key)
