@@ -226,3 +226,40 @@ def test_template_placeholder_rows_are_skipped_only_when_empty():
     form = recognise(Grid.from_rows("自评表", rows))
     assert [i.name for i in form.indicators] == ["指标1工程完工率", "指标2"]
     assert form.indicators[1].target == "≥95%" and form.total_stated == 100
+
+
+def test_two_row_merged_header_is_not_read_as_a_data_row(tmp_path):
+    """Real forms merge each header cell over two rows ("分值" over rows 3–4). Row 4 is still the header: reading the
+    merged "分值" there as a weight gave a false PE-A110 error ("分值‘分值’不是数字") on a clean form."""
+    from openpyxl import Workbook
+
+    from perfeval_xl.checks import run_checks
+    from perfeval_xl.engine.scoring import score_form
+    from perfeval_xl.recalc.batch import grids_of
+    from perfeval_xl.workbook.layouts import recognise
+    from perfeval_xl.xlio import XlsxBook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "评分表"
+    ws["A1"] = "项目绩效评分表"
+    heads = ["序号", "一级指标", "二级指标", "三级指标", "分值", "目标值", "实际值", "得分", "偏差原因"]
+    for j, h in enumerate(heads, 1):
+        ws.cell(3, j, h)
+        ws.merge_cells(start_row=3, start_column=j, end_row=4, end_column=j)
+    rows = [(1, "产出", "数量", "培训人数", 50, "≥100人", "100人", 50, None),
+            (2, "效益", "满意度", "满意度", 50, "≥90%", "95%", 50, None)]
+    for i, row in enumerate(rows, 5):
+        for j, v in enumerate(row, 1):
+            ws.cell(i, j, v)
+    ws.cell(7, 1, "合计")
+    ws.cell(7, 5, 100)
+    ws.cell(7, 8, 100)
+    path = tmp_path / "two_row_header.xlsx"
+    wb.save(path)
+    [form] = [f for f in map(recognise, grids_of(XlsxBook(path))) if f is not None]
+    assert [i.name for i in form.indicators] == ["培训人数", "满意度"] and form.indicators[0].row == 5
+    assert form.problems == []
+    fs = score_form(form)
+    codes = [f.code for f in run_checks(form, score=fs)]
+    assert "PE-A110" not in codes and fs.total == 100

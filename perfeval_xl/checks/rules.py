@@ -464,7 +464,8 @@ def _over(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     for ind, s in ctx.score.scores:
         if s.over_completed:
             yield r.finding(ctx, ind.cells.get("actual"), f"目标 {ind.target}；实际 {ind.actual}（完成率{pct(s.completion)}）",
-                            f"指标“{ind.name}”完成率{pct(s.completion)}，超过{pct(ctx.profile.over_completion)}，目标值可能设定偏低。")
+                            f"指标“{ind.name}”完成率{pct(s.completion)}，达到目标值的{pct(ctx.profile.over_completion)}以上，"
+                            "目标值可能设定偏低。")
 
 
 @rule("PE-S308", "unrecognised-criterion", "warning", "评分标准无法识别",

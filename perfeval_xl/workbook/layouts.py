@@ -107,6 +107,23 @@ def _is_header_like(s: str) -> bool:
 def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
     g = sheet.grid
     first = header_row + 1
+
+    def header_continues(r: int) -> bool:
+        """Row r is still the header: its columns are header cells merged down from above (a two-row header,
+        "分值" over rows 3–4), or empty, or more header labels."""
+        merged_down = False
+        for c in cols.values():
+            m = g.merge_of(r, c)
+            if m and m[0] <= header_row < m[2] + 1 and m[0] < r:
+                merged_down = True
+                continue
+            label = sheet.labels.get((r, c), "")
+            if (label and not _is_header_like(label)) or (not label and g.cells.get((r, c)) not in (None, "")):
+                return False
+        return merged_down
+
+    while first <= header_row + 2 and header_continues(first):
+        first += 1
     # skip a sub-header row (指标性质 | 指标值 | 度量单位)
     if any(_is_header_like(sheet.labels.get((first, c), "")) for c in cols.values()):
         first += 1
