@@ -1,0 +1,66 @@
+"""Rewriting the references the engine does not read (3-D, structured) and reading what a formula depends on:
+hand-worked cases, including the near misses that must be left alone."""
+from perfeval_xl.recalc.references import Table, expand_3d, expand_tables
+from perfeval_xl.recalc.trust import IMPLICIT, areas, enclosing_function, formula_reason
+
+SHEETS = ["汇总", "Sheet1", "Sheet 2", "Sheet3"]
+
+
+def test_3d_references_inside_aggregates_become_lists():
+    assert expand_3d("SUM(Sheet1:Sheet3!A1)", SHEETS) == "SUM(Sheet1!A1,'Sheet 2'!A1,Sheet3!A1)"
+    assert expand_3d("AVERAGE('Sheet1:Sheet 2'!$B$2:C3)+1", SHEETS) == "AVERAGE(Sheet1!$B$2:C3,'Sheet 2'!$B$2:C3)+1"
+    assert expand_3d("max(Sheet3:Sheet1!A1)", SHEETS) == "max(Sheet1!A1,'Sheet 2'!A1,Sheet3!A1)"   # either order
+
+
+def test_3d_near_misses_are_left_alone():
+    for f in ("SUM(Sheet1!A1:B2)",                 # an ordinary range on one sheet
+              "VLOOKUP(1,Sheet1:Sheet3!A1:B2,2)",  # not an aggregate: Excel refuses 3-D here anyway
+              'SUM("Sheet1:Sheet3!A1")',           # inside a string
+              "SUM(Sheet1:Nowhere!A1)"):           # a sheet that does not exist
+        assert expand_3d(f, SHEETS) == f
+
+
+TBL = Table("Sales", "Data", 3, 2, 13, 4, ["Region", "Amount", "Note's"], header_rows=1, totals_rows=1)
+
+
+def test_structured_references_become_ranges():
+    # data rows 4..12 (header row 3, totals row 13), columns B..D
+    assert expand_tables("SUM(Sales[Amount])", {"SALES": TBL}, "Data", 20, 1) == "SUM($C$4:$C$12)"
+    assert expand_tables("Sales[[#This Row],[Amount]]*2", {"SALES": TBL}, "Data", 7, 5) == "$C7*2"
+    assert expand_tables("Sales[@Amount]+Sales[@[Note''s]]", {"SALES": TBL}, "Data", 8, 5) == "$C8+$D8"
+    assert expand_tables("COUNTA(Sales[#All])", {"SALES": TBL}, "Data", 20, 1) == "COUNTA($B$3:$D$13)"
+    assert expand_tables("INDEX(Sales[#Totals],1,2)", {"SALES": TBL}, "Other", 1, 1) == "INDEX(Data!$B$13:$D$13,1,2)"
+    assert expand_tables("SUM(Sales[[Region]:[Amount]])", {"SALES": TBL}, "Data", 20, 1) == "SUM($B$4:$C$12)"
+    # inside the table, the name may be left out
+    assert expand_tables("[@Amount]/100", {"SALES": TBL}, "Data", 5, 4) == "$C5/100"
+
+
+def test_structured_near_misses_are_left_alone():
+    tables = {"SALES": TBL}
+    for f, row in (("Sales[Amount]*2", 5),                  # several cells outside a range function: Excel intersects
+                   ("Sales[@Amount]", 30),                   # this row is not a data row of the table
+                   ("SUM(Sales[Nope])", 5),                  # no such column
+                   ("SUM(Other[Amount])", 5),                # no such table
+                   ("[1]Sheet1!A1+1", 5),                    # an external reference
+                   ('"Sales[Amount]"&"x"', 5)):              # text
+        assert expand_tables(f, tables, "Data", row, 5) == f, f
+
+
+def test_areas_and_enclosing_functions():
+    found, multi = areas("SUM(A1:B3)+'其他 表'!$C$2+Sheet1!D:D+5:6-LOG10(2)", "本表")
+    assert found == [("本表", 1, 1, 3, 2), ("其他 表", 2, 3, 2, 3), ("Sheet1", 1, 4, 1_048_576, 4), ("本表", 5, 1, 6, 16_384)]
+    assert len(multi) == 3
+    code = "IF(A1>0,SUM(B1:B9),CONCATENATE(C1:C3))"
+    assert enclosing_function(code, code.index("B1")) == "SUM"
+    assert enclosing_function(code, code.index("C1")) == "CONCATENATE"
+    assert enclosing_function(code, code.index("A1")) == "IF"
+
+
+def test_formula_reasons():
+    assert formula_reason("SUM(B1:B9)*2", "S", False) is None
+    assert formula_reason('A1&"：B1:B9"', "S", False) is None                  # a range-looking string
+    assert formula_reason("CONCATENATE(G10:J10)", "S", False) == IMPLICIT
+    assert formula_reason("CONCATENATE(G10:J10)", "S", True) is None          # an array formula: element-wise
+    assert formula_reason("A:A&B:B", "S", False) == IMPLICIT
+    assert formula_reason('TEXT(A1,"0.0")', "S", False).startswith("TEXT()")
+    assert formula_reason("SUBTOTAL(109,B2:B9)", "S", False).startswith("SUBTOTAL")
