@@ -19,12 +19,17 @@ _STRING = re.compile(r'"(?:[^"]|"")*"')
 
 def normalize_formula(formula: str) -> str:
     """The formula with every PE_* call spelled ``PE_NAME(``; strings untouched."""
+    return outside_strings(formula, _fix)
+
+
+def outside_strings(formula: str, fix) -> str:
+    """The formula with ``fix`` applied to each stretch of it outside string literals."""
     out, last = [], 0
     for m in _STRING.finditer(formula):
-        out.append(_fix(formula[last:m.start()]))
+        out.append(fix(formula[last:m.start()]))
         out.append(m.group(0))
         last = m.end()
-    out.append(_fix(formula[last:]))
+    out.append(fix(formula[last:]))
     return "".join(out)
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 
 from ..xlio.grid import address, parse_address
-from .trust import RANGE_FUNCTIONS, enclosing_function
+from .peforms import outside_strings
+from .trust import RANGE_FUNCTIONS, enclosing_function, masked
 
 AGGREGATES = ("SUM", "AVERAGE", "COUNT", "COUNTA", "MIN", "MAX", "PRODUCT")
 _SHEET = r"(?:'(?:[^']|'')+'|[A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*)"
@@ -26,7 +27,6 @@ _CELL = r"\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?"
 # FUNC( first:last!range )  with the sheets quoted together ('A:B'!) or apart (A:B!)
 _3D = re.compile(r"\b(" + "|".join(AGGREGATES) + r")\(\s*(?:'((?:[^']|'')+):((?:[^']|'')+)'|(" + _SHEET + r"):("
                  + _SHEET + r"))!(" + _CELL + r")\s*\)", re.I)
-_STRING = re.compile(r'"(?:[^"]|"")*"')
 
 
 @dataclass
@@ -73,17 +73,7 @@ def expand_3d(formula: str, sheets: list[str]) -> str:
         lo, hi = min(a, b), max(a, b)
         return f"{m.group(1)}(" + ",".join(f"{_quoted(s)}!{m.group(6)}" for s in sheets[lo:hi + 1]) + ")"
 
-    return _outside_strings(formula, lambda code: _3D.sub(one, code))
-
-
-def _outside_strings(formula: str, fix) -> str:
-    out, last = [], 0
-    for m in _STRING.finditer(formula):
-        out.append(fix(formula[last:m.start()]))
-        out.append(m.group(0))
-        last = m.end()
-    out.append(fix(formula[last:]))
-    return "".join(out)
+    return outside_strings(formula, lambda code: _3D.sub(one, code))
 
 
 # ---------------------------------------------------------------- structured references
@@ -229,7 +219,7 @@ def expand_tables(formula: str, tables: dict[str, Table], sheet: str, row: int, 
     if "[" not in formula or not tables:
         return formula
     # string literals masked (same length), so that nothing inside them is taken for a reference
-    code = _STRING.sub(lambda m: '"' + "x" * (len(m.group(0)) - 2) + '"', formula)
+    code = masked(formula)
     out, i = [], 0
     while i < len(code):
         m = _TABLE_REF.search(code, i)
