@@ -76,6 +76,8 @@ def test_problems_quote_the_figures_the_seed_reports_state(drafted):
     assert "年初预算数为36.06万元，调整后预算数为11.07万元" in problems
     assert "（二）政府采购预算执行率较低" in problems and "政府采购执行率为26.04%" in problems
     assert "实际执行1.63万元" in problems and "政府采购货物预算1.28万元" in problems
+    # thirteen unquantified targets: one sentence naming them, not 一是…十三是…
+    assert "有13项指标的指标值未量化（培训内容符合度、区内包扶项目完成及时性、" in problems
     advice = s2["五、改进建议"]
     assert advice[0] == "（一）提高预算编制精准度，降低预算调整率" and advice[2].startswith("依据：《中华人民共和国预算法》")
 
@@ -89,6 +91,8 @@ def test_problems_quote_the_figures_the_seed_reports_state(drafted):
     problems = "\n".join(s4["四、存在的问题"])
     assert "预算执行率仅0.00%，但产出指标全部自评满分（30/30）" in problems
     assert "指标“实际完成率”未完成目标（完成进度67.00%），却自评满分8分" in problems
+    assert "有4项指标扣分但未说明偏差原因及改进措施（资金到位率、到位及时率、预算执行率、项目质量可控性）" in problems
+    assert "增加外贸出口、确保政策落实、" in problems                                # names without their full stops
     # one numbered heading per kind, numbered in order, each with one advice heading
     heads = [t for t in s4["四、存在的问题"] if re.match(r"（[一二三四五六七八九十]+）", t)]
     assert [h[:3] for h in heads] == ["（一）", "（二）", "（三）", "（四）", "（五）"]
@@ -171,6 +175,9 @@ def test_every_finding_code_belongs_to_exactly_one_problem_kind():
         assert set(k.covered) <= set(k.codes)
         assert k.basis.startswith("《") and k.advice.startswith("建议") and k.meaning.endswith("。")
     assert KIND_OF["PE-B203"].heading == "预算资金调整率较大"
+    from perfeval_xl.checks.suggestions import MANY
+
+    assert set(MANY) <= set(listed) and all("{n}" in t and "{items}" in t for t in MANY.values())
     assert KIND_OF["PE-B206"].heading == "政府采购预算执行率较低"
 
 

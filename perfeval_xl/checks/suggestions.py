@@ -107,6 +107,15 @@ KINDS: tuple[ProblemKind, ...] = (
     ),
 )
 
+#: one sentence for several findings of one code (at least MANY_FROM of them), instead of 一是…十三是…: the
+#: indicators named in their messages (指标“…”) listed once; {n} is their count, {items} the names joined by 、
+MANY = {
+    "PE-T401": "有{n}项指标的指标值未量化（{items}），无法衡量完成程度",
+    "PE-S305": "有{n}项指标扣分但未说明偏差原因及改进措施（{items}）",
+    "PE-S303": "有{n}项指标已完成目标却未得满分，且未说明原因（{items}）",
+}
+MANY_FROM = 3
+
 #: finding codes that are notes about reading the form, not problems of the form
 NOT_PROBLEMS = ("PE-A100",)
 

@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from .. import __version__
-from ..checks.suggestions import KIND_OF, KINDS, NOT_PROBLEMS, ProblemKind
+from ..checks.suggestions import KIND_OF, KINDS, MANY, MANY_FROM, NOT_PROBLEMS, ProblemKind
 from ..engine.scoring import FormScore
 from ..model import FORM_KINDS, Finding, Form
 from .figures import amount, amount_cell, counted, ordinal, percent, points, points_cell, rate_text, value_text
@@ -249,10 +249,35 @@ def _lead(kind: ProblemKind, form: Form, fs: FormScore) -> str:
     return ""
 
 
+_INDICATOR_NAME = re.compile(r"指标“([^”]+)”")
+
+
+def _statements(found: list[Finding]) -> list[str]:
+    """The findings as sentences, in order: one per finding, except that a code with MANY_FROM findings or more
+    that has a MANY sentence gets that one sentence, naming its indicators."""
+    by_code: dict[str, list[Finding]] = {}
+    for f in found:
+        by_code.setdefault(f.code, []).append(f)
+    out, done = [], set()
+    for f in found:
+        group = by_code[f.code]
+        if f.code in MANY and len(group) >= MANY_FROM:
+            if f.code in done:
+                continue
+            names = list(OrderedDict.fromkeys(m.group(1).rstrip("。；;，, ") for g in group
+                                              if (m := _INDICATOR_NAME.search(g.message))))
+            if len(names) == len(group):
+                out.append(MANY[f.code].format(n=len(names), items="、".join(names)))
+                done.add(f.code)
+                continue
+        out.append(f.message.rstrip("。；; "))
+    return list(OrderedDict.fromkeys(out))
+
+
 def _problem_text(kind: ProblemKind, found: list[Finding], form: Form, fs: FormScore) -> str:
     lead = _lead(kind, form, fs)
     rest = [f for f in found if not (lead and f.code in kind.covered)]
-    messages = list(OrderedDict.fromkeys(f.message.rstrip("。；; ") for f in rest))
+    messages = _statements(rest)
     if len(messages) == 1:
         body = messages[0] + "。"
     elif messages:
