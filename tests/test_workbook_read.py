@@ -263,3 +263,22 @@ def test_two_row_merged_header_is_not_read_as_a_data_row(tmp_path):
     fs = score_form(form)
     codes = [f.code for f in run_checks(form, score=fs)]
     assert "PE-A110" not in codes and fs.total == 100
+
+
+def test_merge_lookup_matches_a_plain_search():
+    """Grid.merge_of indexes the merged ranges; it must answer exactly as a search of the list does, large ranges
+    (kept out of the index) included, and follow the list when it changes."""
+    from perfeval_xl.xlio.grid import Grid
+
+    merged = [(r, c, r + 1, c) for r in range(1, 60, 2) for c in range(1, 4)] + [(100, 1, 300, 40)]
+    g = Grid(sheet="S", cells={(1, 1): "a", (100, 1): "big"}, merged=merged)
+
+    def plain(row, col):
+        return next((m for m in merged if m[0] <= row <= m[2] and m[1] <= col <= m[3]), None)
+
+    for r in range(1, 320, 3):
+        for c in range(1, 45, 2):
+            assert g.merge_of(r, c) == plain(r, c)
+    assert g.get(2, 1) == "a" and g.get(250, 30) == "big" and g.get(2, 5) is None
+    g.merged.append((400, 1, 401, 1))
+    assert g.merge_of(401, 1) == (400, 1, 401, 1)

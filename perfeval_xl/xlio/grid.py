@@ -56,13 +56,34 @@ class Grid:
         """The value at (row, col); inside a merged range, the value of its top-left cell."""
         v = self.cells.get((row, col))
         if v is None and self.merged:
-            for r1, c1, r2, c2 in self.merged:
-                if r1 <= row <= r2 and c1 <= col <= c2:
-                    return self.cells.get((r1, c1))
+            m = self.merge_of(row, col)
+            if m is not None:
+                return self.cells.get((m[0], m[1]))
         return v
 
+    #: merges up to this many cells are indexed cell by cell; larger ones are searched
+    INDEXED_MERGE = 4096
+
     def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
-        for m in self.merged:
+        """The merged range holding (row, col) — the first listed, when ranges overlap — or None. The readers ask
+        for every cell of a table, so the ranges are indexed once (again if the list changes)."""
+        index = self.__dict__.get("_merge_index")
+        if index is None or index[0] != len(self.merged):
+            cells: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+            large = []
+            for m in self.merged:
+                r1, c1, r2, c2 = m
+                if (r2 - r1 + 1) * (c2 - c1 + 1) <= self.INDEXED_MERGE:
+                    for r in range(r1, r2 + 1):
+                        for c in range(c1, c2 + 1):
+                            cells.setdefault((r, c), m)
+                else:
+                    large.append(m)
+            index = self.__dict__["_merge_index"] = (len(self.merged), cells, large)
+        m = index[1].get((row, col))
+        if m is not None:
+            return m
+        for m in index[2]:
             r1, c1, r2, c2 = m
             if r1 <= row <= r2 and c1 <= col <= c2:
                 return m
