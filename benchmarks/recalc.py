@@ -126,6 +126,27 @@ def batch_wall(folder: Path, out: Path, jobs: int) -> float:
     return time.perf_counter() - t0
 
 
+def batch_scaling(folder: Path, out: Path) -> tuple[float, float]:
+    """Seconds for ``run_batch`` at jobs 1 and 2 in one warm process (the batch alone: no start-up, no summary)."""
+    code = f"""
+import sys, time, shutil
+sys.path.insert(0, {str(ROOT)!r})
+from perfeval_xl.recalc.batch import run_batch
+run_batch([{str(folder)!r}], {str(out / 'warm')!r}, jobs=1, progress=None)
+res = []
+for jobs in (1, 2):
+    shutil.rmtree({str(out / 'b')!r}, ignore_errors=True)
+    t0 = time.perf_counter()
+    run_batch([{str(folder)!r}], {str(out / 'b')!r}, jobs=jobs, progress=None)
+    res.append(time.perf_counter() - t0)
+print(*res)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
+    one, two = map(float, r.stdout.split())
+    return one, two
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[40])
@@ -171,6 +192,8 @@ def main() -> None:
         if not args.skip_jobs:
             one, two = batch_wall(src, root / "j1", 1), batch_wall(src, root / "j2", 2)
             print(f"  perfeval-xl recalc command: --jobs 1 {one:.2f} s, --jobs 2 {two:.2f} s ({one / two:.2f}×)")
+            b1, b2 = batch_scaling(src, root / "scaling")
+            print(f"  the batch alone (run_batch, warm): jobs 1 {b1:.2f} s, jobs 2 {b2:.2f} s ({b1 / b2:.2f}×)")
         verdicts = [f"≤20 ms plain: {'met' if plain <= 20 else 'NOT met'}",
                     f"≤30 ms annotated: {'met' if ours <= 30 else 'NOT met'}",
                     f"≥4× openpyxl: {'met' if rows['openpyxl'][0] >= 4 * plain else 'NOT met'}"]
