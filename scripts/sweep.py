@@ -73,15 +73,12 @@ def formula_values(p: Path) -> dict[tuple[str, str], object]:
 
 
 def _differs(old, new) -> bool:
-    """Excel's saved value and ours differ (both present and not errors; numbers beyond 1e-9 relative)."""
+    """Excel's saved value and ours differ (both present and not errors; numbers, booleans among them, beyond 1e-9
+    relative; anything else by its text)."""
     if old is None or new is None or (isinstance(old, str) and old in ERRORS) or (isinstance(new, str) and new in ERRORS):
         return False
-    if isinstance(old, bool) or isinstance(new, bool):
-        return bool(old) != bool(new) if isinstance(old, bool) and isinstance(new, bool) else old != new
     if isinstance(old, (int, float)) and isinstance(new, (int, float)):
         return abs(old - new) > 1e-9 * max(1.0, abs(old))
-    if hasattr(old, "isoformat") or hasattr(new, "isoformat"):
-        return str(old) != str(new)
     return str(old) != str(new)
 
 

@@ -26,7 +26,6 @@ from .trust import untrusted
 ERROR_TEXT = {"Div": "#DIV/0!", "Na": "#N/A", "NA": "#N/A", "Num": "#NUM!", "Value": "#VALUE!", "Ref": "#REF!",
               "Name": "#NAME?", "Null": "#NULL!", "Spill": "#SPILL!", "Calc": "#CALC!", "GettingData": "#GETTING_DATA"}
 EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
-_F_TEXT = re.compile(rb"(<f\b[^>]*>)([^<]*)(</f>)")
 
 
 class EngineUnsure(RuntimeError):
@@ -91,23 +90,28 @@ def _normalised_bytes(pkg: XlsxPackage, original: bytes,
             continue
         if structured and tables is None:
             tables = tables_of(pkg)
-        sp = SheetPart(data)
-        for ref in sp.formula_refs():
-            text = sp.formula(ref)
+        # the formulas are read from the package's own parse of the part; a copy is parsed only to edit it
+        cells = pkg.cells(part)
+        if cells.edited:
+            cells = SheetPart(data)
+        copy: SheetPart | None = None
+        for ref in cells.formula_refs():
+            text = cells.formula(ref)
             if not text:
                 continue
             new = normalize_formula(text) if pe else text
             if three_d:
                 new = expand_3d(new, names)
             if structured and tables:
-                r, c = sp.position(ref)
+                r, c = cells.position(ref)
                 new = expand_tables(new, tables, name, r, c)
             if new != text:
-                sp.set_formula_text(ref, new)
+                copy = copy or SheetPart(data)
+                copy.set_formula_text(ref, new)
                 if rewritten is not None:
                     rewritten[(name, ref)] = new
-        if sp.edited:
-            changed[part] = sp.to_bytes()
+        if copy is not None:
+            changed[part] = copy.to_bytes()
     if not changed:
         return original
     out = io.BytesIO()

@@ -100,18 +100,19 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
         table(doc, ["文件", "项目", "错误数", "主要错误"], rows, (3.3, 3.3, 1.8, 7.2))
 
     heading(doc, "四、常见问题", 1)
-    titles = {r.code: r.title for r in iter_catalog()}
+    rules = {r.code: r for r in iter_catalog()}
     forms_with = Counter(code for _, s in sheets for code in {f["code"] for f in s["findings"]})
     frequent = [(code, n) for code, n in t["codes"] if code not in NOT_PROBLEMS]
     if not frequent:
         paragraph(doc, "未发现问题。")
     else:
         top = frequent[:3]
-        paragraph(doc, "出现最多的问题是：" + "；".join(f"{titles.get(c, c)}（{n}条，涉及{forms_with[c]}张表单）" for c, n in top)
+        paragraph(doc, "出现最多的问题是：" + "；".join(f"{rules[c].title if c in rules else c}（{n}条，涉及{forms_with[c]}张表单）" for c, n in top)
                   + "。各问题的改进建议见各表单的自评报告初稿。")
         caption(doc, "问题出现次数")
         table(doc, ["编号", "问题", "级别", "类别", "条数", "涉及表单"],
-              [[c, titles.get(c, ""), _level_of(c), KIND_OF[c].heading if c in KIND_OF else "", str(n), str(forms_with[c])]
+              [[c, rules[c].title if c in rules else "", LEVEL[rules[c].severity] if c in rules else "",
+                KIND_OF[c].heading if c in KIND_OF else "", str(n), str(forms_with[c])]
                for c, n in frequent], (2.0, 5.6, 1.2, 4.4, 1.2, 1.6))
 
     heading(doc, "五、无法读取或未识别的文件", 1)
@@ -124,13 +125,6 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
               [[w["path"], file_status(w), w["error"]["message"] if w["error"] else "未识别到自评表或评分表"] for w in odd],
               (4.5, 2, 9.1))
     return doc
-
-
-def _level_of(code: str) -> str:
-    for r in iter_catalog():
-        if r.code == code:
-            return LEVEL[r.severity]
-    return ""
 
 
 def write_review(summary: dict[str, Any], path: str | Path) -> Path:

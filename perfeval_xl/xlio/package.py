@@ -357,8 +357,7 @@ def package_bytes(pkg: XlsxPackage) -> bytes:
     parts' contents, not their compressed form, are what must stay identical)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        names = [i.filename for i in pkg.infos + [zipfile.ZipInfo(n) for n in pkg._added]
-                 if i.filename not in pkg._removed]
+        names = [n for n in [i.filename for i in pkg.infos] + pkg._added if n not in pkg._removed]
         infos = {i.filename: i for i in pkg.infos}
         for name in names:
             if name in pkg._dirty:
