@@ -43,7 +43,8 @@ def points_cell(x: float | None) -> str:
 
 
 def value_text(v: Any) -> str:
-    """A target or actual as the form printed it; a fraction stored as a number reads as a percent."""
+    """A target or actual as the form printed it: text as written, a number with two decimals at most (the layout
+    reader has already turned a percent-formatted number into "96.49%")."""
     if v is None:
         return ""
     if isinstance(v, bool):
