@@ -7,7 +7,7 @@ then while a part is inflated (never after inflating everything) — and breakin
 
 =========  ===================================================================================
 PE-W009    over a size limit (file, part, whole workbook, entries, compression ratio, cells)
-PE-W010    a cell address past Excel's own grid (1,048,576 rows × 16,384 columns)
+PE-W010    cells past Excel's own grid (1,048,576 rows × 16,384 columns): left out, said in a note
 PE-W011    XML that is not well-formed, or that declares a DTD / entities (never expanded)
 PE-W012    the per-file time budget ran out
 PE-W013    not a regular file (a device, a FIFO, a folder)
@@ -61,16 +61,13 @@ def _mb(n: int) -> str:
 
 
 def check_directory(zf: zipfile.ZipFile, limits: Limits = DEFAULT) -> list[zipfile.ZipInfo]:
-    """The zip directory's entries, after checking counts, names and declared sizes."""
+    """The zip directory's entries, after checking counts and declared sizes (every entry counts, also the
+    earlier ones of a name that occurs twice)."""
     infos = zf.infolist()
     if len(infos) > limits.entries:
         raise LimitError("PE-W009", f"压缩包条目过多：{len(infos)} 个，上限 {limits.entries}")
-    seen: set[str] = set()
     total = 0
-    for i in infos:
-        if i.filename in seen:
-            raise LimitError("PE-W001", "压缩包中有重名的部件（同一部件出现两次，无法确定以哪个为准）", i.filename)
-        seen.add(i.filename)
+    for i in infos:   # an entry name twice is allowed here: the package reads the last one, as zipfile does
         if i.file_size > limits.part_bytes:
             raise LimitError("PE-W009", f"部件解压后 {_mb(i.file_size)}，超过单个部件上限 {_mb(limits.part_bytes)}",
                              i.filename)
@@ -142,9 +139,3 @@ def _lxml_reason(exc: etree.XMLSyntaxError) -> str:
     if "char" in msg or "encoding" in msg or "invalid" in msg:
         return "含有 XML 不允许的字符或编码"
     return "标记无法解析"
-
-
-def check_cell(row: int, col: int, part: str) -> None:
-    if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
-        raise LimitError("PE-W010", f"第 {row} 行第 {col} 列的单元格超出 Excel 的表格范围（最多 {MAX_ROWS} 行、"
-                                    f"{MAX_COLS} 列）", part)

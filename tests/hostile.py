@@ -6,6 +6,7 @@ entity bombs, corrupt zip entries, missing parts, far cells, non-finite numbers 
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
@@ -138,6 +139,17 @@ def with_shared(data: bytes, sst: bytes, ref: bytes = b"H40") -> bytes:
     return rebuild(out, extra=[("xl/sharedStrings.xml", sst)])
 
 
+def _huge_shared_string(data: bytes) -> bytes:
+    """2,000 cells in rows 601-1,600 all showing one 1 MiB shared string (POI's poc-shared-strings.xlsx has 12,000):
+    reading it costs 1 MiB; a reader that copies the text per cell, or joins every label, costs gigabytes."""
+    sheet = first_sheet(data)
+    rows = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>0</v></c><c r="B%d" t="s"><v>0</v></c></row>' % (r, r, r)
+                    for r in range(601, 1601))
+    text = b"".join(hashlib.sha256(b"%d" % i).hexdigest().encode() for i in range(1 << 15))   # 1 MiB, compresses ~2:1
+    big = with_shared(data, _sst(b"<si><t>" + text + b"</t></si>"))
+    return edit(big, sheet, lambda b: b.replace(b"</sheetData>", rows + b"</sheetData>"))
+
+
 def _sst(body: bytes, prolog: bytes = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>') -> bytes:
     return prolog + b'<sst xmlns="' + SST_NS + b'">' + body + b"</sst>"
 
@@ -193,6 +205,7 @@ CASES: dict[str, Callable[[bytes], bytes]] = {
     "row_past_limit": _sheet_edit(_append_cell(b"A2000000")),
     "ratio_bomb": _ratio_bomb,
     "many_shared_strings": lambda d: with_shared(d, _sst(b"<si><t>x</t></si>" * 3_000_000)),
+    "huge_shared_string": _huge_shared_string,
     # members written with ZIP64 extra fields (some tools always do): read as any other package
     "zip64_members": lambda d: _zip64(d),
     # accepted by Excel

@@ -195,8 +195,14 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
     return data, notes
 
 
-STRICT_NOTE = ("Strict Open XML 格式：已按 Excel 保存的值读取并校验，但不能原样回写，未生成输出副本"
-               "（如需标注副本，请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”）")
+REVIEW_ONLY_NOTES = {
+    "strict": "Strict Open XML 格式：已按 Excel 保存的值读取并校验，但不能原样回写，未生成输出副本"
+              "（如需标注副本，请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”）",
+    "beta": "Excel 2007 测试版格式：已按保存的值读取并校验，但不能原样回写，未生成输出副本"
+            "（如需标注副本，请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”）",
+    "duplicates": "[PE-W001] 压缩包中部件 {parts} 出现不止一次：已按最后一个读取并校验（与多数程序相同），"
+                  "但其他程序可能读取另一个，内容无法确定，未生成输出副本；请向报送单位核实或重新导出",
+}
 
 
 def _process(job: Job) -> dict[str, Any]:
@@ -209,19 +215,23 @@ def _process(job: Job) -> dict[str, Any]:
     sheets = pkg.sheets()
     if not sheets:
         raise WorkbookError("PE-W004", "工作簿中没有工作表", rel)
+    notes = list(notes)
     for sheet, part in sheets:
         try:
-            pkg.cells(part)
+            sp = pkg.cells(part)
         except PackageError as exc:
             if exc.code != "PE-W001":
                 raise
             raise WorkbookError("PE-W001", f"工作表的单元格无法读取：{exc}", rel, sheet) from None
+        if sp.outside:
+            notes.append(f"[PE-W010] 工作表‘{sheet}’有 {len(sp.outside)} 个单元格超出 Excel 的表格范围"
+                         f"（{'、'.join(sp.outside[:3])}{'等' if len(sp.outside) > 3 else ''}），已忽略，其余单元格照常处理")
     entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
                              "not_recalculated": None, "output": job.src if job.in_place else job.out}
-    review_only = pkg.strict
+    review_only = pkg.review_only
     if review_only:
-        # Strict Open XML: read and reviewed on Excel's saved values; the parts a copy would add are transitional
-        entry["notes"] = notes + [STRICT_NOTE]
+        # read and reviewed on the saved values; a copy would be in a form Excel does not read, or ambiguous
+        notes.append(REVIEW_ONLY_NOTES[review_only].format(parts="、".join(pkg.duplicates)))
         entry["output"] = None
     targets = {} if review_only else formula_cells(pkg)
     skipped: list[tuple[str, str, str]] = []

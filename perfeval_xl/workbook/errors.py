@@ -10,7 +10,7 @@ PE-W006    a column the layout expects is missing
 PE-W007    a number that cannot be parsed
 PE-W008    the file does not exist or cannot be opened
 PE-W009    over a size limit (file, part, workbook, entries, compression ratio, cells), or out of memory
-PE-W010    a cell address past Excel's grid
+PE-W010    cells past Excel's grid (left out; said in a note, the rest of the sheet is read)
 PE-W011    XML that is not well-formed or declares a DTD / entities
 PE-W012    the per-file time budget ran out
 PE-W013    not a regular file (device, FIFO, folder)

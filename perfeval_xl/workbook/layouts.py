@@ -382,14 +382,17 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
 # ---------------------------------------------------------------- layouts
 
 def _kind_of(sheet: LabelledSheet, cols: dict[str, int]) -> str:
-    text = "".join(sheet.labels.values())
-    if re.search(r"预算执行情况\(20分\)|得分\(20分\*执行率\)", text):
+    says = sheet.mentions
+    if says(_BUDGET20):
         return "budget20"
-    if "direction" in cols and "评分标准" not in text and ("权重" in text or "预算执行情况" in text):
+    if "direction" in cols and not says("评分标准") and (says("权重") or says("预算执行情况")):
         return "sichuan"
-    if "criterion" in cols or "评分表" in text and "年度指标值" not in text:
+    if "criterion" in cols or says("评分表") and not says("年度指标值"):
         return "scoring"
     return "standard"
+
+
+_BUDGET20 = re.compile(r"预算执行情况\(20分\)|得分\(20分\*执行率\)")
 
 
 def _recognise_table(sheet: LabelledSheet) -> Form | None:
@@ -457,12 +460,12 @@ def recognise(grid: Grid) -> Form | None:
     if not grid.cells:
         return None
     sheet = LabelledSheet(grid)
-    text = "".join(sheet.labels.values())
-    if "绩效目标实现情况" in text and "评分表" in text:
+    says = sheet.mentions
+    if says("绩效目标实现情况") and says("评分表"):
         from .jinzhong import recognise_jinzhong
 
         return recognise_jinzhong(sheet)
-    if "基本支出" in text and "年初预算" in text and "调整后预算" in text:
+    if says("基本支出") and says("年初预算") and says("调整后预算"):
         from .department import recognise_department
 
         form = recognise_department(sheet)

@@ -21,9 +21,16 @@ class LabelledSheet:
     ROW_GAP = 500
     COL_GAP = 100
 
+    #: a label is read up to this many characters: no real label, target or criterion is longer, and a sheet of
+    #: 12,000 cells each showing one 1 MB shared string must not cost 12 GB whenever its labels are scanned
+    LABEL_CHARS = 4096
+
     def __init__(self, grid: Grid):
         self.grid = grid
-        self.labels = {rc: norm(v) for rc, v in grid.cells.items() if isinstance(v, str)}
+        cap = self.LABEL_CHARS
+        self.labels = {rc: norm(v if len(v) <= cap else v[:cap]) for rc, v in grid.cells.items() if isinstance(v, str)}
+        #: each distinct label once, in sheet order (what "does any label say …" looks through)
+        self.distinct = tuple(dict.fromkeys(self.labels.values()))
         rows = {r for r, _ in grid.cells}
         cols = {c for _, c in grid.cells}
         for r1, c1, r2, c2 in grid.merged:
@@ -32,6 +39,12 @@ class LabelledSheet:
                 cols.add(min(c2, c1 + self.COL_GAP))
         self.max_row = _dense_end(rows, self.ROW_GAP)
         self.max_col = _dense_end(cols, self.COL_GAP)
+
+    def mentions(self, rx: re.Pattern[str] | str) -> bool:
+        """Some label contains ``rx`` (a word, or a pattern searched in each label; never across two cells)."""
+        if isinstance(rx, str):
+            return any(rx in s for s in self.distinct)
+        return any(rx.search(s) for s in self.distinct)
 
     def find(self, rx: re.Pattern[str] | str, *, full: bool = True, after_row: int = 0) -> list[tuple[int, int]]:
         pat = re.compile(rx) if isinstance(rx, str) else rx

@@ -21,6 +21,7 @@ import posixpath
 import re
 import tempfile
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -37,6 +38,8 @@ N = f"{{{NS}}}"
 #: ISO/IEC 29500 Strict: the same parts under other namespaces (Excel's "Strict Open XML Spreadsheet")
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 STRICT_R_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+#: Excel 2007 beta 2: the transitional element names (shared strings as <sstItem>) under a namespace of its own
+BETA_NS = "http://schemas.microsoft.com/office/excel/2006/2"
 EXCEL_CALC_ID = "191029"
 REL_COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
@@ -76,6 +79,7 @@ class XlsxPackage:
             raise PackageError("文件不是 .xlsx/.xlsm 压缩包，或压缩包目录已损坏") from None
         try:
             self.infos = check_directory(zf, limits)
+            # an entry name that occurs twice is read from its last entry, as zipfile and openpyxl do
             self.parts: dict[str, bytes] = {i.filename: read_part(zf, i, limits) for i in self.infos}
         except LimitError as exc:
             raise PackageError(str(exc), exc.code) from None
@@ -83,6 +87,8 @@ class XlsxPackage:
             raise PackageError("压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
         if "[Content_Types].xml" not in self.parts:
             raise PackageError("压缩包中没有 [Content_Types].xml，文件不完整")
+        #: part names with more than one zip entry (ambiguous: another program may read the other one)
+        self.duplicates: list[str] = sorted(n for n, k in Counter(i.filename for i in self.infos).items() if k > 1)
         self._trees: dict[str, etree._Element] = {}
         self._dirty: set[str] = set()             # parts edited as trees: serialised when written
         self._cells: dict[str, SheetPart] = {}    # worksheet parts read and edited as bytes
@@ -202,12 +208,25 @@ class XlsxPackage:
         workbook is reviewed without writing a copy."""
         return self.main_ns == STRICT_NS
 
+    @property
+    def review_only(self) -> str | None:
+        """Why this package is read and reviewed but no copy of it written (None: a copy can be written).
+        A copy is written only when every part this package adds or edits has the form Excel 2007+ reads, and
+        when what it keeps is unambiguous."""
+        if self.duplicates:
+            return "duplicates"
+        if self.main_ns == STRICT_NS:
+            return "strict"
+        if self.main_ns == BETA_NS:
+            return "beta"
+        return None
+
     def sheets(self) -> list[tuple[str, str]]:
         """(sheet name, part name) in workbook order (worksheets only)."""
         wb = self.tree("xl/workbook.xml")
         ns = self.main_ns
-        if ns not in (NS, STRICT_NS):
-            raise PackageError(f"工作簿使用了 Excel 不认识的命名空间（{ns}，如 Excel 2007 测试版的文件），无法读取")
+        if ns not in (NS, STRICT_NS, BETA_NS):
+            raise PackageError(f"工作簿使用了 Excel 不认识的命名空间（{ns}），无法读取")
         r_ns = STRICT_R_NS if ns == STRICT_NS else R_NS
         sheet_types = (REL_SHEET, STRICT_R_NS + "/worksheet")
         rels_el = self.rels("xl/workbook.xml")
@@ -303,7 +322,7 @@ def _read_shared_strings(data: bytes, name: str, limits: Limits, ns: str = NS) -
         raise PackageError(str(LimitError("PE-W011", "XML 中含有 DTD/实体声明（Excel 不会写入，已拒绝，未展开）", name)),
                            "PE-W011")
     out: list[str] = []
-    si, t_tag, rph = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
+    si, t_tag, rph = f"{{{ns}}}{'sstItem' if ns == BETA_NS else 'si'}", f"{{{ns}}}t", f"{{{ns}}}rPh"
     try:
         for _ev, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=si, resolve_entities=False,
                                        no_network=True, load_dtd=False, huge_tree=False):

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 from openpyxl.utils.cell import get_column_letter
 
-from ..limits import LimitError, check_cell
+from ..limits import MAX_ROWS, LimitError
 
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
 
@@ -200,13 +200,22 @@ class SheetPart:
         self._inserts: list[tuple[int, bytes]] = []    # (offset in self.data, element) after <sheetData>
 
     def _check_bounds(self) -> None:
-        """Every cell inside Excel's grid (1,048,576 rows × 16,384 columns, columns up to XFD)."""
+        """Cells past Excel's grid (row 0, rows past 1,048,576, columns past XFD) are left out of the index and
+        listed in ``outside``: Excel drops them when it repairs such a file, and the rest of the sheet reads as
+        usual. Their bytes stay where they are; nothing reads or writes them."""
+        self.outside: list[str] = []
         if not self.cells:
             return
         rows = [int(m.group(2)) for m in self.cells.values()]
-        cols = max((m.group(1) for m in self.cells.values()), key=lambda b: (len(b), b))
-        check_cell(max(rows), col_number(cols), None)
-        check_cell(min(rows), 1, None)
+        widest = max((m.group(1) for m in self.cells.values()), key=lambda b: (len(b), b))
+        if min(rows) >= 1 and max(rows) <= MAX_ROWS and (len(widest) < 3 or widest <= b"XFD"):
+            return
+        for ref, m in self.cells.items():
+            row = int(m.group(2))
+            if not (1 <= row <= MAX_ROWS) or (len(m.group(1)) == 3 and m.group(1) > b"XFD"):
+                self.outside.append(ref)
+        for ref in self.outside:
+            del self.cells[ref]
 
     # ------------------------------------------------------------------ reading
     @property
