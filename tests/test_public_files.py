@@ -65,6 +65,20 @@ def test_files_excel_would_repair_or_not_open_are_read_and_say_what_they_lack(sw
     assert any(n.startswith("Excel 2007 测试版格式") for n in beta["notes"])
 
 
+def test_the_notes_are_in_the_summary_workbook_a_reviewer_prints(swept):
+    """summary.xlsx's 汇总 sheet says beside each file what its notes say (no copy written and why, cells left out)."""
+    from perfeval_xl.recalc.summary import write_xlsx
+
+    inp, by = swept
+    path = write_xlsx({"workbooks": list(by.values())}, inp.parent / "summary.xlsx")
+    ws = load_workbook(path)["汇总"]
+    head = [c.value for c in ws[1]]
+    rows = {r[head.index("文件")]: r[head.index("主要问题或原因")] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert "注：[PE-W001] 压缩包中部件 xl/worksheets/sheet1.xml 出现不止一次" in rows["poi/duplicate-filename.xlsx"]
+    assert "注：[PE-W010] 工作表‘Tabelle1’有 3 个单元格超出" in rows["poi/poc-shared-strings.xlsx"]
+    assert "未生成输出副本" in rows["poi/SimpleStrict.xlsx"] and "已解密" in rows["poi/58616.xlsx"]
+
+
 def test_the_beta_namespace_is_read_with_its_values():
     from perfeval_xl.xlio.package import XlsxPackage
 

@@ -226,9 +226,11 @@ def _forms(ws: Worksheet, summary: dict[str, Any], folder: Path) -> None:
     links: list[str | None] = []
     for w in summary["workbooks"]:
         target = _link_target(w.get("output"), folder)
+        # what the file's notes say (decrypted, no copy written and why, cells left out) goes beside every row of it
+        said = "".join(f"；注：{n}" for n in w.get("notes") or ())
         if w["status"] == "error" or not w["sheets"]:
             why = w["error"]["message"] if w["status"] == "error" else "未识别到自评表或评分表（公式已重算）"
-            rows.append([len(rows) + 1, file_status(w), w["path"], *[None] * 15, why])
+            rows.append([len(rows) + 1, file_status(w), w["path"], *[None] * 15, why + said])
             links.append(target if w["status"] != "error" else None)
             continue
         for s in w["sheets"]:
@@ -238,7 +240,7 @@ def _forms(ws: Worksheet, summary: dict[str, Any], folder: Path) -> None:
                          FORM_KINDS.get(s["form"], s["form"]), s["budget"], s["execution_rate"],
                          BASE_LABELS.get(s["execution_base"], s["execution_base"]), s["adjustment_rate"],
                          s["total_stated"], s["total"], s["grade_stated"], s["grade"],
-                         counts["error"], counts["warning"], counts["info"], top])
+                         counts["error"], counts["warning"], counts["info"], (top + said).lstrip("；")])
             links.append(target)
     _table(ws, head, rows, [5, 7, 22, 10, 24, 16, 14, 10, 8, 10, 8, 7, 7, 6, 6, 5, 5, 5, 42],
            wrap={3, 5, 6, 7, 10, 19}, freeze="D2",
