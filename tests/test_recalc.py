@@ -451,3 +451,33 @@ def test_values_resting_on_kept_cells_keep_excels_values_too(tmp_path):
                                                "引用了保留 Excel 值的单元格，保留 Excel 保存的值": 2,  # C1, D1
                                                "TEXT() 的数字格式与 Excel 不完全一致，保留 Excel 保存的值": 1}
     assert zipfile.is_zipfile(tmp_path / "out" / "dep.xlsx")
+
+
+GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_wb.py"
+
+
+@pytest.mark.skipif(not GENERATOR.exists(), reason="the shared benchmark generator is not beside this repository")
+def test_shared_benchmark_workbooks_pe_scores_equal_their_plain_excel_twins(tmp_path):
+    """The shared benchmark workbook writes, on every indicator row, =PE_SCORE(F,G,H,"ratio"|"pct") in J next to the
+    plain formula Excel itself computes the same score with in I (IF(H>=G,F,ROUND(F*H/G,2)) for 按比例,
+    MIN(F,ROUND(F*H,2)) for 比率×分值), and a total and grade of each. After recalc the two columns agree everywhere."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_wb", GENERATOR)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for seed in (3, 4):
+        gen.make(tmp_path / f"bench{seed}.xlsx", seed)
+    run_batch([tmp_path / "bench3.xlsx", tmp_path / "bench4.xlsx"], tmp_path / "out", jobs=1, progress=False,
+              isolate=False)
+    compared = 0
+    for seed in (3, 4):
+        wb = load_workbook(tmp_path / "out" / f"bench{seed}.xlsx", data_only=True)
+        for ws in (ws for ws in wb.worksheets if ws["A46"].value == "合计"):
+            for r in list(range(5, 45)) + [46]:
+                plain, pe = ws.cell(r, 9).value, ws.cell(r, 10).value
+                assert isinstance(pe, (int, float)) and pe == pytest.approx(plain, abs=1e-9), (seed, ws.title, r, plain, pe)
+                compared += 1
+            grade = {90: "优", 80: "良", 60: "中", 0: "差"}[next(b for b in (90, 80, 60, 0) if ws["I46"].value >= b)]
+            assert ws["J47"].value == ws["I47"].value == grade
+    assert compared == 2 * 3 * 41

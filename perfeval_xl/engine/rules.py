@@ -532,6 +532,9 @@ _CN_NAMES = {
     "正向": "positive", "反向": "reverse", "等于": "equal", "扣分": "deduct_below", "超出扣分": "deduct_over",
     "完成满分": "pass_fail", "是否完成": "pass_fail", "比率": "rate_times_weight", "定性": "qualitative",
     "执行率": "budget_execution",
+    # the short names the shared benchmark workbooks (and English templates) write: 按比例 and 比率×分值
+    "ratio": "positive", "proportional": "positive", "按比例": "positive", "pct": "rate_times_weight",
+    "rate": "rate_times_weight",
 }
 
 
