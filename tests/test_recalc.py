@@ -422,6 +422,7 @@ def test_values_resting_on_kept_cells_keep_excels_values_too(tmp_path):
     from openpyxl import Workbook
 
     from perfeval_xl.recalc.batch import run_batch
+    from perfeval_xl.recalc.trust import ENGINE_DIFFERS
     from perfeval_xl.xlio import XlsxBook
 
     wb = Workbook()
@@ -431,7 +432,7 @@ def test_values_resting_on_kept_cells_keep_excels_values_too(tmp_path):
     ws["B1"] = "=NOSUCHFUNCTION(A1)"     # the engine: #NAME?; Excel saved 10
     ws["C1"] = "=IFERROR(B1,0)*2"        # rests on B1, the engine would say 0: Excel saved 20
     ws["D1"] = "=IFERROR(SUM(B1:B3),0)+1"  # through a range, the engine would say 1: Excel saved 11
-    ws["E1"] = "=A1*3"                   # independent: recomputed to 15 (Excel's cache said 99)
+    ws["E1"] = "=A1*3"                   # nothing it reads moved: Excel's 99 stands (the engine's 15 differs)
     ws["F1"] = '=TEXT(A1,"0.0")'         # TEXT: Excel's "5.0" kept
     ws["G1"] = "=A1+1"                   # never calculated by Excel: gets 6
     src = tmp_path / "in" / "dep.xlsx"
@@ -446,10 +447,11 @@ def test_values_resting_on_kept_cells_keep_excels_values_too(tmp_path):
     summary = run_batch([src.parent], tmp_path / "out", jobs=1, progress=None)
     [w] = summary["workbooks"]
     out = XlsxBook(tmp_path / "out" / "dep.xlsx").sheet("S")
-    assert [out.value(c) for c in ("B1", "C1", "D1", "E1", "F1", "G1")] == [10, 20, 11, 15, "5.0", 6]
+    assert [out.value(c) for c in ("B1", "C1", "D1", "E1", "F1", "G1")] == [10, 20, 11, 99, "5.0", 6]
     assert w["not_recalculated"]["reasons"] == {"公式引擎结果为 #NAME?，保留 Excel 保存的值": 1,
                                                "引用了保留 Excel 值的单元格，保留 Excel 保存的值": 2,  # C1, D1
-                                               "TEXT() 的数字格式与 Excel 不完全一致，保留 Excel 保存的值": 1}
+                                               "TEXT() 的数字格式与 Excel 不完全一致，保留 Excel 保存的值": 1,
+                                               ENGINE_DIFFERS: 1}                                   # E1
     assert zipfile.is_zipfile(tmp_path / "out" / "dep.xlsx")
 
 
@@ -481,3 +483,54 @@ def test_shared_benchmark_workbooks_pe_scores_equal_their_plain_excel_twins(tmp_
             grade = {90: "优", 80: "良", 60: "中", 0: "差"}[next(b for b in (90, 80, 60, 0) if ws["I46"].value >= b)]
             assert ws["J47"].value == ws["I47"].value == grade
     assert compared == 2 * 3 * 41
+
+
+def _saved_by_excel(path: Path, cached: dict[str, tuple[str | None, str]], calc: str = "") -> None:
+    """The openpyxl workbook at ``path`` as Excel would have saved it: each formula cell with its cached value
+    ({cell: (t, text)}) and calcPr without fullCalcOnLoad (``calc`` "full" keeps it, "manual" sets calcMode)."""
+    data = path.read_bytes()
+
+    def sheet(b: bytes) -> bytes:
+        for ref, (t, text) in cached.items():
+            b, n = re.subn(rb'<c r="' + ref.encode() + rb'"><f>(.*?)</f><v></v></c>',
+                           lambda m: b'<c r="' + ref.encode() + b'"' + (b' t="' + t.encode() + b'"' if t else b"")
+                           + b"><f>" + m.group(1) + b"</f><v>" + text.encode() + b"</v></c>", b)
+            assert n == 1, ref
+        return b
+    data = edit(data, "xl/worksheets/sheet1.xml", sheet)
+    if calc != "full":
+        data = edit(data, "xl/workbook.xml", lambda b: b.replace(
+            b' fullCalcOnLoad="1"', b' calcMode="manual"' if calc == "manual" else b""))
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize("calc", ["", "full", "manual"])
+def test_where_no_input_moved_excels_value_stands_against_the_engines(tmp_path, calc):
+    """Excel saved LEFT(TRUE,2) as "TR"; the engine says "tr". Nothing that formula reads changed, so Excel's value is
+    kept (and said so), and so is its dependent's; a PE_SCORE saved stale (0, the add-in not loaded) and the total
+    over it are recalculated. A workbook saved to be recalculated on load (fullCalcOnLoad), or calculated by hand (its
+    saved values may be older than its inputs), has no such values."""
+    from perfeval_xl.recalc.trust import ENGINE_DIFFERS
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = 10
+    ws["B1"] = "=LEFT(TRUE,2)"
+    ws["B2"] = '=B1&"X"'
+    ws["C1"] = '=PE_SCORE(15,"≥38000人","36667人","完成目标满分；低于目标每1%扣1分，扣完为止")'
+    ws["C2"] = "=C1*2"
+    ws["D1"] = "=A1*2"
+    f = tmp_path / "saved.xlsx"
+    wb.save(f)
+    _saved_by_excel(f, {"B1": ("str", "TR"), "B2": ("str", "TRX"), "C1": (None, "0"), "C2": (None, "0"),
+                        "D1": (None, "20")}, calc)
+    summary = run_batch([f], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    w = summary["workbooks"][0]
+    got = load_workbook(tmp_path / "out" / "saved.xlsx", data_only=True).active
+    assert (got["C1"].value, got["C2"].value, got["D1"].value) == (11.49, 22.98, 20)
+    if calc:
+        assert (got["B1"].value, got["B2"].value) == ("tr", "trX")   # nothing of Excel's to keep: the engine's
+        assert w["not_recalculated"] is None
+    else:
+        assert (got["B1"].value, got["B2"].value) == ("TR", "TRX")
+        assert w["not_recalculated"] == {"count": 2, "reasons": {ENGINE_DIFFERS: 2}, "cells": ["Sheet!B1", "Sheet!B2"]}

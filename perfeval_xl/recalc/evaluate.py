@@ -21,7 +21,7 @@ from ..xlio.grid import address, parse_address
 from ..xlio import XlsxPackage
 from .peforms import normalize_formula
 from .references import expand_3d, expand_tables, tables_of
-from .trust import untrusted
+from .trust import unchanged_inputs, untrusted
 
 ERROR_TEXT = {"Div": "#DIV/0!", "Na": "#N/A", "NA": "#N/A", "Num": "#NUM!", "Value": "#VALUE!", "Ref": "#REF!",
               "Name": "#NAME?", "Null": "#NULL!", "Spill": "#SPILL!", "Calc": "#CALC!", "GettingData": "#GETTING_DATA"}
@@ -190,6 +190,24 @@ def date1904(pkg: XlsxPackage) -> bool:
     return _DATE1904.search(pkg.parts.get("xl/workbook.xml", b"")) is not None
 
 
+#: calcPr saying Excel's saved values are not to be taken as its results: recalculate on load, or manual calculation
+_STALE_OK = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\s(?:fullCalcOnLoad=\"(?:1|true)\"|calcMode=\"manual\")")
+
+
+def _differs(old: Any, new: Any) -> bool:
+    """Excel saved a value (not a blank, not an error) and the engine's differs from it (an empty text included):
+    numbers beyond 1e-9 relative (booleans as booleans), text by its characters."""
+    if old is None or old == "" or new is None:
+        return False
+    if isinstance(old, str) and old in ERRORS or isinstance(new, str) and new in ERRORS:
+        return False
+    if isinstance(old, bool) or isinstance(new, bool):
+        return old is not new if isinstance(old, bool) and isinstance(new, bool) else old != new
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        return not math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12)
+    return str(old) != str(new)
+
+
 _ITERATE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\siterate=\"(?:1|true)\"")
 _DEFINED = re.compile(rb"<(?:\w+:)?definedName\b[^>]*?\sname=\"([^\"]+)\"")
 
@@ -218,6 +236,13 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
     names = {n.decode("utf-8", "replace") for n in _DEFINED.findall(book)}
     kept = untrusted(pkg, values, errors_over_values, skipped or [], bool(_ITERATE.search(book)), names,
                      rewritten or {})
+    if not _STALE_OK.search(book):
+        # Excel's saved values are its results for the inputs saved with them: where the engine disagrees on a
+        # formula none of whose inputs moved, the engine is the one that differs (trust.unchanged_inputs)
+        differing = [(sheet, ref) for sheet, vals in values.items() for ref, v in vals.items()
+                     if (sheet, ref) not in kept and _differs(pkg.cells(parts[sheet]).value(ref), v)]
+        if differing:
+            kept.update(unchanged_inputs(pkg, values, differing, kept, names, rewritten or {}))
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
         for ref, v in vals.items():

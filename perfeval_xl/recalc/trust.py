@@ -20,6 +20,7 @@ import re
 from typing import Any, Iterable
 
 from ..xlio.grid import parse_address
+from ..xlio.sheetxml import ERRORS
 
 #: functions that take a range as a range (anywhere else Excel intersects a several-cell range with the row)
 RANGE_FUNCTIONS = frozenset("""SUM SUMIF SUMIFS SUMPRODUCT SUMSQ SUMX2MY2 SUMX2PY2 SUMXMY2 AVERAGE AVERAGEA AVERAGEIF
@@ -183,6 +184,80 @@ def _shifted(found: list[Area], span: str) -> list[Area]:
     return [(s, a1, b1, min(a2 + rows, MAX_ROW), min(b2 + cols, MAX_COL)) for s, a1, b1, a2, b2 in found]
 
 
+#: formulas whose value may rightly differ from the one Excel saved although no cell they read changed: PE_* calls
+#: (Excel computes them only with the add-in loaded, in any spelling Excel saves them with) and volatile functions
+_MOVING = re.compile(r"PE_|\b(?:NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|CELL|INFO)\s*\(", re.I)
+ENGINE_DIFFERS = "公式引擎结果与 Excel 保存的值不同，而公式依据的数据都未改变，以 Excel 的算法为准，保留 Excel 保存的值"
+
+
+def _formula_texts(pkg: Any, values: dict[str, dict[str, Any]],
+                   rewritten: dict[tuple[str, str], str]) -> dict[tuple[str, str], tuple[str | None, str, bool]]:
+    """{(sheet, cell): (formula as the engine read it, shared span, array)} of every evaluated formula cell; a shared
+    formula's dependent gets its master's text and span (judged over every shift of its references)."""
+    parts = dict(pkg.sheets())
+    texts: dict[tuple[str, str], tuple[str | None, str, bool]] = {}
+    for sheet, vals in values.items():
+        cells = pkg.cells(parts[sheet])
+        masters: dict[str, tuple[str, str]] | None = None
+        for ref in vals:
+            key = (sheet, ref)
+            text = rewritten.get(key) or cells.formula(ref)
+            span = ""
+            attrs = _f_attrs(cells, ref)
+            if text is None:
+                if masters is None:
+                    masters = _shared_masters(cells, rewritten, sheet)
+                si = re.search(r'\ssi="(\d+)"', attrs)
+                if si and si.group(1) in masters:
+                    text, span = masters[si.group(1)]
+            texts[key] = (text, span, 't="array"' in attrs)
+    return texts
+
+
+def _references(text: str, sheet: str, span: str, upper_names: set[str]) -> tuple[list[Area], bool]:
+    """The areas a formula reads (widened over a shared formula's span) and whether it reads more than it names
+    (INDIRECT, OFFSET, a defined name, an unresolved table reference)."""
+    found = areas(text, sheet)[0]
+    if span:
+        found = _shifted(found, span)
+    code = masked_if_needed(text)
+    dynamic = bool(_DYNAMIC.search(code)) or "[" in code or (bool(upper_names) and any(
+        ident.upper() in upper_names for ident in _IDENT.findall(code)))
+    return found, dynamic
+
+
+def unchanged_inputs(pkg: Any, values: dict[str, dict[str, Any]], differing: Iterable[tuple[str, str]],
+                     kept: dict[tuple[str, str], str], names: set[str],
+                     rewritten: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, str], str]:
+    """{(sheet, cell): reason} of the ``differing`` cells (engine value ≠ Excel's saved value) that rest on nothing
+    that moved: no PE_* call, no volatile function, no formula without a saved value or with a saved error, directly
+    or through any chain of formulas (INDIRECT, OFFSET and names may reach anything). Excel computed such a cell
+    from exactly the inputs the engine had, so where the two disagree the engine is the one that differs from Excel
+    (POI's function tests: FLOOR with negative arguments, LEFT(TRUE), SUMX2MY2 over blanks, DATE(1900,2,29) …).
+    Cells in ``kept`` keep Excel's values, so they do not move."""
+    rewritten = rewritten or {}
+    parts = dict(pkg.sheets())
+    texts = _formula_texts(pkg, values, rewritten)
+    upper_names = {n.upper() for n in names}
+    moved: dict[tuple[str, str], str] = {}
+    positions: dict[tuple[str, str], tuple[int, int]] = {}
+    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
+    for key, (text, span, _array) in texts.items():
+        sheet, ref = key
+        cells = pkg.cells(parts[sheet])
+        positions[key] = cells.position(ref)
+        if key in kept:
+            continue
+        old = cells.value(ref)
+        if text is None or old in (None, "") or (isinstance(old, str) and old in ERRORS) or _MOVING.search(text):
+            moved[key] = ""
+            continue
+        found, dynamic = _references(text, sheet, span, upper_names)
+        formulas[key] = (text, found, dynamic)
+    propagate(formulas, moved, positions)
+    return {key: ENGINE_DIFFERS for key in differing if key not in moved and key not in kept}
+
+
 def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: Iterable[tuple[str, str, str]],
               skipped: Iterable[tuple[str, str, str]], iterative: bool, names: set[str],
               rewritten: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, str], str]:
@@ -195,29 +270,14 @@ def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: I
     parts = dict(pkg.sheets())
     kept: dict[tuple[str, str], str] = {(s, r): why for s, r, why in skipped}
     kept.update({(s, r): why for s, r, why in errors_over_values})
-    texts: dict[tuple[str, str], tuple[str | None, str, bool]] = {}   # key -> (formula, shared span, array)
-    for sheet, vals in values.items():
-        cells = pkg.cells(parts[sheet])
-        masters: dict[str, tuple[str, str]] | None = None
-        for ref in vals:
-            key = (sheet, ref)
-            text = rewritten.get(key) or cells.formula(ref)
-            span = ""
-            attrs = _f_attrs(cells, ref)
-            if text is None:
-                # a shared formula's dependent: judged by its master's text, over every shift of its references
-                if masters is None:
-                    masters = _shared_masters(cells, rewritten, sheet)
-                si = re.search(r'\ssi="(\d+)"', attrs)
-                if si and si.group(1) in masters:
-                    text, span = masters[si.group(1)]
-            texts[key] = (text, span, 't="array"' in attrs)
-            if key in kept or text is None:
-                continue
-            why = ITERATIVE if iterative else formula_reason(text, sheet, 't="array"' in attrs)
-            if why and cells.value(ref) not in (None, ""):
-                # only where Excel saved a value: a formula never calculated gets the engine's
-                kept[key] = why
+    texts = _formula_texts(pkg, values, rewritten)
+    for key, (text, _span, array) in texts.items():
+        if key in kept or text is None:
+            continue
+        why = ITERATIVE if iterative else formula_reason(text, key[0], array)
+        if why and pkg.cells(parts[key[0]]).value(key[1]) not in (None, ""):
+            # only where Excel saved a value: a formula never calculated gets the engine's
+            kept[key] = why
     if not kept:
         return kept
     upper_names = {n.upper() for n in names}
@@ -232,12 +292,7 @@ def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: I
         if text is None or cells.value(ref) in (None, ""):
             formulas[key] = (None, [], False)      # nothing of Excel's to keep
             continue
-        found = areas(text, sheet)[0]
-        if span:
-            found = _shifted(found, span)
-        code = masked_if_needed(text)
-        dynamic = bool(_DYNAMIC.search(code)) or "[" in code or (bool(upper_names) and any(
-            ident.upper() in upper_names for ident in _IDENT.findall(code)))
+        found, dynamic = _references(text, sheet, span, upper_names)
         formulas[key] = (text, found, dynamic)
     for key in kept:
         if key not in positions and key[0] in parts:
