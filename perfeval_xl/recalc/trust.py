@@ -17,6 +17,7 @@ All of this only where Excel saved a value: a formula never calculated (no cache
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..xlio.grid import parse_address
@@ -107,8 +108,10 @@ def masked_if_needed(formula: str) -> str:
     return masked(formula) if '"' in formula else formula
 
 
+@lru_cache(maxsize=4096)
 def formula_reason(formula: str, sheet: str, array: bool) -> str | None:
-    """Why the engine's result for this formula cannot replace Excel's, or None."""
+    """Why the engine's result for this formula cannot replace Excel's, or None. (Kept per formula text: the forms of
+    one template repeat theirs across a batch.)"""
     if ":" not in formula and _UNSURE_ANY.search(formula) is None:
         return None                      # the common case, decided on the raw text
     code = masked_if_needed(formula)
@@ -199,12 +202,14 @@ def _formula_texts(pkg: Any, values: dict[str, dict[str, Any]],
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
         masters: dict[str, tuple[str, str]] | None = None
+        # a formula's attributes matter for shared formulas and arrays only: read them where the sheet has any
+        special = b' si="' in cells.data or b'"array"' in cells.data
         for ref in vals:
             key = (sheet, ref)
             text = rewritten.get(key) or cells.formula(ref)
             span = ""
-            attrs = _f_attrs(cells, ref)
-            if text is None:
+            attrs = _f_attrs(cells, ref) if special else ""
+            if text is None and special:
                 if masters is None:
                     masters = _shared_masters(cells, rewritten, sheet)
                 si = re.search(r'\ssi="(\d+)"', attrs)

@@ -133,16 +133,15 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
     after_total = False
     for r in range(first, sheet.max_row + 2):
         row_vals = {f: g.get(r, c) for f, c in cols.items()}
-        texts = [sheet.labels.get((r, c), "") for c in range(1, sheet.max_col + 1)]
-        if not any(v not in (None, "") for v in row_vals.values()) and not any(texts):
+        labelled = sheet.row_labels(r)
+        if not labelled and not any(v not in (None, "") for v in row_vals.values()):
             blank_run += 1
             if blank_run > 3:
                 break
             continue
         blank_run = 0
         # total row
-        total_hit = next((c for c in range(1, sheet.max_col + 1)
-                          if TOTAL_LABEL.fullmatch(sheet.labels.get((r, c), "")) and c != cols.get("score")), None)
+        total_hit = next((c for c, s in labelled if TOTAL_LABEL.fullmatch(s) and c != cols.get("score")), None)
         if total_hit is not None:
             sc = cols.get("score")
             v = g.cells.get((r, sc)) if sc else None
@@ -171,7 +170,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                 _grade_in_row(sheet, form, r)
             after_total = True
             continue
-        if any(GRADE_LABEL.fullmatch(t) for t in texts if t):
+        if any(GRADE_LABEL.fullmatch(t) for _c, t in labelled):
             _grade_in_row(sheet, form, r)
             continue
         if after_total:

@@ -40,6 +40,16 @@ class LabelledSheet:
         self.max_row = _dense_end(rows, self.ROW_GAP)
         self.max_col = _dense_end(cols, self.COL_GAP)
 
+    def row_labels(self, r: int) -> list[tuple[int, str]]:
+        """(column, label) of the non-empty labels of row r inside the form's block, left to right."""
+        rows = self.__dict__.get("_rows")
+        if rows is None:
+            rows = self._rows = {}
+            for (rr, c), s in sorted(self.labels.items()):
+                if s and c <= self.max_col:
+                    rows.setdefault(rr, []).append((c, s))
+        return rows.get(r, [])
+
     def mentions(self, rx: re.Pattern[str] | str) -> bool:
         """Some label contains ``rx`` (a word, or a pattern searched in each label; never across two cells)."""
         if isinstance(rx, str):

@@ -171,6 +171,10 @@ _TOP_SECTIONS = ("sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios
                  "webPublishItems", "tableParts", "extLst")
 
 
+#: a cell address that may lie past Excel's grid (the exact test follows only where this finds one)
+_PAST_GRID = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="(?:[A-Z]{3}|[A-Z]{1,2}(?:0|[0-9]{7}))')
+
+
 class SheetPart:
     """The cells of one worksheet part, indexed from its bytes; edits are kept per cell and spliced in."""
 
@@ -191,11 +195,16 @@ class SheetPart:
         self._shared = shared_strings
         self.cells: dict[str, re.Match[bytes]] = {m.group(1).decode() + m.group(2).decode(): m
                                                   for m in self._cell_re.finditer(data)}
-        found = sum(1 for _ in opening.finditer(data))
+        if b"<" + p + b"c\t" in data or b"<" + p + b"c\n" in data or b"<" + p + b"c\r" in data:
+            found = sum(1 for _ in opening.finditer(data))   # openings the byte counts above did not see
         if found != len(self.cells):
             raise SheetScanError(f"工作表中有 {found - len(self.cells)} 个单元格无法识别（标记异常）")
         self._check_bounds()
         self._new: dict[str, bytes] = {}        # ref -> replacement <c> element
+        #: ref -> (t, <v> text) of a cached value set since the cell was last matched: self.cells[ref] still
+        #: matches the element before that edit (its address, style and formula are the same; only t and <v>
+        #: differ), so a batch of cached values is written without matching each new element again
+        self._cached: dict[str, tuple[bytes | None, bytes]] = {}
         self._spans: dict[str, tuple[int, int]] = {}   # ref -> span of the replaced element in self.data
         self._inserts: list[tuple[int, bytes]] = []    # (offset in self.data, element) after <sheetData>
 
@@ -204,8 +213,8 @@ class SheetPart:
         listed in ``outside``: Excel drops them when it repairs such a file, and the rest of the sheet reads as
         usual. Their bytes stay where they are; nothing reads or writes them."""
         self.outside: list[str] = []
-        if not self.cells:
-            return
+        if not self.cells or _PAST_GRID.search(self.data) is None:
+            return    # no row 0 (nor a leading zero), no row of 7 digits or more, no three-letter column
         rows = [int(m.group(2)) for m in self.cells.values()]
         widest = max((m.group(1) for m in self.cells.values()), key=lambda b: (len(b), b))
         if min(rows) >= 1 and max(rows) <= MAX_ROWS and (len(widest) < 3 or widest <= b"XFD"):
@@ -255,7 +264,7 @@ class SheetPart:
 
     def set_formula_text(self, ref: str, text: str) -> None:
         """Replace the text of a cell's formula, keeping the <f> attributes and the cached value."""
-        m = self.cells[ref]
+        m = self._current(ref)
         new_f = self._el(b"f", xml_text(text), self._f_re.match(m.group(6)).group(1))
         inner = self._inner(m)
         at = m.start(6) - m.end(5) - 1
@@ -266,14 +275,18 @@ class SheetPart:
 
     def value(self, ref: str) -> Any:
         m = self.cells.get(ref)
-        return None if m is None else self._value(m)
+        if m is None:
+            return None
+        c = self._cached.get(ref)
+        return self._value(m) if c is None else self._decode(m, *c)
 
     def _value(self, m: re.Match[bytes]) -> Any:
-        t = m.group(4)
+        return self._decode(m, m.group(4), m.group(7))
+
+    def _decode(self, m: re.Match[bytes], t: bytes | None, text: bytes | None) -> Any:
         if t == b"inlineStr":
             rest = m.group(8)
             return "".join(_unescape(x) for x in self._t_re.findall(rest) if x) if rest else ""
-        text = m.group(7)
         if not text:
             return None
         if t is None or t == b"n":
@@ -299,12 +312,17 @@ class SheetPart:
 
     def values(self) -> Iterator[tuple[int, int, int, Any]]:
         """(row, column, style id, value) of every cell holding a value, in document order."""
-        read = self._value
-        for m in self.cells.values():
-            if m.group(7) or m.group(4) == b"inlineStr":
+        read, decode, cached = self._value, self._decode, self._cached
+        for ref, m in self.cells.items():
+            c = cached.get(ref) if cached else None
+            if c is not None:
+                v = decode(m, *c)
+            elif m.group(7) or m.group(4) == b"inlineStr":
                 v = read(m)
-                if v is not None:
-                    yield int(m.group(2)), col_number(m.group(1)), int(m.group(3) or 0), v
+            else:
+                continue
+            if v is not None:
+                yield int(m.group(2)), col_number(m.group(1)), int(m.group(3) or 0), v
 
     def merged_ranges(self) -> list[str]:
         return [r.decode() for r in self._merge_re.findall(self.data)]
@@ -323,24 +341,38 @@ class SheetPart:
         whole, head = m.group(0), m.end(5) - m.start()
         return None if whole[head:head + 2] == b"/>" else whole[head + 1: -len(b"</" + self.prefix + b"c>")]
 
-    def _replace(self, ref: str, attrs: bytes, inner: bytes | None) -> None:
+    def _replace(self, ref: str, attrs: bytes, inner: bytes | None, cached: tuple[bytes | None, bytes] | None = None):
+        """Put a new element in the cell's place. ``cached`` (t, <v> text): only the cached value changed, and the
+        cell's match is left as it was (see ``_cached``)."""
         p = self.prefix
         el = b"<" + p + b"c" + attrs + (b"/>" if inner is None else b">" + inner + b"</" + p + b"c>")
         if ref not in self._new:
             self._spans[ref] = self.cells[ref].span()
         self._new[ref] = el
-        self.cells[ref] = self._cell_re.match(el)
+        if cached is None:
+            self.cells[ref] = self._cell_re.match(el)
+            self._cached.pop(ref, None)
+        else:
+            self._cached[ref] = cached
+
+    def _current(self, ref: str) -> re.Match[bytes]:
+        """The cell's match of its element as it now is (matched again after a cached-value edit)."""
+        if ref in self._cached:
+            self.cells[ref] = self._cell_re.match(self._new[ref])
+            del self._cached[ref]
+        return self.cells[ref]
 
     def set_cached(self, ref: str, value: Any) -> bool:
         """Set a formula cell's cached value (only its t attribute and <v> change); True when it changed."""
-        m = self.cells[ref]
+        m = self._current(ref)
         t, text = cached_form(value)
         old_t, old_v = m.group(4), m.group(7)
         if old_v is not None and (old_t.decode() if old_t and old_t != b"n" else None) == t \
                 and _unescape(old_v) == text:
             return False
-        inner = (m.group(6) or b"") + self._el(b"v", xml_text(text)) + (m.group(8) or b"")
-        self._replace(ref, _typed(m.group(5), t), inner)
+        v = xml_text(text)
+        inner = (m.group(6) or b"") + self._el(b"v", v) + (m.group(8) or b"")
+        self._replace(ref, _typed(m.group(5), t), inner, (t.encode() if t else None, v))
         return True
 
     def set_constant(self, ref: str, value: Any) -> None:
@@ -374,11 +406,9 @@ class SheetPart:
 
     def cell(self, ref: str) -> re.Match[bytes]:
         """The cell's match, creating an empty cell (in its row, in column order) when it does not exist."""
-        m = self.cells.get(ref)
-        if m is None:
+        if ref not in self.cells:
             self._insert_cell(ref)
-            m = self.cells[ref]
-        return m
+        return self._current(ref)
 
     def _insert_cell(self, ref: str) -> None:
         p = self.prefix
