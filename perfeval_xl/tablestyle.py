@@ -1,6 +1,6 @@
 """How a reviewer's table looks, said once for every writer.
 
-summary.xlsx (openpyxl), the 校验结果 sheet added to a user's workbook (the byte-preserving
+summary.xlsx (XlsxWriter), the 校验结果 sheet added to a user's workbook (the byte-preserving
 :class:`perfeval_xl.xlio.XlsxBook`, or Excel itself through xlwings) all draw their tables from a
 :class:`TableStyle`: a bold coloured header that stays frozen, is filtered and repeats on every printed page,
 column widths, wrapped columns with row heights that fit their text, fills on chosen cells, and landscape
@@ -8,6 +8,7 @@ A4 printing one page wide.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -27,9 +28,12 @@ class TableStyle:
     landscape: bool = True
 
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
+
+
 def text_width(text: str) -> int:
     """Display width in Excel's column units: a CJK (full-width) character counts two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return len(text) + len(_WIDE.findall(text)) if not text.isascii() else len(text)
 
 
 def lines_needed(text: Any, width: float) -> int:

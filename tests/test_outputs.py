@@ -50,7 +50,9 @@ def test_summary_workbook_is_ready_to_print_and_filter(batch):
     assert wb.sheetnames == ["概况", "汇总", "问题清单", "等级分布"]
     for ws in wb:
         assert ws.freeze_panes is not None, ws.title
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        # one page wide: fitToWidth is 1 (its schema default, which XlsxWriter leaves unwritten), height unbounded
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth in (None, 1)
+        assert ws.page_setup.paperSize == 9 and ws.print_title_rows.replace("$", "") == "1:1"
         assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
     forms, findings = wb["汇总"], wb["问题清单"]
     head = [c.value for c in forms[1]]
@@ -69,7 +71,8 @@ def test_summary_workbook_is_ready_to_print_and_filter(batch):
     assert {findings.cell(r, 6).value for r in range(2, findings.max_row + 1)} <= {"错误", "警告", "提示"}
     assert forms.conditional_formatting and findings.conditional_formatting
     chart = wb["等级分布"]._charts[0]
-    assert chart.y_axis.majorUnit == 1 and chart.y_axis.delete is False
+    assert chart.y_axis.majorUnit == 1 and len(chart.series) == 2
+    assert chart.y_axis.delete in (None, False) and chart.x_axis.delete in (None, False)   # both axes shown
     overview = {r[0].value: r[1].value for r in wb["概况"].iter_rows(min_row=2)}
     assert overview["文件数"] == 6 and overview["文件：无法读取"] == 1 and overview["文件：未识别"] == 1
 
