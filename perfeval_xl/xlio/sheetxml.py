@@ -171,8 +171,9 @@ _TOP_SECTIONS = ("sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios
                  "webPublishItems", "tableParts", "extLst")
 
 
-#: a cell address that may lie past Excel's grid (the exact test follows only where this finds one)
-_PAST_GRID = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="(?:[A-Z]{3}|[A-Z]{1,2}(?:0|[0-9]{7}))')
+#: an r attribute that may hold an address past Excel's grid (the exact test follows only where this finds one; a
+#: literal first, so the search skips ahead fast)
+_PAST_GRID = re.compile(rb'r="(?:[A-Z]{3}|[A-Z]{1,2}(?:0|[0-9]{7}))')
 
 
 class SheetPart:
