@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..xlio.grid import parse_address
 from ..xlio.sheetxml import ERRORS
@@ -231,6 +231,24 @@ def _references(text: str, sheet: str, span: str, upper_names: set[str]) -> tupl
     return found, dynamic
 
 
+def _dependencies(pkg: Any, texts: dict[tuple[str, str], tuple[str | None, str, bool]], names: set[str],
+                  left_out: "Callable[[tuple[str, str], str | None, Any], bool]") -> tuple[
+                      dict[tuple[str, str], tuple[int, int]], dict[tuple[str, str], tuple[str | None, list[Area], bool]]]:
+    """Where every formula cell is, and what each one that ``left_out(key, formula, Excel's value)`` does not leave
+    out reads: {key: (formula, areas, dynamic)}, as :func:`propagate` follows them."""
+    parts = dict(pkg.sheets())
+    upper_names = {n.upper() for n in names}
+    positions: dict[tuple[str, str], tuple[int, int]] = {}
+    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
+    for key, (text, span, _array) in texts.items():
+        sheet, ref = key
+        cells = pkg.cells(parts[sheet])
+        positions[key] = cells.position(ref)
+        if not left_out(key, text, cells.value(ref)):
+            formulas[key] = (text, *_references(text, sheet, span, upper_names))
+    return positions, formulas
+
+
 def unchanged_inputs(pkg: Any, values: dict[str, dict[str, Any]], differing: Iterable[tuple[str, str]],
                      kept: dict[tuple[str, str], str], names: set[str],
                      rewritten: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, str], str]:
@@ -240,25 +258,19 @@ def unchanged_inputs(pkg: Any, values: dict[str, dict[str, Any]], differing: Ite
     from exactly the inputs the engine had, so where the two disagree the engine is the one that differs from Excel
     (POI's function tests: FLOOR with negative arguments, LEFT(TRUE), SUMX2MY2 over blanks, DATE(1900,2,29) …).
     Cells in ``kept`` keep Excel's values, so they do not move."""
-    rewritten = rewritten or {}
-    parts = dict(pkg.sheets())
-    texts = _formula_texts(pkg, values, rewritten)
-    upper_names = {n.upper() for n in names}
+    texts = _formula_texts(pkg, values, rewritten or {})
     moved: dict[tuple[str, str], str] = {}
-    positions: dict[tuple[str, str], tuple[int, int]] = {}
-    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
-    for key, (text, span, _array) in texts.items():
-        sheet, ref = key
-        cells = pkg.cells(parts[sheet])
-        positions[key] = cells.position(ref)
+
+    def settled(key: tuple[str, str], text: str | None, old: Any) -> bool:
+        """Kept (it does not move), or a seed of what moves (noted in ``moved``): either way not followed."""
         if key in kept:
-            continue
-        old = cells.value(ref)
+            return True
         if text is None or old in (None, "") or (isinstance(old, str) and old in ERRORS) or _MOVING.search(text):
             moved[key] = ""
-            continue
-        found, dynamic = _references(text, sheet, span, upper_names)
-        formulas[key] = (text, found, dynamic)
+            return True
+        return False
+
+    positions, formulas = _dependencies(pkg, texts, names, settled)
     propagate(formulas, moved, positions)
     return {key: ENGINE_DIFFERS for key in differing if key not in moved and key not in kept}
 
@@ -285,20 +297,9 @@ def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: I
             kept[key] = why
     if not kept:
         return kept
-    upper_names = {n.upper() for n in names}
-    positions: dict[tuple[str, str], tuple[int, int]] = {}
-    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
-    for key, (text, span, _array) in texts.items():
-        sheet, ref = key
-        cells = pkg.cells(parts[sheet])
-        positions[key] = cells.position(ref)
-        if key in kept:
-            continue
-        if text is None or cells.value(ref) in (None, ""):
-            formulas[key] = (None, [], False)      # nothing of Excel's to keep
-            continue
-        found, dynamic = _references(text, sheet, span, upper_names)
-        formulas[key] = (text, found, dynamic)
+    # a formula never calculated by Excel (no saved value) has nothing of Excel's to keep: not followed
+    positions, formulas = _dependencies(pkg, texts, names,
+                                        lambda key, text, old: key in kept or text is None or old in (None, ""))
     for key in kept:
         if key not in positions and key[0] in parts:
             try:
