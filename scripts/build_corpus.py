@@ -97,7 +97,8 @@ FORMS: list[dict] = [
             "form": "standard", "total_stated": None, "partial": True,
             "raise": [{"code": "PE-S303", "cell": "I13"}, {"code": "PE-S303", "cell": "I14"},
                       {"code": "PE-S303", "cell": "I15"}, {"code": "PE-S303", "cell": "I16"}],
-            "not_raise": ["PE-S302", "PE-T401", "PE-B201", "PE-A104", "PE-A109", "PE-A102"],
+            # met but scored below full without a reason: PE-S303 alone, not S304 and S305 again on the same rows
+            "not_raise": ["PE-S302", "PE-T401", "PE-B201", "PE-A104", "PE-A109", "PE-A102", "PE-S304", "PE-S305"],
         },
     },
     {

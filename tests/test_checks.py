@@ -270,3 +270,21 @@ def test_a_percent_printed_without_decimals_is_compared_at_its_precision():
     assert "PE-A106" in codes(form)
     form.budget.rate_stated, form.budget.rate_decimals = 0.85, 0     # 85% shows 86.20% wrongly even rounded
     assert "PE-A106" in codes(form)
+
+
+def test_a_met_target_scored_low_without_a_reason_is_one_warning_not_three():
+    """受益人口 met its target (hand-worked: the rule gives full marks, 30) but is scored 28 with no reason: that is one
+    fact, said once by PE-S303 with its figures, not again as PE-S304 (rule says 30) and PE-S305 (no reason). A missed
+    target scored low without a reason still gets PE-S305; a met one with a reason is no longer unexplained (no S303,
+    no S305), but its score still contradicts the rule (PE-S304)."""
+    form = clean_form()
+    ind(form, "受益人口").score_stated = 28
+    ind(form, "受益人口").deviation_note = None
+    on_it = [f for f in run_checks(form) if f.cell in (ind(form, "受益人口").cells["score"],
+                                                       ind(form, "受益人口").cells["deviation_note"])]
+    assert [f.code for f in on_it] == ["PE-S303"] and "得分28分低于满分" in on_it[0].message
+    ind(form, "受益人口").deviation_note = "抽样口径调整"
+    assert {"PE-S303", "PE-S304", "PE-S305"} & set(codes(form)) == {"PE-S304"}
+    missed = clean_form()
+    ind(missed, "单位工程成本").deviation_note = None        # 8.33 of 10: missed, and now unexplained
+    assert "PE-S305" in codes(missed) and "PE-S303" not in codes(missed)

@@ -402,21 +402,32 @@ def _missed_full(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "实际完成值达到目标，得分却低于满分，又未填写偏差原因。", "自评一致性", "目标≥90人、实际185人，得分12/15")
 def _met_below(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     for ind in ctx.form.indicators:
-        if ind.score_stated is None or not ind.weight or ind.score_stated >= ind.weight - 1e-9 or _has_note(ind):
-            continue
-        m = _missed(ind)
-        if m and not m[0]:
-            yield r.finding(ctx, ind.cells.get("score"), f"{m[1]}；得分 {n(ind.score_stated)}/{n(ind.weight)}",
-                            f"指标“{ind.name}”已完成目标（{m[1]}），得分{n(ind.score_stated)}分低于满分且未说明原因。")
+        met = _met_below_full(ind)
+        if met:
+            yield r.finding(ctx, ind.cells.get("score"), f"{met}；得分 {n(ind.score_stated)}/{n(ind.weight)}",
+                            f"指标“{ind.name}”已完成目标（{met}），得分{n(ind.score_stated)}分低于满分且未说明原因。")
+
+
+def _met_below_full(ind: Any) -> str | None:
+    """How the indicator met its target (the figures), when it did and was still scored below full marks without a
+    reason (PE-S303); None otherwise. Such an indicator gets that one warning: PE-S305 (no reason) and PE-S304 (the
+    rule gives full marks) would say the same thing of the same cell again."""
+    if ind.score_stated is None or not ind.weight or ind.score_stated >= ind.weight - 1e-9 or _has_note(ind):
+        return None
+    m = _missed(ind)
+    return m[1] if m and not m[0] else None
 
 
 @rule("PE-S304", "score-contradicts-rule", "warning", "自评得分与评分标准计算结果不符",
-      "按表中评分标准（无评分标准时按国家通用规则：正向按比例、反向按约定口径）计算的得分与填报得分不同。",
+      "按表中评分标准（无评分标准时按国家通用规则：正向按比例、反向按约定口径）计算的得分与填报得分不同。"
+      "已完成目标、按规则应得满分却填低分且未说明原因的，只报 PE-S303。",
       "表中评分标准；财预〔2020〕10号", "参保96.49%、每低1%扣1分应得11.49，填15", ("tolerance",))
 def _contradicts(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     for ind, s in ctx.score.scores:
         if s.value is None or ind.score_stated is None:
             continue
+        if close(s.value, ind.weight or 0, ctx.profile.tolerance) and _met_below_full(ind):
+            continue    # full marks by the rule, met but scored lower: PE-S303 says it
         if not close(s.value, ind.score_stated, ctx.profile.tolerance):
             yield r.finding(ctx, ind.cells.get("score"), f"填报 {n(ind.score_stated)}；按规则 {n(s.value)}（{s.explanation}）",
                             f"指标“{ind.name}”填报得分{n(ind.score_stated)}分，按评分标准应为{n(s.value)}分（{s.explanation}）。")
@@ -428,12 +439,15 @@ def _contradicts(r: CheckRule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("PE-S305", "below-weight-no-reason", "warning", "扣分但未说明偏差原因",
-      "指标得分低于分值时，应在“偏差原因分析及改进措施”中说明。", "项目支出绩效自评表填报说明", "得分3/4，偏差原因空白")
+      "指标得分低于分值时，应在“偏差原因分析及改进措施”中说明（已完成目标却低于满分的，只报 PE-S303）。",
+      "项目支出绩效自评表填报说明", "得分3/4，偏差原因空白")
 def _no_reason(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     has_note_column = any("deviation_note" in i.cells for i in ctx.form.indicators)
     for ind in ctx.form.indicators:
         if ind.score_stated is None or not ind.weight or ind.score_stated >= ind.weight - 1e-9 or _has_note(ind):
             continue
+        if _met_below_full(ind):
+            continue    # PE-S303: met the target, scored below full marks, no reason given
         cell = ind.cells.get("deviation_note") if has_note_column else ind.cells.get("score")
         yield r.finding(ctx, cell, f"得分 {n(ind.score_stated)}/{n(ind.weight)}；偏差原因空白",
                         f"指标“{ind.name}”扣{n(ind.weight - ind.score_stated)}分，但未说明偏差原因及改进措施。")
