@@ -85,8 +85,11 @@ def recognise_jinzhong(sheet: "LabelledSheet") -> Form | None:
             elif s == "完成进度":
                 cols["progress"] = c
         level1 = None
+        # the 一级 labels stand under the section label (绩效目标实现情况), the row's leftmost: column A, or further
+        # right when the form was pasted with blank columns before it
+        label_col = min((c for c, _s in sheet.row_labels(hr)), default=1)
         for r in range(hr + 1, sheet.max_row + 1):
-            lab = sheet.labels.get((r, 1), "")
+            lab = sheet.labels.get((r, label_col), "")
             if lab and lab.endswith("指标") and len(lab) <= 6:
                 level1 = lab[:-2]
             elif lab and r > hr + 1 and not lab.endswith("指标"):
