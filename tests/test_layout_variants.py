@@ -1,8 +1,8 @@
-"""Real forms arrive pasted, re-typed and re-saved: the same form shifted right by a blank column, pushed down by blank
-rows, with spaces or line breaks inside its header labels, full-width brackets, text padded with spaces, percentages typed as text ("96.49%"), or
-with its numbers stored as text. Each bundled example and
-each real public form of the corpus must be read the same way under every such variant: the same stated and
-recomputed totals and the same findings (their codes; cells move with the shift)."""
+"""Real forms arrive pasted, re-typed and re-saved. The same form may be shifted right by a blank column, pushed down
+by blank rows, have spaces or line breaks inside its header labels, full-width brackets, text padded with spaces,
+percentages typed as text ("96.49%"), its numbers stored as text, or have been saved again by another program. Each
+bundled example and each real public form of the corpus must read the same way under every such variant: the same
+stated and recomputed totals and the same findings (their codes; cells move with a shift)."""
 import shutil
 from collections import Counter
 from pathlib import Path
