@@ -134,3 +134,21 @@ def test_a_frozen_sheet_follows_its_inputs_when_libreoffice_recalculates(tmp_pat
     expected = score(20, "≥40000人", "37000人", crit).value
     assert expected == round(20 - (100 - 37000 / 40000 * 100), 2) == 12.5
     assert abs(got - expected) < 1e-9, (got, expected)
+
+
+@pytest.mark.parametrize("name, says", [("duplicate-filename.xlsx", "出现不止一次"), ("sample-beta.xlsx", "测试版"),
+                                        ("SimpleStrict.xlsx", "Strict Open XML")])
+def test_what_recalc_only_reviews_is_not_frozen_into_a_copy_either(tmp_path, name, says):
+    """Two zip entries of one name (ambiguous), Excel 2007 beta and Strict Open XML: recalc reviews them without a copy,
+    and freeze refuses with one coded Chinese line (exit 2) instead of writing an ambiguous or mixed package."""
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parent / "fixtures" / "public" / "poi" / name
+    out = tmp_path / "frozen.xlsx"
+    r = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "freeze", str(src), "--out", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and not out.exists()
+    text = r.stdout + r.stderr
+    assert "[PE-R003]" in text and says in text and name in text
+    assert "Warning" not in text and "Traceback" not in text

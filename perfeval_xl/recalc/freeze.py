@@ -22,6 +22,7 @@ from ..engine.criteria import UnrecognisedCriterion
 from ..engine.profile import NATIONAL, Profile
 from ..engine.quantity import PERCENT, QuantityError, align, as_fraction, parse_quantity
 from ..engine.rules import Items, PassFail, Qualitative
+from ..workbook.errors import WorkbookError
 from ..xlio import XlsxBook, XlsxPackage, save_package
 from .evaluate import evaluate, write_cached
 from .peforms import normalize_formula
@@ -307,9 +308,20 @@ def freeze_package(pkg: XlsxPackage, original: bytes, profile: Profile = NATIONA
     return result
 
 
+#: why a package recalc only reviews cannot be frozen into a copy either (see XlsxPackage.review_only)
+_NOT_WRITABLE = {
+    "duplicates": "压缩包中部件 {parts} 出现不止一次，内容无法确定，不能写出冻结副本；请向报送单位核实或重新导出",
+    "strict": "Strict Open XML 格式不能原样回写，不能写出冻结副本；请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”后再冻结",
+    "beta": "Excel 2007 测试版格式不能原样回写，不能写出冻结副本；请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”后再冻结",
+}
+
+
 def freeze_file(src: str | Path, out: str | Path, profile: Profile = NATIONAL) -> FreezeResult:
     data = Path(src).read_bytes()
     pkg = XlsxPackage(data)
+    if pkg.review_only:
+        raise WorkbookError("PE-R003", _NOT_WRITABLE[pkg.review_only].format(parts="、".join(pkg.duplicates)),
+                            Path(src).name)
     result = freeze_package(pkg, data, profile)
     pkg.set_calc_keep_values()
     save_package(pkg, out)
