@@ -38,6 +38,8 @@ class Limits:
     entries: int = 20_000                # zip entries
     cells: int = 1_000_000               # cells over all worksheets
     shared_strings: int = 2_000_000      # entries of the shared-strings table
+    engine_chars: int = 32_000_000       # characters the formula engine would hold: every cell's shared string, each
+                                         # copied (one 1 MB string shown in 2,000 cells would cost it 4 GB)
     seconds: float = 60.0                # per workbook, in the batch worker
 
     def but(self, **kw) -> "Limits":

@@ -151,6 +151,7 @@ def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | 
     targets = formula_cells(pkg) if targets is None else targets
     if not targets:
         return {}
+    _check_engine_text(pkg)
     wb = fz.load_workbook_bytes(_normalised_bytes(pkg, original, rewritten))
     register_pe(wb)
     wb.evaluate_all()
@@ -177,6 +178,27 @@ def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | 
             r, col = position(ref)
             vals[ref] = _to_cell_value(get(sheet, r, col), epoch)
     return values
+
+
+def _check_engine_text(pkg: XlsxPackage) -> None:
+    """The engine copies each cell's text: refuse (EngineUnsure; Excel's values are kept) a workbook whose cells
+    would make it hold more than ``limits.engine_chars`` characters. Decided from the shared-strings references
+    counted in the bytes times the longest string, and only where that bound is over the limit, cell by cell."""
+    table = pkg.shared_strings()
+    if not table:
+        return
+    limit = pkg.limits.engine_chars
+    parts = [part for _name, part in pkg.sheets()]
+    if sum(pkg.parts[part].count(b't="s"') for part in parts) * max(map(len, table)) <= limit:
+        return
+    total = 0
+    for part in parts:
+        for _r, _c, _s, v in pkg.cells(part).values():
+            if isinstance(v, str):
+                total += len(v)
+    if total > limit:
+        raise EngineUnsure(f"单元格中的文字合计 {total / 1e6:.0f} 百万字，超过公式引擎的上限 {limit / 1e6:.0f} 百万字"
+                           "（为免内存耗尽）")
 
 
 EPOCH_1904 = _dt.datetime(1904, 1, 1)
