@@ -251,12 +251,14 @@ class XlsxPackage:
 
     def shared_strings(self) -> list[str]:
         if self._shared is None:
-            self._shared = []
+            # kept only once read whole: a part that fails to read fails again for the next caller, never empty
             rels = self.rels("xl/workbook.xml")
             target = next((r.get("Target") for r in rels if r.get("Type", "").endswith("/sharedStrings")), None)
             name = self.resolve("xl/workbook.xml", target) if target else None
+            table: list[str] = []
             if name and name in self.parts:
-                self._shared = _read_shared_strings(self.parts[name], name, self.limits, self.main_ns)
+                table = _read_shared_strings(self.parts[name], name, self.limits, self.main_ns)
+            self._shared = table
         return self._shared
 
     def set_calc_keep_values(self) -> None:
