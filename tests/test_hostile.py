@@ -334,3 +334,29 @@ def test_the_engine_is_not_given_a_workbook_whose_cells_repeat_a_huge_string(tmp
     assert w["sheets"][0]["total"] == 79.99
     [why] = w["not_recalculated"]["reasons"]
     assert "超过公式引擎的上限 32 百万字" in why
+
+
+def test_a_40000_character_target_is_quoted_short_and_no_cell_overflows(tmp_path):
+    """A target typed as 40,002 characters (the 云南 corpus form, E13): PE-T401 quotes it shortened, so its message
+    and evidence stay readable and every cell written — 校验结果, the notes, summary.xlsx — is within Excel's
+    32,767 characters (the sheet Excel would have to repair otherwise)."""
+    from perfeval_xl.checks.catalog import MESSAGE_CHARS
+    from perfeval_xl.recalc.summary import write_xlsx
+
+    wb = load_workbook(ROOT / "workbooks" / "corpus" / "yunnan_lijiang_weipian_2020.xlsx")
+    wb.active["E13"] = "增长" + "很多" * 20000
+    f = tmp_path / "long.xlsx"
+    wb.save(f)
+    summary = run_batch([f], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    write_xlsx(summary, tmp_path / "out" / "summary.xlsx")
+    [t401] = [x for x in summary["workbooks"][0]["sheets"][0]["findings"] if x["code"] == "PE-T401"]
+    assert len(t401["message"]) <= MESSAGE_CHARS and len(t401["evidence"]) <= MESSAGE_CHARS
+    assert t401["message"].startswith("指标“卫片执法补助经费”的指标值“增长很多") and t401["message"].endswith("未量化，无法衡量完成程度。")
+    assert "字略" in t401["message"]
+    for book in (tmp_path / "out" / "long.xlsx", tmp_path / "out" / "summary.xlsx"):
+        for ws in load_workbook(book).worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    assert len(str(c.value or "")) <= 32_767, (book.name, ws.title, c.coordinate)
+                    if c.comment is not None:
+                        assert len(c.comment.text) <= 32_767

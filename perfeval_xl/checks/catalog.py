@@ -53,7 +53,20 @@ class CheckRule:
 
     def finding(self, ctx: Context, cell: str | None, evidence: str, message: str, severity: str | None = None) -> Finding:
         return Finding(code=self.code, severity=severity or self.severity, sheet=ctx.sheet, cell=cell,
-                       evidence=evidence, message=message, title=self.title)
+                       evidence=shortened(evidence), message=shortened(message), title=self.title)
+
+
+#: a finding quotes the form's own text (a target, a criterion); past this many characters the middle of what it says
+#: is left out, so that a 40,000-character cell does not make a 40,000-character message (nor overflow Excel's
+#: 32,767-character cell in 校验结果 and summary.xlsx)
+MESSAGE_CHARS = 1000
+
+
+def shortened(text: str) -> str:
+    if len(text) <= MESSAGE_CHARS:
+        return text
+    head, tail = MESSAGE_CHARS * 3 // 4, MESSAGE_CHARS // 5
+    return f"{text[:head]}……（中间 {len(text) - head - tail} 字略）……{text[-tail:]}"
 
 
 CATALOG: dict[str, CheckRule] = {}

@@ -22,6 +22,10 @@ from .styles import Styles
 if TYPE_CHECKING:
     from .grid import Grid
 
+#: the most characters an Excel cell holds
+EXCEL_CELL_CHARS = 32_767
+
+
 def _attr(text: str) -> str:
     return xml_text(text).decode("utf-8").replace('"', "&quot;")
 
@@ -67,7 +71,8 @@ def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] 
             elif isinstance(v, (int, float)):
                 out.append(f'<c r="{ref}"{s_attr}><v>{number_text(float(v))}</v></c>')
             else:
-                out.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{xml_text(str(v)).decode()}</t></is></c>')
+                text = str(v)[:EXCEL_CELL_CHARS]
+                out.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{xml_text(text).decode()}</t></is></c>')
         out.append("</row>")
     out.append("</sheetData>")
     if style is not None and rows and width:
