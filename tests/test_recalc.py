@@ -534,3 +534,22 @@ def test_where_no_input_moved_excels_value_stands_against_the_engines(tmp_path, 
     else:
         assert (got["B1"].value, got["B2"].value) == ("TR", "TRX")
         assert w["not_recalculated"] == {"count": 2, "reasons": {ENGINE_DIFFERS: 2}, "cells": ["Sheet!B1", "Sheet!B2"]}
+
+
+def test_characters_xml_cannot_hold_are_written_as_excel_writes_them(tmp_path):
+    """=CHAR(7)&"x", =CHAR(1), =UNICHAR(65535): the engine's results hold characters XML 1.0 cannot hold. Written raw
+    they made the recalculated copy unreadable (Excel: "We found a problem with some content"; lxml and openpyxl
+    refuse the sheet); Excel writes them as _xHHHH_, and so does recalc now."""
+    from lxml import etree
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["A3"] = '=CHAR(7)&"x"', "=CHAR(1)", "=UNICHAR(65535)"
+    f = tmp_path / "chars.xlsx"
+    wb.save(f)
+    run_batch([f], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    sheet = zipfile.ZipFile(tmp_path / "out" / "chars.xlsx").read("xl/worksheets/sheet1.xml")
+    etree.fromstring(sheet)                                   # well-formed
+    assert b"<v>_x0007_x</v>" in sheet and b"<v>_x0001_</v>" in sheet and b"<v>_xFFFF_</v>" in sheet
+    got = load_workbook(tmp_path / "out" / "chars.xlsx", data_only=True).active
+    assert [got[c].value for c in ("A1", "A2", "A3")] == ["_x0007_x", "_x0001_", "_xFFFF_"]

@@ -16,7 +16,7 @@ from ..tablestyle import HEADER_FILL, TableStyle, row_heights
 from .grid import address, parse_address
 from .package import (CT_COMMENTS, CT_SHEET, CT_VML, N, NS, R_NS, REL_COMMENTS, REL_SHEET, REL_VML, XlsxPackage,
                       insert_before, package_bytes, save_package)
-from .sheetxml import SheetPart, number_text, xml_text
+from .sheetxml import SheetPart, number_text, ooxml_escape, xml_text
 from .styles import Styles
 
 if TYPE_CHECKING:
@@ -456,7 +456,7 @@ class XlsxBook:
                 existing.remove(child)
             r = etree.SubElement(etree.SubElement(existing, f"{N}text"), f"{N}r")
             t = etree.SubElement(r, f"{N}t")
-            t.text = text
+            t.text = ooxml_escape(text)
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
             notes[ref] = text
         self.pkg.touch(comments)

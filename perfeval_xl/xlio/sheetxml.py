@@ -121,8 +121,20 @@ def col_number(letters: bytes | str) -> int:
     return n
 
 
+#: characters XML 1.0 cannot hold (C0 controls but tab, line feed and return; U+FFFE/U+FFFF; lone surrogates)
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def ooxml_escape(text: str) -> str:
+    """Text as an Office Open XML string holds it: a character XML cannot hold written as Excel writes it, _xHHHH_
+    (=CHAR(7) computes a BEL; written raw, it would make the whole sheet unreadable)."""
+    if _XML_INVALID.search(text) is None:
+        return text
+    return _XML_INVALID.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
 def xml_text(text: str) -> bytes:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+    return ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
 def number_text(f: float) -> str:
