@@ -162,3 +162,15 @@ def test_render_script_regenerates_the_pictures(tmp_path):
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert pngs == sorted(p.name for p in (ROOT / "docs" / "img").glob("*.png")) and len(pngs) == 9
     assert all((tmp_path / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_finding_links_quote_a_sheet_name_as_excel_does(tmp_path):
+    """A sheet named 王's 表: the 问题清单 link to its cell is '王''s 表'!E6 (the apostrophe doubled), which Excel follows."""
+    wb = load_workbook(EX / "seed003_项目.xlsx")
+    wb.active.title = "王's 表"
+    wb.save(tmp_path / "q.xlsx")
+    summary = run_batch([tmp_path / "q.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    write_xlsx(summary, tmp_path / "out" / "summary.xlsx")
+    ws = load_workbook(tmp_path / "out" / "summary.xlsx")["问题清单"]
+    links = {ws.cell(r, 5).value: ws.cell(r, 4).hyperlink for r in range(2, ws.max_row + 1)}
+    assert (links["PE-B202"].target, links["PE-B202"].location) == ("q.xlsx", "'王''s 表'!E6")

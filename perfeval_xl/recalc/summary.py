@@ -310,7 +310,8 @@ def _findings(ws: _Sheet, summary: dict[str, Any], folder: Path) -> None:
                              f["message"], f.get("evidence", "")])
                 single = f["cell"] and ":" not in f["cell"]
                 if target and single and len(links) < MAX_LINKS:
-                    links[(len(rows) + 1, 4)] = (target, f"'{f['sheet']}'!{f['cell'].replace('$', '')}")
+                    quoted = "'" + f["sheet"].replace("'", "''") + "'"      # as Excel quotes a sheet's name
+                    links[(len(rows) + 1, 4)] = (target, f"{quoted}!{f['cell'].replace('$', '')}")
     ws.table(head, rows, [5, 24, 12, 8, 9, 6, 70, 45], wrap={2, 7, 8}, freeze="C2", links=links)
     ws.colour_by_text(6, LEVEL_FILLS)
 
