@@ -19,7 +19,7 @@ from perfeval_xl.report.draft import SECTIONS, document_bytes, document_text, dr
 from perfeval_xl.report.review import review_document
 from perfeval_xl.xlio import XlsxBook
 
-from libreoffice import SOFFICE, needs_libreoffice
+from libreoffice import SOFFICE, convert, needs_libreoffice
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "workbooks" / "examples"
@@ -267,3 +267,24 @@ def test_ribbon_button_drafts_the_open_form(tmp_path):
     wb.active["A1"] = "会议纪要"
     wb.save(tmp_path / "纪要.xlsx")
     assert "没有识别到" in ribbon.draft_report(XlsxBook(tmp_path / "纪要.xlsx"))
+
+
+@needs_libreoffice
+def test_a_control_character_in_an_xls_cell_does_not_stop_the_report(tmp_path):
+    """An old .xls can hold a BEL (\\x07) in a cell — here in the project name. python-docx refuses such text, and the
+    file used to fail (PE-R009). The report is drafted and shows the character as \\x07, as the console does."""
+    import openpyxl
+    from docx import Document
+
+    wb = openpyxl.load_workbook(EX / "seed003_项目.xlsx")
+    ws = wb.active
+    [cell] = [c for row in ws.iter_rows() for c in row if c.value == "2022年安全生产专项经费"]
+    cell.value = "2022年安全生产_x0007_专项经费"            # how a cell stores a BEL in .xlsx; LibreOffice decodes it
+    wb.save(tmp_path / "bel.xlsx")
+    [xls] = convert([tmp_path / "bel.xlsx"], tmp_path / "xls", "xls", recalc=False, profile=tmp_path / "lo")
+    summary = run_batch([xls], tmp_path / "out", jobs=1, progress=False, isolate=False, report_dir=tmp_path / "rep")
+    w = summary["workbooks"][0]
+    assert w["status"] == "ok" and w["sheets"][0]["project"] == "2022年安全生产\x07专项经费"
+    [doc] = list((tmp_path / "rep").glob("*.docx"))
+    text = "\n".join(p.text for p in Document(doc).paragraphs)
+    assert "2022年安全生产\\x07专项经费" in text

@@ -24,6 +24,7 @@ from ..engine.rates import BASE_LABELS
 from ..model import FORM_KINDS
 from ..tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle, row_heights
 from ..workbook.xlsxwrite import FIXED_TIME, atomic_write_bytes, deterministic_zip
+from ..xlio.sheetxml import visible
 
 LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -33,8 +34,6 @@ STATUS_FILLS = {"通过": "C6EFCE", "有警告": "FFEB9C", "有错误": "FFC7CE"
 GRADE_FILLS = {"优": "C6EFCE", "良": "E2EFDA", "中": "FFF2CC", "差": "FFC7CE"}
 GRID_COLOUR = "#BFBFBF"
 LINK_COLOUR = "#0563C1"
-#: characters a worksheet cell cannot hold (XML 1.0 forbids them), shown as \xNN instead
-ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def _map_leaves(v: Any, fn: Callable[[Any], Any]) -> Any:
@@ -66,9 +65,7 @@ def write_json(summary: dict[str, Any], path: str | Path) -> Path:
 
 def _cell_text(v: Any) -> Any:
     """A value a worksheet cell can hold: control characters (from a file name, say) shown as \\xNN."""
-    if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v)
-    return v
+    return visible(v) if isinstance(v, str) else v
 
 
 

@@ -26,6 +26,7 @@ from .. import __version__
 from ..checks.suggestions import KIND_OF, KINDS, MANY, MANY_FROM, NOT_PROBLEMS, ProblemKind
 from ..engine.scoring import FormScore
 from ..model import FORM_KINDS, Finding, Form
+from ..xlio.sheetxml import visible
 from .figures import amount, amount_cell, counted, ordinal, percent, points, points_cell, rate_text, value_text
 
 TEMPLATE = Path(__file__).with_name("template.docx")
@@ -71,7 +72,7 @@ def table(doc: DocumentType, head: Sequence[str], rows: Iterable[Sequence[str]],
     for i, (row, values) in enumerate(zip(t.rows, [list(head), *rows])):
         _keep_row_whole(row)
         for j, (cell, text) in enumerate(zip(row.cells, values)):
-            cell.text = text
+            cell.text = visible(text)
             cell.paragraphs[0]._p.style = head_id if i == 0 else cell_id
             if widths:
                 cell.width = Cm(widths[j])
@@ -103,7 +104,7 @@ def caption(doc: DocumentType, text: str, kind: str = "表") -> None:
 
 def paragraph(doc: DocumentType, text: str = "", style: str | None = None):
     """Add a paragraph in the named style (set by id: python-docx's style setter scans all styles per call)."""
-    p = doc.add_paragraph(text)
+    p = doc.add_paragraph(visible(text))
     if style:
         p._p.style = doc.styles[style].style_id
     return p
@@ -320,7 +321,7 @@ def _notes(doc: DocumentType, form: Form, findings: list[Finding], source: str) 
 def draft(form: Form, fs: FormScore, findings: list[Finding], source: str | None = None) -> DocumentType:
     """The report for one recognised form, as a python-docx Document."""
     doc = new_document()
-    doc.core_properties.title = title_of(form)
+    doc.core_properties.title = visible(title_of(form))
     paragraph(doc, title_of(form), "Title")
     where = f"《{source}》“{form.sheet}”工作表" if source else f"“{form.sheet}”工作表"
     _basics(doc, form, fs)

@@ -133,6 +133,15 @@ def ooxml_escape(text: str) -> str:
     return _XML_INVALID.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
+def visible(text: str) -> str:
+    """Text for a page a person reads (a report, summary.xlsx): a character XML cannot hold shown as \\xNN, as the
+    console shows it."""
+    if _XML_INVALID.search(text) is None:
+        return text
+    return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                            text)
+
+
 def xml_text(text: str) -> bytes:
     return ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
