@@ -174,3 +174,18 @@ def test_finding_links_quote_a_sheet_name_as_excel_does(tmp_path):
     ws = load_workbook(tmp_path / "out" / "summary.xlsx")["问题清单"]
     links = {ws.cell(r, 5).value: ws.cell(r, 4).hyperlink for r in range(2, ws.max_row + 1)}
     assert (links["PE-B202"].target, links["PE-B202"].location) == ("q.xlsx", "'王''s 表'!E6")
+
+
+def test_a_path_too_long_for_a_link_is_still_named(tmp_path):
+    """Excel keeps no link longer than 2,079 characters; XlsxWriter then dropped the whole cell with an English
+    warning, so the 汇总 row lost its file name. The name is written as text, without a link, and nothing is printed."""
+    import warnings
+
+    name = "深" * 2100 + ".xlsx"
+    summary = {"workbooks": [{"path": name, "status": "ok", "error": None, "sheets": [], "notes": [],
+                              "not_recalculated": None, "output": str(tmp_path / name)}]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_xlsx(summary, tmp_path / "summary.xlsx")
+    ws = load_workbook(tmp_path / "summary.xlsx")["汇总"]
+    assert ws["C2"].value == name and ws["C2"].hyperlink is None and ws["B2"].value == "未识别"

@@ -33,6 +33,7 @@ STATUSES = ("有错误", "有警告", "通过", "未识别", "无法读取")
 STATUS_FILLS = {"通过": "C6EFCE", "有警告": "FFEB9C", "有错误": "FFC7CE", "未识别": "D9D9D9", "无法读取": "F8CBAD"}
 GRADE_FILLS = {"优": "C6EFCE", "良": "E2EFDA", "中": "FFF2CC", "差": "FFC7CE"}
 GRID_COLOUR = "#BFBFBF"
+MAX_URL = 2079                 # the longest link Excel keeps
 LINK_COLOUR = "#0563C1"
 
 
@@ -152,9 +153,13 @@ class _Sheet:
                 elif isinstance(v, float) and not math.isfinite(v):
                     v = "#NUM!"                      # no cell holds NaN or infinity
                 link = links.get((i + 1, j))
+                url = None
                 if link is not None:
                     target, location = link
                     url = "external:" + target + (f"#{location}" if location else "")
+                    if len(url) > MAX_URL:               # Excel holds no longer link: the text alone
+                        url, v = None, v if v not in (None, "") else target
+                if url is not None:
                     ws.write_url(i, j - 1, url, link_fmt[j], string=str(v) if v not in (None, "") else target,
                                  tip="打开副本中的这个单元格" if location else "打开标注后的副本")
                 elif v is None or v == "":
@@ -193,7 +198,7 @@ class _Book:
         # a message, evidence or file name is text as written: never a formula, a number or a link by its look
         self.wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False,
-                                            "max_url_length": 2079})
+                                            "max_url_length": MAX_URL})
         self.wb.set_properties({"author": "perfeval-xl", "created": FIXED_TIME})
         self._formats: dict[tuple, Any] = {}
 
