@@ -408,11 +408,16 @@ def _met_below(r: CheckRule, ctx: Context) -> Iterator[Finding]:
                             f"指标“{ind.name}”已完成目标（{met}），得分{n(ind.score_stated)}分低于满分且未说明原因。")
 
 
+def _deducted_without_reason(ind: Any) -> bool:
+    """Scored below its weight, and no 偏差原因 given."""
+    return not (ind.score_stated is None or not ind.weight or ind.score_stated >= ind.weight - 1e-9 or _has_note(ind))
+
+
 def _met_below_full(ind: Any) -> str | None:
     """How the indicator met its target (the figures), when it did and was still scored below full marks without a
     reason (PE-S303); None otherwise. Such an indicator gets that one warning: PE-S305 (no reason) and PE-S304 (the
     rule gives full marks) would say the same thing of the same cell again."""
-    if ind.score_stated is None or not ind.weight or ind.score_stated >= ind.weight - 1e-9 or _has_note(ind):
+    if not _deducted_without_reason(ind):
         return None
     m = _missed(ind)
     return m[1] if m and not m[0] else None
@@ -444,10 +449,8 @@ def _contradicts(r: CheckRule, ctx: Context) -> Iterator[Finding]:
 def _no_reason(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     has_note_column = any("deviation_note" in i.cells for i in ctx.form.indicators)
     for ind in ctx.form.indicators:
-        if ind.score_stated is None or not ind.weight or ind.score_stated >= ind.weight - 1e-9 or _has_note(ind):
-            continue
-        if _met_below_full(ind):
-            continue    # PE-S303: met the target, scored below full marks, no reason given
+        if not _deducted_without_reason(ind) or _met_below_full(ind):
+            continue    # explained, full marks, or PE-S303's case (met the target, scored below full, no reason)
         cell = ind.cells.get("deviation_note") if has_note_column else ind.cells.get("score")
         yield r.finding(ctx, cell, f"得分 {n(ind.score_stated)}/{n(ind.weight)}；偏差原因空白",
                         f"指标“{ind.name}”扣{n(ind.weight - ind.score_stated)}分，但未说明偏差原因及改进措施。")

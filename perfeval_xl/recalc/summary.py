@@ -11,7 +11,6 @@ import io
 import json
 import math
 import os
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +23,7 @@ from ..engine.rates import BASE_LABELS
 from ..model import FORM_KINDS
 from ..tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle, row_heights
 from ..workbook.xlsxwrite import FIXED_TIME, atomic_write_bytes, deterministic_zip
+from ..xlio.grid import parse_address
 from ..xlio.sheetxml import visible
 
 LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -171,8 +171,8 @@ class _Sheet:
         style = TableStyle(widths=tuple(widths), wrap=frozenset(wrap))
         for r, height in row_heights([head, *rows], style).items():
             ws.set_row(r - 1, height)
-        r0, c0 = _cell_index(freeze)
-        ws.freeze_panes(r0, c0)
+        r0, c0 = parse_address(freeze)
+        ws.freeze_panes(r0 - 1, c0 - 1)
         if autofilter:
             ws.autofilter(0, 0, max(len(rows), 1), len(head) - 1)
         ws.repeat_rows(0)
@@ -211,14 +211,6 @@ class _Book:
 
     def sheet(self, name: str) -> _Sheet:
         return _Sheet(self, name)
-
-
-def _cell_index(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
 
 
 def write_xlsx(summary: dict[str, Any], path: str | Path) -> Path:

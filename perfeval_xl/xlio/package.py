@@ -203,16 +203,11 @@ class XlsxPackage:
         return etree.QName(self.tree("xl/workbook.xml")).namespace or ""
 
     @property
-    def strict(self) -> bool:
-        """Saved as ISO Strict Open XML: readable, but the parts this package adds are transitional, so a Strict
-        workbook is reviewed without writing a copy."""
-        return self.main_ns == STRICT_NS
-
-    @property
     def review_only(self) -> str | None:
         """Why this package is read and reviewed but no copy of it written (None: a copy can be written).
-        A copy is written only when every part this package adds or edits has the form Excel 2007+ reads, and
-        when what it keeps is unambiguous."""
+        A copy is written only when every part this package adds or edits has the form Excel 2007+ reads (not so
+        for ISO Strict Open XML or the Excel 2007 beta, whose parts have other namespaces), and when what it keeps
+        is unambiguous."""
         if self.duplicates:
             return "duplicates"
         if self.main_ns == STRICT_NS:

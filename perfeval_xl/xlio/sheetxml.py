@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 from openpyxl.utils.cell import get_column_letter
 
-from ..limits import MAX_ROWS, LimitError
+from ..limits import MAX_COLS, MAX_ROWS, LimitError
 
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
 
@@ -237,14 +237,8 @@ class SheetPart:
         self.outside: list[str] = []
         if not self.cells or _PAST_GRID.search(self.data) is None:
             return    # no row 0 (nor a leading zero), no row of 7 digits or more, no three-letter column
-        rows = [int(m.group(2)) for m in self.cells.values()]
-        widest = max((m.group(1) for m in self.cells.values()), key=lambda b: (len(b), b))
-        if min(rows) >= 1 and max(rows) <= MAX_ROWS and (len(widest) < 3 or widest <= b"XFD"):
-            return
-        for ref, m in self.cells.items():
-            row = int(m.group(2))
-            if not (1 <= row <= MAX_ROWS) or (len(m.group(1)) == 3 and m.group(1) > b"XFD"):
-                self.outside.append(ref)
+        self.outside = [ref for ref, m in self.cells.items()
+                        if not 1 <= int(m.group(2)) <= MAX_ROWS or col_number(m.group(1)) > MAX_COLS]
         for ref in self.outside:
             del self.cells[ref]
 
