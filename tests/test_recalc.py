@@ -354,8 +354,10 @@ def test_workbook_xml_is_spliced_not_reserialised(tmp_path):
 
 
 def test_lower_case_sheet_names_keep_excels_values(tmp_path):
-    """Issue 10: a sheet named `sheet1` in lower case had every result blanked (the engine read 'sheet1'!A1 as a new
-    sheet "Sheet1"). Its values are now left as Excel saved them and the file is listed as not recalculated."""
+    """Issue 10: a sheet named `sheet1` in lower case had every result blanked: formualizer (in parallel evaluation)
+    read 'sheet1'!A1 as a reference to a new sheet "Sheet1". Evaluated serially (issue 16) it reads the sheet itself,
+    as Excel does, and the values are recalculated. Where the engine still makes a sheet of its own (a range spelled
+    SHEET1! in sheet1), the workbook's values are left as Excel saved them and listed as not recalculated."""
     wb = Workbook()
     ws = wb.active
     ws.title = "sheet1"
@@ -366,10 +368,20 @@ def test_lower_case_sheet_names_keep_excels_values(tmp_path):
     _as_excel_saved(tmp_path / "lc.xlsx", tmp_path / "in.xlsx", {"A2": b"6", "A3": b"3"})
     s = run_batch([tmp_path / "in.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
     w = s["workbooks"][0]
-    assert w["status"] == "ok" and w["not_recalculated"]["count"] == 2
-    assert "大小写" in next(iter(w["not_recalculated"]["reasons"]))
+    assert w["status"] == "ok" and w["not_recalculated"] is None
     ws2 = load_workbook(tmp_path / "out" / "in.xlsx", data_only=True)["sheet1"]
     assert (ws2["A2"].value, ws2["A3"].value) == (6, 3)
+
+    # a several-cell range spelled SHEET1! in sheet1 still makes the engine a sheet "Sheet1" of its own
+    ws["B5"] = "=SHEET1!A1:A2"
+    wb.save(tmp_path / "lc2.xlsx")
+    _as_excel_saved(tmp_path / "lc2.xlsx", tmp_path / "in2.xlsx", {"A2": b"6", "A3": b"3", "B5": b"2"})
+    s = run_batch([tmp_path / "in2.xlsx"], tmp_path / "out", jobs=1, progress=False, isolate=False)
+    w = s["workbooks"][0]
+    assert w["status"] == "ok" and w["not_recalculated"]["count"] == 3
+    assert "大小写" in next(iter(w["not_recalculated"]["reasons"]))
+    out = load_workbook(tmp_path / "out" / "in2.xlsx", data_only=True)["sheet1"]
+    assert (out["A2"].value, out["A3"].value, out["B5"].value) == (6, 3, 2)
 
 
 def test_1904_date_system(tmp_path):

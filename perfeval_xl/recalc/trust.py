@@ -127,8 +127,7 @@ def formula_reason(formula: str, sheet: str, array: bool) -> str | None:
 
 
 def _f_attrs(cells, ref: str) -> str:
-    m = cells.cells.get(ref)
-    f = m.group(6) if m is not None else None
+    f = cells.formula_element(ref)
     if not f:
         return ""
     return f[: f.find(b">") + 1].decode("utf-8", "replace")

@@ -72,25 +72,36 @@ def _with_refs(data: bytes, p: bytes) -> bytes:
 _PATTERNS: dict[bytes, tuple[re.Pattern[bytes], ...]] = {}
 
 
+#: groups of a cell's match: its attributes (all of them, r included), column letters, row, style id, type, the <f>
+#: element, the cached value's text, and the rest (<is>, <extLst>)
+_ATTRS, _COL, _ROW, _S, _T, _F, _V, _REST = 1, 2, 3, 4, 5, 6, 7, 8
+
+
 def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
     """The regular expressions for a sheet whose SpreadsheetML elements carry the prefix ``p`` (b"" or b"x:")."""
     pats = _PATTERNS.get(p)
     if pats is None:
         e = re.escape(p)
+        content = (rb"(?:/>|>\s*"                                                  # self-closed, or
+                   rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*</" + e + rb"f>))?\s*"     # the <f> element
+                   rb"(?:<" + e + rb"v(?:\s[^>]*)?>([^<]*)</" + e + rb"v>|<" + e + rb"v\s*/>)?"   # cached value
+                   rb"(.*?)</" + e + rb"c>)")                                       # the rest (<is>, <extLst>)
+        # any attribute order: each of r, s and t found by a lookahead
         cell = re.compile(
-            rb"<" + e + rb"c\b(?=[^>]*?\sr=\"([A-Z]{1,3})([0-9]+)\")"       # 1 column letters, 2 row
-            rb"(?:(?=[^>]*?\ss=\"([0-9]+)\"))?"                               # 3 style id
-            rb"(?:(?=[^>]*?\st=\"(\w+)\"))?"                                  # 4 type
-            rb"([^>]*?)(?:/>|>\s*"                                            # 5 attributes
-            rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*</" + e + rb"f>))?\s*"      # 6 the <f> element
-            rb"(?:<" + e + rb"v(?:\s[^>]*)?>([^<]*)</" + e + rb"v>|<" + e + rb"v\s*/>)?"   # 7 cached value
-            rb"(.*?)</" + e + rb"c>)", re.S)                                  # 8 the rest (<is>, <extLst>)
+            rb"<" + e + rb"c\b((?=[^>]*?\sr=\"([A-Z]{1,3})([0-9]+)\")"
+            rb"(?:(?=[^>]*?\ss=\"([0-9]+)\"))?(?:(?=[^>]*?\st=\"(\w+)\"))?[^>]*?)" + content, re.S)
+        # the order every writer seen uses (Excel, LibreOffice, openpyxl, XlsxWriter): r first, then s, then t, any
+        # other attribute after them; twice as fast (no lookaheads). A cell in another order does not match it, and
+        # the sheet is read with the general pattern instead
+        canonical = re.compile(
+            rb"<" + e + rb"c( r=\"([A-Z]{1,3})([0-9]+)\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
+            rb"(?:\s+(?![st]=)[^\s=>/]+\s*=\s*\"[^\"]*\")*\s*)" + content, re.S)
         opening = re.compile(rb"<" + e + rb"c[\s/>]")
         formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
         text = re.compile(rb"<" + e + rb"t\b[^>]*>([^<]*)</" + e + rb"t>|<" + e + rb"rPh\b.*?</" + e + rb"rPh>", re.S)
         row = re.compile(rb"<" + e + rb"row\b[^>]*?\sr=\"([0-9]+)\"[^>]*?(/?)>")
         merge = re.compile(rb"<" + e + rb"mergeCell\b[^>]*?\sref=\"([^\"]+)\"")
-        pats = _PATTERNS[p] = (cell, opening, formula, text, row, merge)
+        pats = _PATTERNS[p] = (cell, canonical, opening, formula, text, row, merge)
     return pats
 
 
@@ -206,19 +217,24 @@ class SheetPart:
         if root is None:
             raise SheetScanError("找不到 <worksheet> 根元素")
         self.prefix = root.group(1) or b""
-        (self._cell_re, opening, self._f_re, self._t_re, self._row_re, self._merge_re) = _patterns(self.prefix)
+        (self._cell_re, canonical, opening, self._f_re, self._t_re, self._row_re, self._merge_re) = _patterns(self.prefix)
         p = self.prefix
         found = data.count(b"<" + p + b"c ") + data.count(b"<" + p + b"c>") + data.count(b"<" + p + b"c/>")
         if max_cells is not None and found > max_cells:
             raise LimitError("PE-W009", f"单元格数超过上限 {max_cells}（本部件约 {found} 个）")
-        if found != data.count(b"<" + p + b'c r="'):
+        with_r = data.count(b"<" + p + b'c r="')
+        if found != with_r:
             data = _with_refs(data, p)   # Excel accepts cells whose optional r attribute is left out
         self.data = data
         self._shared = shared_strings
-        self.cells: dict[str, re.Match[bytes]] = {m.group(1).decode() + m.group(2).decode(): m
-                                                  for m in self._cell_re.finditer(data)}
         if b"<" + p + b"c\t" in data or b"<" + p + b"c\n" in data or b"<" + p + b"c\r" in data:
             found = sum(1 for _ in opening.finditer(data))   # openings the byte counts above did not see
+        cells: dict[str, re.Match[bytes]] = {}
+        if found == with_r:
+            cells = {(m[2] + m[3]).decode(): m for m in canonical.finditer(data)}
+        if len(cells) != found:
+            cells = {(m[2] + m[3]).decode(): m for m in self._cell_re.finditer(data)}
+        self.cells = cells
         if found != len(self.cells):
             raise SheetScanError(f"工作表中有 {found - len(self.cells)} 个单元格无法识别（标记异常）")
         self._check_bounds()
@@ -238,7 +254,7 @@ class SheetPart:
         if not self.cells or _PAST_GRID.search(self.data) is None:
             return    # no row 0 (nor a leading zero), no row of 7 digits or more, no three-letter column
         self.outside = [ref for ref, m in self.cells.items()
-                        if not 1 <= int(m.group(2)) <= MAX_ROWS or col_number(m.group(1)) > MAX_COLS]
+                        if not 1 <= int(m[_ROW]) <= MAX_ROWS or col_number(m[_COL]) > MAX_COLS]
         for ref in self.outside:
             del self.cells[ref]
 
@@ -252,25 +268,30 @@ class SheetPart:
 
     def position(self, ref: str) -> tuple[int, int]:
         m = self.cells[ref]
-        return int(m.group(2)), col_number(m.group(1))
+        return int(m[_ROW]), col_number(m[_COL])
 
     def style(self, ref: str) -> int:
         m = self.cells.get(ref)
-        return int(m.group(3)) if m is not None and m.group(3) else 0
+        return int(m[_S]) if m is not None and m[_S] else 0
 
     def formula(self, ref: str) -> str | None:
         """The formula text of the cell (None for none, and for the dependent cells of a shared formula)."""
         m = self.cells.get(ref)
-        if m is None or not m.group(6):
+        if m is None or not m[_F]:
             return None
-        text = self._f_re.match(m.group(6)).group(2)
+        text = self._f_re.match(m[_F])[2]
         return _unescape(text) if text else None
+
+    def formula_element(self, ref: str) -> bytes | None:
+        """The cell's <f> element as written (its attributes tell shared and array formulas), or None."""
+        m = self.cells.get(ref)
+        return m[_F] if m is not None else None
 
     def array_ranges(self) -> list[tuple[str, str]]:
         """(cell, range) of every array formula spanning more than one cell."""
         out = []
         for ref, m in self.cells.items():
-            f = m.group(6)
+            f = m[_F]
             if f and b'"array"' in f:
                 attrs = self._f_re.match(f).group(1)
                 area = re.search(rb'\sref="([^"]+)"', attrs)
@@ -281,13 +302,13 @@ class SheetPart:
     def set_formula_text(self, ref: str, text: str) -> None:
         """Replace the text of a cell's formula, keeping the <f> attributes and the cached value."""
         m = self._current(ref)
-        new_f = self._el(b"f", xml_text(text), self._f_re.match(m.group(6)).group(1))
+        new_f = self._el(b"f", xml_text(text), self._f_re.match(m[_F])[1])
         inner = self._inner(m)
-        at = m.start(6) - m.end(5) - 1
-        self._replace(ref, m.group(5), inner[:at] + new_f + inner[at + len(m.group(6)):])
+        at = m.start(_F) - m.end(_ATTRS) - 1
+        self._replace(ref, m[_ATTRS], inner[:at] + new_f + inner[at + len(m[_F]):])
 
     def formula_refs(self) -> list[str]:
-        return [ref for ref, m in self.cells.items() if m.group(6)]
+        return [ref for ref, m in self.cells.items() if m[_F]]
 
     def value(self, ref: str) -> Any:
         m = self.cells.get(ref)
@@ -297,11 +318,11 @@ class SheetPart:
         return self._value(m) if c is None else self._decode(m, *c)
 
     def _value(self, m: re.Match[bytes]) -> Any:
-        return self._decode(m, m.group(4), m.group(7))
+        return self._decode(m, m[_T], m[_V])
 
     def _decode(self, m: re.Match[bytes], t: bytes | None, text: bytes | None) -> Any:
         if t == b"inlineStr":
-            rest = m.group(8)
+            rest = m[_REST]
             return "".join(_unescape(x) for x in self._t_re.findall(rest) if x) if rest else ""
         if not text:
             return None
@@ -320,7 +341,7 @@ class SheetPart:
             try:
                 return table[int(text)]
             except (IndexError, ValueError):
-                raise SheetScanError(f"单元格 {m.group(1).decode()}{m.group(2).decode()} 引用的共享字符串 {text.decode()[:12]} "
+                raise SheetScanError(f"单元格 {(m[_COL] + m[_ROW]).decode()} 引用的共享字符串 {text.decode()[:12]} "
                                      f"不存在（共 {len(table)} 条），文件已损坏") from None
         if t == b"b":
             return text == b"1"
@@ -333,12 +354,12 @@ class SheetPart:
             c = cached.get(ref) if cached else None
             if c is not None:
                 v = decode(m, *c)
-            elif m.group(7) or m.group(4) == b"inlineStr":
+            elif m[_V] or m[_T] == b"inlineStr":
                 v = read(m)
             else:
                 continue
             if v is not None:
-                yield int(m.group(2)), col_number(m.group(1)), int(m.group(3) or 0), v
+                yield int(m[_ROW]), col_number(m[_COL]), int(m[_S] or 0), v
 
     def merged_ranges(self) -> list[str]:
         return [r.decode() for r in self._merge_re.findall(self.data)]
@@ -354,7 +375,7 @@ class SheetPart:
 
     def _inner(self, m: re.Match[bytes]) -> bytes | None:
         """What a matched <c> holds between its tags (None for a self-closed <c/>)."""
-        whole, head = m.group(0), m.end(5) - m.start()
+        whole, head = m[0], m.end(_ATTRS) - m.start()
         return None if whole[head:head + 2] == b"/>" else whole[head + 1: -len(b"</" + self.prefix + b"c>")]
 
     def _replace(self, ref: str, attrs: bytes, inner: bytes | None, cached: tuple[bytes | None, bytes] | None = None):
@@ -382,18 +403,18 @@ class SheetPart:
         """Set a formula cell's cached value (only its t attribute and <v> change); True when it changed."""
         m = self._current(ref)
         t, text = cached_form(value)
-        old_t, old_v = m.group(4), m.group(7)
+        old_t, old_v = m[_T], m[_V]
         if old_v is not None and (old_t.decode() if old_t and old_t != b"n" else None) == t \
                 and _unescape(old_v) == text:
             return False
         v = xml_text(text)
-        inner = (m.group(6) or b"") + self._el(b"v", v) + (m.group(8) or b"")
-        self._replace(ref, _typed(m.group(5), t), inner, (t.encode() if t else None, v))
+        inner = (m[_F] or b"") + self._el(b"v", v) + (m[_REST] or b"")
+        self._replace(ref, _typed(m[_ATTRS], t), inner, (t.encode() if t else None, v))
         return True
 
     def set_constant(self, ref: str, value: Any) -> None:
         """Write a number, boolean or inline string (None clears the cell, keeping its style)."""
-        attrs = self.cell(ref).group(5)
+        attrs = self.cell(ref)[_ATTRS]
         if value is None or value == "":
             self._replace(ref, _typed(attrs, None), None)
         elif isinstance(value, bool):
@@ -407,14 +428,14 @@ class SheetPart:
 
     def set_formula(self, ref: str, formula: str, cached: Any = None) -> None:
         t, text = cached_form(cached)
-        self._replace(ref, _typed(self.cell(ref).group(5), t),
+        self._replace(ref, _typed(self.cell(ref)[_ATTRS], t),
                       self._el(b"f", xml_text(formula.lstrip("="))) + self._el(b"v", xml_text(text)))
 
     def set_style(self, ref: str, s: int) -> None:
         m = self.cell(ref)
         if self.style(ref) == s:
             return
-        attrs = _ATTR_S.sub(b"", m.group(5))
+        attrs = _ATTR_S.sub(b"", m[_ATTRS])
         if s:
             r = re.search(rb'\sr="[^"]*"', attrs)
             attrs = attrs[: r.end()] + b' s="' + str(s).encode() + b'"' + attrs[r.end():]
@@ -443,7 +464,7 @@ class SheetPart:
                     break
                 pos = end = data.find(b"</" + p + b"row>", rm.end())
                 for cm in self._cell_re.finditer(data, rm.end(), end):
-                    if col_number(cm.group(1)) > col_n:
+                    if col_number(cm[_COL]) > col_n:
                         pos = cm.start()
                         break
                 data = data[:pos] + new_c + data[pos:]
