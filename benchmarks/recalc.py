@@ -44,8 +44,9 @@ def timed(fn):
     for f in files:
         t0 = time.perf_counter(); fn(f); times.append((time.perf_counter() - t0) * 1000)
 if MODE in ('perfeval', 'perfeval-plain'):
-    from perfeval_xl.recalc.batch import Job, process
+    from perfeval_xl.recalc.batch import Job, prepare, process
     from perfeval_xl.engine.profile import NATIONAL
+    prepare()   # as run_batch readies each batch process
     timed(lambda f: process(Job(str(f), f.name, str(out / f.name), NATIONAL, MODE == 'perfeval', False)))
 elif MODE == 'openpyxl':
     import openpyxl

@@ -251,6 +251,7 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
     cell kept so, keep Excel's value. Returns every kept cell, ``skipped`` ones included, as (sheet, ref, reason)."""
     parts = dict(pkg.sheets())
     errors_over_values: list[tuple[str, str, str]] = []
+    differing: list[tuple[str, str]] = []      # Excel saved a value, and the engine's differs from it
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
         for ref, v in list(vals.items()):
@@ -259,24 +260,27 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
                 continue
             if isinstance(v, float) and not math.isfinite(v):
                 v = vals[ref] = "#NUM!"
+            old = cells.value(ref)
+            if old is None or old == "":
+                continue
             if isinstance(v, str) and v in ERRORS:
-                old = cells.value(ref)
-                if old is not None and old != "" and not (isinstance(old, str) and old in ERRORS):
+                if not (isinstance(old, str) and old in ERRORS):
                     errors_over_values.append((sheet, ref, f"公式引擎结果为 {v}，保留 Excel 保存的值"))
+            elif _differs(old, v):
+                differing.append((sheet, ref))
     book = pkg.parts.get("xl/workbook.xml", b"")
     names = {n.decode("utf-8", "replace") for n in _DEFINED.findall(book)}
     kept = untrusted(pkg, values, errors_over_values, skipped or [], bool(_ITERATE.search(book)), names,
                      rewritten or {})
-    if not _STALE_OK.search(book):
+    differing = [key for key in differing if key not in kept]
+    if differing and not _STALE_OK.search(book):
         # Excel's saved values are its results for the inputs saved with them: where the engine disagrees on a
         # formula none of whose inputs moved, the engine is the one that differs (trust.unchanged_inputs)
-        differing = [(sheet, ref) for sheet, vals in values.items() for ref, v in vals.items()
-                     if (sheet, ref) not in kept and _differs(pkg.cells(parts[sheet]).value(ref), v)]
-        if differing:
-            kept.update(unchanged_inputs(pkg, values, differing, kept, names, rewritten or {}))
+        kept.update(unchanged_inputs(pkg, values, differing, kept, names, rewritten or {}))
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
+        set_cached = cells.set_cached
         for ref, v in vals.items():
             if (sheet, ref) not in kept:
-                cells.set_cached(ref, v)
+                set_cached(ref, v)
     return [(s, r, why) for (s, r), why in kept.items()]

@@ -286,13 +286,17 @@ def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: I
     parts = dict(pkg.sheets())
     kept: dict[tuple[str, str], str] = {(s, r): why for s, r, why in skipped}
     kept.update({(s, r): why for s, r, why in errors_over_values})
+    # only where Excel saved a value is there anything to keep: a formula never calculated gets the engine's
+    saved = {(sheet, ref) for sheet, vals in values.items() for cells in (pkg.cells(parts[sheet]),) for ref in vals
+             if cells.value(ref) not in (None, "")}
+    if not saved and not kept:
+        return kept      # a workbook no program calculated (written by openpyxl, a template): nothing of Excel's
     texts = _formula_texts(pkg, values, rewritten)
     for key, (text, _span, array) in texts.items():
-        if key in kept or text is None:
+        if key in kept or text is None or key not in saved:
             continue
         why = ITERATIVE if iterative else formula_reason(text, key[0], array)
-        if why and pkg.cells(parts[key[0]]).value(key[1]) not in (None, ""):
-            # only where Excel saved a value: a formula never calculated gets the engine's
+        if why:
             kept[key] = why
     if not kept:
         return kept

@@ -175,7 +175,17 @@ def cached_form(value: Any) -> tuple[str | None, str]:
     return "str", str(value)
 
 
+def cached_bytes(value: Any) -> tuple[bytes | None, bytes]:
+    """(t attribute, <v> content) of a formula's cached value as written in the part (:func:`cached_form`, escaped)."""
+    cls = value.__class__
+    if cls is float or cls is int:
+        return None, number_text(float(value)).encode()
+    t, text = cached_form(value)
+    return (t.encode() if t else None), xml_text(text)
+
+
 _TEXTS: dict[bytes, str] = {}
+_INLINE: dict[bytes, str] = {}    # an inline string's <is> element → its text (kept like _TEXTS)
 
 
 def _unescape(b: bytes) -> str:
@@ -277,9 +287,15 @@ class SheetPart:
     def formula(self, ref: str) -> str | None:
         """The formula text of the cell (None for none, and for the dependent cells of a shared formula)."""
         m = self.cells.get(ref)
-        if m is None or not m[_F]:
+        f = m[_F] if m is not None else None
+        if not f:
             return None
-        text = self._f_re.match(m[_F])[2]
+        # <f attrs>text</f> or <f attrs/>: the text lies between the first '>' and the last '<' (the pattern
+        # matched it so: attributes hold no '>', the text no '<')
+        start = f.find(b">") + 1
+        if start == len(f):
+            return None
+        text = f[start:f.rfind(b"<")]
         return _unescape(text) if text else None
 
     def formula_element(self, ref: str) -> bytes | None:
@@ -323,7 +339,15 @@ class SheetPart:
     def _decode(self, m: re.Match[bytes], t: bytes | None, text: bytes | None) -> Any:
         if t == b"inlineStr":
             rest = m[_REST]
-            return "".join(_unescape(x) for x in self._t_re.findall(rest) if x) if rest else ""
+            if not rest:
+                return ""
+            v = _INLINE.get(rest)
+            if v is None:
+                v = "".join(_unescape(x) for x in self._t_re.findall(rest) if x)
+                if len(_INLINE) >= 4096:
+                    _INLINE.clear()
+                _INLINE[rest] = v
+            return v
         if not text:
             return None
         if t is None or t == b"n":
@@ -347,19 +371,26 @@ class SheetPart:
             return text == b"1"
         return _unescape(text)   # "str" (formula string) and "e" (error)
 
-    def values(self) -> Iterator[tuple[int, int, int, Any]]:
-        """(row, column, style id, value) of every cell holding a value, in document order."""
-        read, decode, cached = self._value, self._decode, self._cached
+    def values(self) -> list[tuple[int, int, int, Any]]:
+        """(row, column, style id, value) of every cell holding a value, in document order. (The layout reader reads
+        every cell of every sheet: numbers, the commonest value, are decoded here without a call per cell.)"""
+        out: list[tuple[int, int, int, Any]] = []
+        append, decode, cached = out.append, self._decode, self._cached
         for ref, m in self.cells.items():
             c = cached.get(ref) if cached else None
             if c is not None:
-                v = decode(m, *c)
-            elif m[_V] or m[_T] == b"inlineStr":
-                v = read(m)
+                t, text = c
             else:
-                continue
+                t, text = m[_T], m[_V]
+                if not text and t != b"inlineStr":
+                    continue
+            if text and (t is None or t == b"n") and text.isdigit():
+                v: Any = int(text) if len(text) < 16 else decode(m, t, text)
+            else:
+                v = decode(m, t, text)
             if v is not None:
-                yield int(m[_ROW]), col_number(m[_COL]), int(m[_S] or 0), v
+                append((int(m[_ROW]), col_number(m[_COL]), int(m[_S] or 0), v))
+        return out
 
     def merged_ranges(self) -> list[str]:
         return [r.decode() for r in self._merge_re.findall(self.data)]
@@ -401,15 +432,19 @@ class SheetPart:
 
     def set_cached(self, ref: str, value: Any) -> bool:
         """Set a formula cell's cached value (only its t attribute and <v> change); True when it changed."""
-        m = self._current(ref)
-        t, text = cached_form(value)
-        old_t, old_v = m[_T], m[_V]
-        if old_v is not None and (old_t.decode() if old_t and old_t != b"n" else None) == t \
-                and _unescape(old_v) == text:
-            return False
-        v = xml_text(text)
-        inner = (m[_F] or b"") + self._el(b"v", v) + (m[_REST] or b"")
-        self._replace(ref, _typed(m[_ATTRS], t), inner, (t.encode() if t else None, v))
+        m = self._current(ref) if ref in self._cached else self.cells[ref]
+        t, v = cached_bytes(value)
+        old_v = m[_V]
+        if old_v is not None:
+            old_t = m[_T]
+            if (None if old_t == b"n" else old_t) == t and (old_v == v or b"&" in old_v and _unescape(old_v) == _unescape(v)):
+                return False
+        attrs = m[_ATTRS]
+        if t is not None or b't="' in attrs:
+            attrs = _typed(attrs, t.decode() if t else None)
+        p = self.prefix
+        inner = (m[_F] or b"") + b"<" + p + b"v>" + v + b"</" + p + b"v>" + (m[_REST] or b"")
+        self._replace(ref, attrs, inner, (t, v))
         return True
 
     def set_constant(self, ref: str, value: Any) -> None:
