@@ -57,6 +57,18 @@ BUDGET_COLUMNS: dict[str, re.Pattern[str]] = {
 
 TOTAL_LABEL = re.compile(r"(总分|合计|综合得分|总计|总得分|得分合计|自评总分)")
 GRADE_LABEL = re.compile(r"(评价等级|等级|评价结果等次|再评价等级|自评等级|绩效等级|评价结果)")
+
+
+@lru_cache(maxsize=8192)
+def is_total_label(label: str) -> bool:
+    """The normalised label names the total row (合计, 总分 …); asked of every label of every row of a table."""
+    return TOTAL_LABEL.fullmatch(label) is not None
+
+
+@lru_cache(maxsize=8192)
+def is_grade_label(label: str) -> bool:
+    """The normalised label names the grade (等级, 评价结果 …)."""
+    return GRADE_LABEL.fullmatch(label) is not None
 LEVEL_WITH_WEIGHT = re.compile(r"^(?:\d+[、.．])?([\u4e00-\u9fff]{1,12}?)(?:指标|情况)?[(（](\d+(?:\.\d+)?)分[)）]$")
 LEVEL_COLON = re.compile(r"^([\u4e00-\u9fff]{2,6})[:：]?$")
 
@@ -83,7 +95,11 @@ def _match_cached(label: str, key: str) -> str | None:
 
 def level_and_weight(text: Any) -> tuple[str, float | None]:
     """"决策(15分)" → ("决策", 15.0); "产出指标" → ("产出", None); "投入：" → ("投入", None)."""
-    s = norm(text)
+    return _level_and_weight(norm(text))
+
+
+@lru_cache(maxsize=4096)
+def _level_and_weight(s: str) -> tuple[str, float | None]:
     m = LEVEL_WITH_WEIGHT.match(s)
     if m:
         name = m.group(1)

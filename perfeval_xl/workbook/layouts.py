@@ -28,6 +28,8 @@ from .labels import (
     GRADE_LABEL,
     INDICATOR_COLUMNS,
     TOTAL_LABEL,
+    is_grade_label,
+    is_total_label,
     level_and_weight,
     match_field,
     norm,
@@ -131,8 +133,13 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
     blank_run = 0
     name_col = cols.get("name")
     after_total = False
+    score_col, weight_col = cols.get("score"), cols.get("weight")
+    # the fields read from each indicator's row: (field, column, attribute, its column's letters)
+    fields = [(f, cols[f], "deviation_note" if f == "note" else f, address(1, cols[f])[:-1])
+              for f in ("target", "actual", "criterion", "direction", "unit", "note", "progress") if f in cols]
+    cells, formats = g.cells, g.number_formats
     for r in range(first, sheet.max_row + 2):
-        row_vals = {f: g.get(r, c) for f, c in cols.items()}
+        row_vals = g.table_row(r, cols)
         labelled = sheet.row_labels(r)
         if not labelled and not any(v not in (None, "") for v in row_vals.values()):
             blank_run += 1
@@ -141,27 +148,27 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
             continue
         blank_run = 0
         # total row
-        total_hit = next((c for c, s in labelled if TOTAL_LABEL.fullmatch(s) and c != cols.get("score")), None)
+        total_hit = next((c for c, s in labelled if is_total_label(s) and c != score_col), None)
         if total_hit is not None:
-            sc = cols.get("score")
-            v = g.cells.get((r, sc)) if sc else None
+            sc = score_col
+            v = cells.get((r, sc)) if sc else None
             if v is None or number(v) is None:
                 # the last number in the row is the score when there are two (分值, 得分)
-                nums = [(c, g.cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
-                        if number(g.cells.get((r, c))) is not None]
+                nums = [(c, cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
+                        if number(cells.get((r, c))) is not None]
                 v, cc = (nums[-1][1], nums[-1][0]) if nums else (None, None)
                 if len(nums) >= 2:
                     form.total_weight = number(nums[0][1])
                 elif len(nums) == 1 and not _is_total_score_cell(g, r, cc, cols):
-                    if cc == cols.get("weight"):
+                    if cc == weight_col:
                         form.total_weight = number(v)
                     form.unread["total"] = (f"合计行只有一个数值 {v}（{address(r, cc)}），不在得分列，"
                                             "无法确定是分值合计还是总分")
                     form.cells["unread"] = address(r, cc)
                     v = None
                 sc = cc if v is not None else None
-            elif cols.get("weight"):
-                form.total_weight = number(g.cells.get((r, cols["weight"])))
+            elif weight_col:
+                form.total_weight = number(cells.get((r, weight_col)))
             form.total_stated = number(v)
             if sc:
                 form.cells["total"] = address(r, sc)
@@ -170,18 +177,20 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                 _grade_in_row(sheet, form, r)
             after_total = True
             continue
-        if any(GRADE_LABEL.fullmatch(t) for _c, t in labelled):
+        if any(is_grade_label(t) for _c, t in labelled):
             _grade_in_row(sheet, form, r)
             continue
         if after_total:
             continue
-        l1_raw = g.get(r, cols["level1"]) if "level1" in cols else None
-        l2_raw = g.get(r, cols["level2"]) if "level2" in cols else None
+        l1_raw = row_vals.get("level1")
+        l2_raw = row_vals.get("level2")
         if l1_raw not in (None, ""):
             name1, w1 = level_and_weight(l1_raw)
             if name1 and not _is_header_like(name1):
                 level1 = name1
-                lv = form.levels.setdefault(level1, {"cell": address(r, cols["level1"])})
+                lv = form.levels.get(level1)
+                if lv is None:
+                    lv = form.levels[level1] = {"cell": address(r, cols["level1"])}
                 if w1 is not None:
                     lv["weight"] = w1
         if l2_raw not in (None, ""):
@@ -189,14 +198,18 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
             if name2 and not _is_header_like(name2):
                 level2 = name2
                 if level1 is not None:
-                    grp = form.groups.setdefault((level1, level2), {"cell": address(r, cols["level2"])})
+                    grp = form.groups.get((level1, level2))
+                    if grp is None:
+                        grp = form.groups[(level1, level2)] = {"cell": address(r, cols["level2"])}
                     if w2 is not None:
                         grp["weight"] = w2
-        name_raw = g.get(r, name_col) if name_col else None
-        if name_col and g.merge_of(r, name_col) and g.merge_of(r, name_col)[0] != r:
-            name_raw = None  # a name merged down over several rows belongs to its first row
-        weight = _number_or_problem(form, row_vals.get("weight"), r, cols.get("weight"), "分值")
-        score = _number_or_problem(form, row_vals.get("score"), r, cols.get("score"), "得分")
+        name_raw = row_vals.get("name") if name_col else None
+        if name_col and g.merged:
+            m = g.merge_of(r, name_col)
+            if m and m[0] != r:
+                name_raw = None  # a name merged down over several rows belongs to its first row
+        weight = _number_or_problem(form, row_vals.get("weight"), r, weight_col, "分值")
+        score = _number_or_problem(form, row_vals.get("score"), r, score_col, "得分")
         if name_raw in (None, "") or not name_col:
             # a level line: "产出(50分)" with its stated weight/score
             if level1 and l1_raw not in (None, "") and (weight is not None or score is not None):
@@ -205,31 +218,32 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                     lv.setdefault("weight", weight)
                 if score is not None:
                     lv["score"] = score
-                    lv["score_cell"] = address(r, cols["score"])
+                    lv["score_cell"] = address(r, score_col)
             continue
         name = str(name_raw).strip() if isinstance(name_raw, str) else str(name_raw)
-        if _is_header_like(norm(name)):
+        normed = norm(name)
+        if _is_header_like(normed):
             continue
-        if _PLACEHOLDER.fullmatch(norm(name)) and all(v in (None, "") for f, v in row_vals.items()
-                                                      if f not in ("name", "level1", "level2")):
+        if _PLACEHOLDER.fullmatch(normed) and all(v in (None, "") for f, v in row_vals.items()
+                                                  if f not in ("name", "level1", "level2")):
             continue   # the template's own "指标2" / "……" rows, left empty by the unit
         ind = Indicator(name=name, level1=level1, level2=level2, row=r)
-        for f in ("weight", "score"):
-            if f in cols:
-                ind.cells[f] = address(r, cols[f])
+        ind_cells = ind.cells
+        if weight_col:
+            ind_cells["weight"] = address(r, weight_col)
+        if score_col:
+            ind_cells["score"] = address(r, score_col)
         ind.weight = weight
         ind.score_stated = score
-        for f in ("target", "actual", "criterion", "direction", "unit", "note", "progress"):
-            if f in cols:
-                v = g.get(r, cols[f]) if f == "criterion" else g.cells.get((r, cols[f]))
-                if isinstance(v, str) and not v.strip():
-                    v = None
-                fmt = g.number_formats.get((r, cols[f]), "")
-                if isinstance(v, (int, float)) and "%" in fmt and f in ("target", "actual", "progress"):
-                    v = f"{v * 100:.10g}%"
-                setattr(ind, "deviation_note" if f == "note" else f, v)
-                ind.cells["deviation_note" if f == "note" else f] = address(r, cols[f])
-        ind.cells["name"] = address(r, name_col)
+        for f, c, attr, letters in fields:
+            v = row_vals[f] if f == "criterion" else cells.get((r, c))
+            if isinstance(v, str) and not v.strip():
+                v = None
+            elif isinstance(v, (int, float)) and f in ("target", "actual", "progress") and "%" in formats.get((r, c), ""):
+                v = f"{v * 100:.10g}%"
+            setattr(ind, attr, v)
+            ind_cells[attr] = f"{letters}{r}"
+        ind_cells["name"] = address(r, name_col)
         _compose_split(ind)
         form.indicators.append(ind)
 
@@ -304,10 +318,7 @@ def _grade_in_row(sheet: LabelledSheet, form: Form, r: int) -> None:
 def _find_budget(sheet: LabelledSheet, form: Form) -> None:
     for r in range(1, sheet.max_row + 1):
         cols: dict[str, int] = {}
-        for c in range(1, sheet.max_col + 1):
-            s = sheet.labels.get((r, c))
-            if not s:
-                continue
+        for c, s in sheet.row_labels(r):
             f = match_field(s, BUDGET_COLUMNS)
             if f and f not in cols:
                 cols[f] = c

@@ -12,9 +12,12 @@ from typing import Any, Iterable, Iterator
 from openpyxl.utils.cell import get_column_letter, coordinate_from_string, column_index_from_string
 
 
+_LETTERS = [""] + [get_column_letter(c) for c in range(1, 703)]    # A … ZZ
+
+
 def address(row: int, col: int) -> str:
     """(12, 3) → "C12"."""
-    return f"{get_column_letter(col)}{row}"
+    return f"{_LETTERS[col] if 0 < col < 703 else get_column_letter(col)}{row}"
 
 
 def parse_address(addr: str) -> tuple[int, int]:
@@ -64,9 +67,24 @@ class Grid:
     #: merges up to this many cells are indexed cell by cell; larger ones are searched
     INDEXED_MERGE = 4096
 
-    def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
-        """The merged range holding (row, col) — the first listed, when ranges overlap — or None. The readers ask
-        for every cell of a table, so the ranges are indexed once (again if the list changes)."""
+    def table_row(self, row: int, cols: dict[str, int]) -> dict[str, Any]:
+        """{field: :meth:`get` (row, column)} for a table's columns: one row of a table, read in one call."""
+        cells = self.cells
+        out = {f: cells.get((row, c)) for f, c in cols.items()}
+        if self.merged and None in out.values():
+            indexed, large = self._merges()
+            for f, c in cols.items():
+                if out[f] is None:
+                    m = indexed.get((row, c))
+                    if m is None and large:
+                        m = self.merge_of(row, c)
+                    if m is not None:
+                        out[f] = cells.get((m[0], m[1]))
+        return out
+
+    def _merges(self) -> tuple[dict[tuple[int, int], tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
+        """The merged ranges indexed once (again if the list changes): ({cell: its range} for the ranges of up to
+        INDEXED_MERGE cells, [the larger ranges]); the first listed wins where ranges overlap."""
         index = self.__dict__.get("_merge_index")
         if index is None or index[0] != len(self.merged):
             cells: dict[tuple[int, int], tuple[int, int, int, int]] = {}
@@ -80,10 +98,16 @@ class Grid:
                 else:
                     large.append(m)
             index = self.__dict__["_merge_index"] = (len(self.merged), cells, large)
-        m = index[1].get((row, col))
+        return index[1], index[2]
+
+    def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
+        """The merged range holding (row, col) — the first listed, when ranges overlap — or None. The readers ask
+        for every cell of a table, so the ranges are indexed once."""
+        indexed, large = self._merges()
+        m = indexed.get((row, col))
         if m is not None:
             return m
-        for m in index[2]:
+        for m in large:
             r1, c1, r2, c2 = m
             if r1 <= row <= r2 and c1 <= col <= c2:
                 return m

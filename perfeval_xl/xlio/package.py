@@ -387,7 +387,7 @@ def package_bytes(pkg: XlsxPackage) -> bytes:
             zi.compress_type = src.compress_type if src else zipfile.ZIP_DEFLATED
             zi.external_attr = src.external_attr if src else 0o600 << 16
             zi.create_system = src.create_system if src else 0
-            z.writestr(zi, data)
+            z.writestr(zi, data, compresslevel=1)   # a ZipInfo keeps its own level (default 6) otherwise
     return out.getvalue()
 
 
