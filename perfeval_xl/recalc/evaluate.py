@@ -83,17 +83,18 @@ def _normalised_bytes(pkg: XlsxPackage, original: bytes,
     tables = None
     for name, part in sheets:
         data = pkg.parts[part]
-        pe = _needs_respelling(data)
-        three_d = b"!" in data and _3D_BYTES.search(data) is not None
-        structured = b"[" in data and b"<f" in data
-        if not (pe or three_d or structured):
-            continue
-        if structured and tables is None:
-            tables = tables_of(pkg)
         # the formulas are read from the package's own parse of the part; a copy is parsed only to edit it
         cells = pkg.cells(part)
         if cells.edited:
             cells = SheetPart(data)
+        formulas = cells.formula_bytes()
+        pe = _needs_respelling(formulas)
+        three_d = b"!" in formulas and _3D_BYTES.search(formulas) is not None
+        structured = b"[" in formulas
+        if not (pe or three_d or structured):
+            continue
+        if structured and tables is None:
+            tables = tables_of(pkg)
         copy: SheetPart | None = None
         for ref in cells.formula_refs():
             text = cells.formula(ref)
@@ -178,15 +179,33 @@ def evaluate(pkg: XlsxPackage, original: bytes, targets: dict[str, list[str]] | 
         cells = pkg.cells(parts[sheet])
         position = cells.position
         vals = values[sheet] = {}
-        for ref in refs:
+        where = [position(ref) for ref in refs]
+        box = _results(wb, sheet, where)
+        for ref, (r, col) in zip(refs, where):
             if in_1904 and _DATE_FUNCS.search(cells.formula(ref) or ""):
                 # the engine reads serials in the 1900 system: YEAR(A1) of a 1904 workbook would be 4 years off
                 if skipped is not None:
                     skipped.append((sheet, ref, "1904 日期系统中的日期函数，保留 Excel 保存的值"))
                 continue
-            r, col = position(ref)
-            vals[ref] = _to_cell_value(get(sheet, r, col), epoch)
+            v = get(sheet, r, col) if box is None else box[0][r - box[1]][col - box[2]]
+            vals[ref] = v if v.__class__ in _PLAIN else _to_cell_value(v, epoch)
     return values
+
+
+_PLAIN = {float, int, str, bool, type(None)}
+
+
+def _results(wb: "fz.Workbook", sheet: str, where: list[tuple[int, int]]) -> tuple[list[list[Any]], int, int] | None:
+    """The engine's values over the rectangle holding every formula cell of the sheet, read in one call (values,
+    first row, first column); None when that rectangle is far larger than the cells (then each is read alone)."""
+    if len(where) < 8:
+        return None
+    rows = [r for r, _c in where]
+    cols = [c for _r, c in where]
+    r1, r2, c1, c2 = min(rows), max(rows), min(cols), max(cols)
+    if (r2 - r1 + 1) * (c2 - c1 + 1) > 4 * len(where) + 4096:
+        return None
+    return wb.sheet(sheet).get_values(fz.RangeAddress(sheet, r1, c1, r2, c2)), r1, c1
 
 
 def _check_engine_text(pkg: XlsxPackage) -> None:
@@ -279,8 +298,6 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
         kept.update(unchanged_inputs(pkg, values, differing, kept, names, rewritten or {}))
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
-        set_cached = cells.set_cached
-        for ref, v in vals.items():
-            if (sheet, ref) not in kept:
-                set_cached(ref, v)
+        cells.set_cached_values(vals.items() if not kept else
+                                [(ref, v) for ref, v in vals.items() if (sheet, ref) not in kept])
     return [(s, r, why) for (s, r), why in kept.items()]
