@@ -214,9 +214,14 @@ def parse_quantity(value: Any, unit_hint: str | None = None) -> Quantity:
     ``unit_hint`` is a unit known from elsewhere (a 度量单位 column, a percent number format):
     it applies to bare numbers only.
     """
-    if type(value) is str:
+    cls = type(value)
+    if cls is str:
         q = _parse_text(value)
         return q if unit_hint is None or q.unit is not None else _apply_hint(q, unit_hint)
+    if (cls is float or cls is int) and unit_hint is None:   # the commonest case, a plain number
+        f = float(value)
+        if f - f == 0:   # finite
+            return Quantity(repr(value), "number", None, f)
     if isinstance(value, Quantity):
         return value
     if value is None:
