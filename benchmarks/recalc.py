@@ -7,7 +7,8 @@ conditional formats). For each N the script prints, each measured in a fresh pro
 * ``perfeval-xl recalc``          — read + evaluate + write cached values + recognise + score + check + annotate +
   write (``recalc.batch.process``, one core), and the same without annotation;
 * ``openpyxl load+save``           — the round trip alone (which also loses parts and cached values);
-* ``formualizer evaluate``         — the formula engine alone on the file's bytes, PE_* registered (part of the floor);
+* ``formualizer evaluate``         — the formula engine alone on the file's bytes, PE_* registered, as recalc runs it
+  (serial evaluation; part of the floor), and with formualizer's default (parallel) evaluation for comparison;
 * ``calamine read``                — python-calamine reading every sheet's values (the floor of reading);
 * ``zip read+rewrite``             — every part inflated and deflated again (the floor of writing);
 * ``LibreOffice batch convert``    — ``soffice --headless --convert-to xlsx`` of the folder in one process;
@@ -52,6 +53,12 @@ elif MODE == 'openpyxl':
     import openpyxl
     timed(lambda f: openpyxl.load_workbook(f).save(out / f.name))
 elif MODE == 'formualizer':
+    # the engine as recalc runs it (evaluated on the calling thread), PE_* registered
+    from perfeval_xl.recalc.evaluate import engine_workbook, register_pe
+    def run(f):
+        wb = engine_workbook(f.read_bytes()); register_pe(wb); wb.evaluate_all()
+    timed(run)
+elif MODE == 'formualizer-default':
     import formualizer as fz
     from perfeval_xl.recalc.evaluate import register_pe
     def run(f):
@@ -165,12 +172,13 @@ def main() -> None:
         for i in range(n):
             gen.make(str(src / f"自评表_{i:04d}.xlsx"), i + 1)
         rows = {}
-        for mode in ("perfeval", "perfeval-plain", "openpyxl", "formualizer", "calamine", "zip"):
+        for mode in ("perfeval", "perfeval-plain", "openpyxl", "formualizer", "formualizer-default", "calamine", "zip"):
             rows[mode] = run_child(mode, src, root / mode)
         ours, plain = rows["perfeval"][0], rows["perfeval-plain"][0]
         print(f"N = {n} workbooks from {args.generator.name} (3 indicator sheets × 40 rows + summary)")
         names = {"perfeval": "perfeval-xl recalc (annotate)", "perfeval-plain": "perfeval-xl recalc (no annotate)",
                  "openpyxl": "openpyxl load+save", "formualizer": "formualizer evaluate (floor)",
+                 "formualizer-default": "formualizer, its default (parallel)",
                  "calamine": "calamine read (floor)", "zip": "zip read+rewrite (floor)"}
         for mode, (ms, mb) in rows.items():
             extra = f"   ({ms / plain:.1f}× ours without annotation)" if mode not in ("perfeval", "perfeval-plain") else ""

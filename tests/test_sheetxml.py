@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from lxml import etree
 
 from perfeval_xl.xlio.sheetxml import SheetPart, SheetScanError
@@ -152,3 +153,20 @@ def test_attributes_on_several_lines_keep_one_type():
     root = etree.fromstring(sp.to_bytes())
     c = root.find(f"{N}sheetData/{N}row/{N}c")
     assert c.get("t") == "inlineStr" and c.get("s") == "2" and SheetPart(sp.to_bytes()).value("A1") == "y"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.floats(allow_nan=False), st.integers(min_value=-10**18, max_value=10**18), st.booleans(),
+                 st.text(max_size=20), st.sampled_from([0.0, -0.0, 1e15, 1e15 - 1, -1e15, 1e14, 5e-324, float("inf"),
+                                                       "#DIV/0!", "", None, "a&amp;b<c>"])))
+def test_a_cached_value_reads_back_as_it_reads_once_saved(value):
+    """Issue 16: a cached value set in a sheet is read back (for the layout reader's grid) without decoding the bytes
+    just written; what it reads must be exactly what reading the saved part gives (type included: 2 and not 2.0)."""
+    sp = SheetPart(sheet('<row r="1"><c r="A1" s="1"><f>X()</f></c><c r="B1"><f>Y()</f><v>7</v></c></row>'))
+    sp.set_cached("A1", value)
+    sp.set_cached_values([("B1", value)])
+    again = SheetPart(sp.to_bytes())
+    for ref in ("A1", "B1"):
+        now, saved = sp.value(ref), again.value(ref)
+        assert type(now) is type(saved) and (now == saved or now != now and saved != saved), (ref, value, now, saved)
+    assert [v for *_rc, v in sp.values()] == [v for *_rc, v in again.values()]

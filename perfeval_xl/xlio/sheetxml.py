@@ -72,9 +72,9 @@ def _with_refs(data: bytes, p: bytes) -> bytes:
 _PATTERNS: dict[bytes, tuple[re.Pattern[bytes], ...]] = {}
 
 
-#: groups of a cell's match: its attributes (all of them, r included), column letters, row, style id, type, the <f>
-#: element, the cached value's text, and the rest (<is>, <extLst>)
-_ATTRS, _COL, _ROW, _S, _T, _F, _V, _REST = 1, 2, 3, 4, 5, 6, 7, 8
+#: groups of a cell's match: its attributes (all of them, r included), its address, column letters, row, style id,
+#: type, the <f> element, the cached value's text, and the rest (<is>, <extLst>)
+_ATTRS, _REF, _COL, _ROW, _S, _T, _F, _V, _REST = 1, 2, 3, 4, 5, 6, 7, 8, 9
 
 
 def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
@@ -88,13 +88,13 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
                    rb"(.*?)</" + e + rb"c>)")                                       # the rest (<is>, <extLst>)
         # any attribute order: each of r, s and t found by a lookahead
         cell = re.compile(
-            rb"<" + e + rb"c\b((?=[^>]*?\sr=\"([A-Z]{1,3})([0-9]+)\")"
+            rb"<" + e + rb"c\b((?=[^>]*?\sr=\"(([A-Z]{1,3})([0-9]+))\")"
             rb"(?:(?=[^>]*?\ss=\"([0-9]+)\"))?(?:(?=[^>]*?\st=\"(\w+)\"))?[^>]*?)" + content, re.S)
         # the order every writer seen uses (Excel, LibreOffice, openpyxl, XlsxWriter): r first, then s, then t, any
         # other attribute after them; twice as fast (no lookaheads). A cell in another order does not match it, and
         # the sheet is read with the general pattern instead
         canonical = re.compile(
-            rb"<" + e + rb"c( r=\"([A-Z]{1,3})([0-9]+)\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
+            rb"<" + e + rb"c( r=\"(([A-Z]{1,3})([0-9]+))\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
             rb"(?:\s+(?![st]=)[^\s=>/]+\s*=\s*\"[^\"]*\")*\s*)" + content, re.S)
         opening = re.compile(rb"<" + e + rb"c[\s/>]")
         formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
@@ -127,6 +127,16 @@ def _typed(attrs: bytes, t: str | None) -> bytes:
 
 
 _COLS: dict[bytes, int] = {}
+#: "C12" → (12, 3): the same addresses recur in every sheet of a batch (kept like _TEXTS, bounded)
+_POSITIONS: dict[str, tuple[int, int]] = {}
+
+
+def _position(ref: str, m: "re.Match[bytes]") -> tuple[int, int]:
+    pos = (int(m[_ROW]), col_number(m[_COL]))
+    if len(_POSITIONS) >= 65536:
+        _POSITIONS.clear()
+    _POSITIONS[ref] = pos
+    return pos
 
 
 def col_number(letters: bytes | str) -> int:
@@ -182,6 +192,24 @@ def cached_form(value: Any) -> tuple[str | None, str]:
     if isinstance(value, str) and value in ERRORS:
         return "e", value
     return "str", str(value)
+
+
+_UNREAD = object()
+
+
+def _read_back(value: Any) -> Any:
+    """What reading a cached value written for ``value`` gives (a number as :func:`number_text` writes it, read
+    back as int or float; a boolean), without decoding it again; ``_UNREAD`` for the rest (text is read back)."""
+    cls = value.__class__
+    if cls is float:
+        if value - value != 0:      # not finite: written as text
+            return _UNREAD
+        return int(value) if value.is_integer() and abs(value) < 1e15 else value
+    if cls is int:
+        return value if abs(value) < 1e15 else float(value)
+    if cls is bool:
+        return value
+    return _UNREAD
 
 
 def cached_bytes(value: Any) -> tuple[bytes | None, bytes]:
@@ -250,9 +278,9 @@ class SheetPart:
         self._shared = shared_strings
         cells: dict[str, re.Match[bytes]] = {}
         if found == with_r:
-            cells = {(m[2] + m[3]).decode(): m for m in canonical.finditer(data)}
+            cells = {m[_REF].decode(): m for m in canonical.finditer(data)}
         if len(cells) != found:
-            cells = {(m[2] + m[3]).decode(): m for m in self._cell_re.finditer(data)}
+            cells = {m[_REF].decode(): m for m in self._cell_re.finditer(data)}
         self.cells = cells
         if found != len(self.cells):
             raise SheetScanError(f"工作表中有 {found - len(self.cells)} 个单元格无法识别（标记异常）")
@@ -261,7 +289,7 @@ class SheetPart:
         #: ref -> (t, <v> text) of a cached value set since the cell was last matched: self.cells[ref] still
         #: matches the element before that edit (its address, style and formula are the same; only t and <v>
         #: differ), so a batch of cached values is written without matching each new element again
-        self._cached: dict[str, tuple[bytes | None, bytes]] = {}
+        self._cached: dict[str, tuple[bytes | None, bytes, Any]] = {}
         self._spans: dict[str, tuple[int, int]] = {}   # ref -> span of the replaced element in self.data
         self._inserts: list[tuple[int, bytes]] = []    # (offset in self.data, element) after <sheetData>
 
@@ -286,8 +314,13 @@ class SheetPart:
         return ref in self.cells
 
     def position(self, ref: str) -> tuple[int, int]:
-        m = self.cells[ref]
-        return int(m[_ROW]), col_number(m[_COL])
+        pos = _POSITIONS.get(ref)
+        if pos is None:
+            m = self.cells[ref]
+            pos = _position(ref, m)
+        elif ref not in self.cells:
+            raise KeyError(ref)
+        return pos
 
     def style(self, ref: str) -> int:
         m = self.cells.get(ref)
@@ -345,7 +378,9 @@ class SheetPart:
         if m is None:
             return None
         c = self._cached.get(ref)
-        return self._value(m) if c is None else self._decode(m, *c)
+        if c is None:
+            return self._value(m)
+        return self._decode(m, c[0], c[1]) if c[2] is _UNREAD else c[2]
 
     def _value(self, m: re.Match[bytes]) -> Any:
         return self._decode(m, m[_T], m[_V])
@@ -379,7 +414,7 @@ class SheetPart:
             try:
                 return table[int(text)]
             except (IndexError, ValueError):
-                raise SheetScanError(f"单元格 {(m[_COL] + m[_ROW]).decode()} 引用的共享字符串 {text.decode()[:12]} "
+                raise SheetScanError(f"单元格 {m[_REF].decode()} 引用的共享字符串 {text.decode()[:12]} "
                                      f"不存在（共 {len(table)} 条），文件已损坏") from None
         if t == b"b":
             return text == b"1"
@@ -393,7 +428,12 @@ class SheetPart:
         for ref, m in self.cells.items():
             c = cached.get(ref) if cached else None
             if c is not None:
-                t, text = c
+                t, text, v = c
+                if v is not _UNREAD:
+                    row, col = _POSITIONS.get(ref) or _position(ref, m)
+                    s = m[_S]
+                    append((row, col, int(s) if s else 0, v))
+                    continue
             else:
                 t, text = m[_T], m[_V]
                 if not text and t != b"inlineStr":
@@ -403,7 +443,9 @@ class SheetPart:
             else:
                 v = decode(m, t, text)
             if v is not None:
-                append((int(m[_ROW]), col_number(m[_COL]), int(m[_S] or 0), v))
+                row, col = _POSITIONS.get(ref) or _position(ref, m)
+                s = m[_S]
+                append((row, col, int(s) if s else 0, v))
         return out
 
     def merged_ranges(self) -> list[str]:
@@ -423,7 +465,7 @@ class SheetPart:
         whole, head = m[0], m.end(_ATTRS) - m.start()
         return None if whole[head:head + 2] == b"/>" else whole[head + 1: -len(b"</" + self.prefix + b"c>")]
 
-    def _replace(self, ref: str, attrs: bytes, inner: bytes | None, cached: tuple[bytes | None, bytes] | None = None):
+    def _replace(self, ref: str, attrs: bytes, inner: bytes | None, cached: tuple[bytes | None, bytes, Any] | None = None):
         """Put a new element in the cell's place. ``cached`` (t, <v> text): only the cached value changed, and the
         cell's match is left as it was (see ``_cached``)."""
         p = self.prefix
@@ -458,7 +500,7 @@ class SheetPart:
             attrs = _typed(attrs, t.decode() if t else None)
         p = self.prefix
         inner = (m[_F] or b"") + b"<" + p + b"v>" + v + b"</" + p + b"v>" + (m[_REST] or b"")
-        self._replace(ref, attrs, inner, (t, v))
+        self._replace(ref, attrs, inner, (t, v, _read_back(value)))
         return True
 
     def set_cached_values(self, items: "Iterable[tuple[str, Any]]") -> None:
@@ -489,7 +531,7 @@ class SheetPart:
                 spans[ref] = m.span()
             new[ref] = (c_open + attrs + b">" + (m[_F] or b"") + v_open + v + v_close + (m[_REST] or b"")
                         + c_close)
-            cached[ref] = (t, v)
+            cached[ref] = (t, v, _read_back(value))
 
     def set_constant(self, ref: str, value: Any) -> None:
         """Write a number, boolean or inline string (None clears the cell, keeping its style)."""
