@@ -347,7 +347,9 @@ class SheetPart:
 
     def array_ranges(self) -> list[tuple[str, str]]:
         """(cell, range) of every array formula spanning more than one cell."""
-        out = []
+        out: list[tuple[str, str]] = []
+        if b'"array"' not in self.data and not any(b'"array"' in el for el in self._new.values()):
+            return out
         for ref, m in self.cells.items():
             f = m[_F]
             if f and b'"array"' in f:
