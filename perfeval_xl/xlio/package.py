@@ -29,6 +29,7 @@ from lxml import etree
 
 from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits, check_directory, has_doctype, parse_xml, read_part
 from .sheetxml import SheetPart, SheetScanError
+from .zipparts import Entry, inflate, raw_entry, write_zip
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -79,10 +80,17 @@ class XlsxPackage:
             raise PackageError("文件不是 .xlsx/.xlsm 压缩包，或压缩包目录已损坏") from None
         try:
             self.infos = check_directory(zf, limits)
-            # an entry name that occurs twice is read from its last entry, as zipfile and openpyxl do
-            self.parts: dict[str, bytes] = {i.filename: read_part(zf, i, limits) for i in self.infos}
+            # an entry name that occurs twice is read from its last entry, as zipfile and openpyxl do; each part is
+            # inflated straight from the bytes, or by zipfile where that does not check (zipparts)
+            self.parts: dict[str, bytes] = {}
+            for i in self.infos:
+                part = inflate(data, i, limits.part_bytes)
+                self.parts[i.filename] = part if part is not None else read_part(zf, i, limits)
         except LimitError as exc:
             raise PackageError(str(exc), exc.code) from None
+        self._data = bytes(data)
+        #: each part as read: a part still holding this very object is unchanged, and is copied as it was compressed
+        self._read = dict(self.parts)
         if "xl/workbook.xml" not in self.parts:
             raise PackageError("压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
         if "[Content_Types].xml" not in self.parts:
@@ -369,26 +377,41 @@ def _serialize(root: etree._Element, original: bytes = b"") -> bytes:
 
 
 def package_bytes(pkg: XlsxPackage) -> bytes:
-    """The package as zip bytes: parts in their original order and metadata; deflate level 1 (fast; the
-    parts' contents, not their compressed form, are what must stay identical)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        names = [n for n in [i.filename for i in pkg.infos] + pkg._added if n not in pkg._removed]
-        infos = {i.filename: i for i in pkg.infos}
-        for name in names:
-            if name in pkg._dirty:
-                data = _serialize(pkg._trees[name], pkg.parts.get(name, b""))
-            elif name in pkg._cells:
-                data = pkg._cells[name].to_bytes()
-            else:
-                data = pkg.parts[name]
-            src = infos.get(name)
-            zi = zipfile.ZipInfo(name, src.date_time if src else (1980, 1, 1, 0, 0, 0))
-            zi.compress_type = src.compress_type if src else zipfile.ZIP_DEFLATED
-            zi.external_attr = src.external_attr if src else 0o600 << 16
-            zi.create_system = src.create_system if src else 0
-            z.writestr(zi, data, compresslevel=1)   # a ZipInfo keeps its own level (default 6) otherwise
-    return out.getvalue()
+    """The package as zip bytes: parts in their original order and metadata; every part left unchanged copied as it
+    was compressed (:mod:`.zipparts`), the others deflated at level 1 (fast; the parts' contents, not their
+    compressed form, are what must stay identical)."""
+    names = [n for n in [i.filename for i in pkg.infos] + pkg._added if n not in pkg._removed]
+    infos = {i.filename: i for i in pkg.infos}
+    entries: list[Entry] = []
+    for name in names:
+        if name in pkg._dirty:
+            data = _serialize(pkg._trees[name], pkg.parts.get(name, b""))
+        elif name in pkg._cells:
+            data = pkg._cells[name].to_bytes()
+        else:
+            data = pkg.parts[name]
+        src = infos.get(name)
+        zi = zipfile.ZipInfo(name, src.date_time if src else (1980, 1, 1, 0, 0, 0))
+        zi.compress_type = src.compress_type if src else zipfile.ZIP_DEFLATED
+        zi.external_attr = src.external_attr if src else 0o600 << 16
+        zi.create_system = src.create_system if src else 0
+        if src is not None and data is pkg._read.get(name):
+            raw = raw_entry(pkg._data, src)
+            if raw is not None and src.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                    and not src.flag_bits & 1:
+                entries.append(Entry(zi, raw=raw, crc=src.CRC, size=src.file_size))
+                continue
+        entries.append(Entry(zi, data=data))
+    if all(e.info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for e in entries):
+        out = write_zip(entries, level=1)
+        if out is not None:
+            return out
+    # another compression method, or a package past the plain zip format's sizes: zipfile writes it
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True) as z:
+        for e in entries:
+            z.writestr(e.info, e.data if e.raw is None else pkg.parts.get(e.info.filename, b""), compresslevel=1)
+    return buf.getvalue()
 
 
 def save_package(pkg: XlsxPackage, path: str | Path) -> None:
