@@ -138,6 +138,9 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
     fields = [(f, cols[f], "deviation_note" if f == "note" else f, address(1, cols[f])[:-1])
               for f in ("target", "actual", "criterion", "direction", "unit", "note", "progress") if f in cols]
     cells, formats = g.cells, g.number_formats
+    split = "direction" in cols or "unit" in cols     # else _compose_split has nothing to compose
+    merged_at = g._merges()[0] if g.merged else {}
+    total_rows, grade_rows = sheet.rows_labelled(is_total_label), sheet.rows_labelled(is_grade_label)
     for r in range(first, sheet.max_row + 2):
         row_vals = g.table_row(r, cols)
         labelled = sheet.row_labels(r)
@@ -148,7 +151,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
             continue
         blank_run = 0
         # total row
-        total_hit = next((c for c, s in labelled if is_total_label(s) and c != score_col), None)
+        total_hit = next((c for c in total_rows[r] if c != score_col), None) if r in total_rows else None
         if total_hit is not None:
             sc = score_col
             v = cells.get((r, sc)) if sc else None
@@ -177,7 +180,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                 _grade_in_row(sheet, form, r)
             after_total = True
             continue
-        if any(is_grade_label(t) for _c, t in labelled):
+        if r in grade_rows:
             _grade_in_row(sheet, form, r)
             continue
         if after_total:
@@ -205,7 +208,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                         grp["weight"] = w2
         name_raw = row_vals.get("name") if name_col else None
         if name_col and g.merged:
-            m = g.merge_of(r, name_col)
+            m = merged_at.get((r, name_col)) or g.merge_of(r, name_col)
             if m and m[0] != r:
                 name_raw = None  # a name merged down over several rows belongs to its first row
         weight = _number_or_problem(form, row_vals.get("weight"), r, weight_col, "分值")
@@ -227,24 +230,25 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         if _PLACEHOLDER.fullmatch(normed) and all(v in (None, "") for f, v in row_vals.items()
                                                   if f not in ("name", "level1", "level2")):
             continue   # the template's own "指标2" / "……" rows, left empty by the unit
-        ind = Indicator(name=name, level1=level1, level2=level2, row=r)
-        ind_cells = ind.cells
+        ind_cells: dict[str, str] = {}
         if weight_col:
             ind_cells["weight"] = address(r, weight_col)
         if score_col:
             ind_cells["score"] = address(r, score_col)
-        ind.weight = weight
-        ind.score_stated = score
+        read: dict[str, Any] = {}
         for f, c, attr, letters in fields:
             v = row_vals[f] if f == "criterion" else cells.get((r, c))
             if isinstance(v, str) and not v.strip():
                 v = None
             elif isinstance(v, (int, float)) and f in ("target", "actual", "progress") and "%" in formats.get((r, c), ""):
                 v = f"{v * 100:.10g}%"
-            setattr(ind, attr, v)
+            read[attr] = v
             ind_cells[attr] = f"{letters}{r}"
         ind_cells["name"] = address(r, name_col)
-        _compose_split(ind)
+        ind = Indicator(name=name, weight=weight, level1=level1, level2=level2, score_stated=score, row=r,
+                        cells=ind_cells, **read)
+        if split:
+            _compose_split(ind)
         form.indicators.append(ind)
 
 
@@ -292,7 +296,11 @@ def _is_total_score_cell(g: Grid, r: int, c: int | None, cols: dict[str, int]) -
 
 def _number_or_problem(form: Form, v: Any, r: int, c: int | None, what: str) -> float | None:
     """A number from a cell; text that is not a number is recorded as a PE-W007 problem (not guessed)."""
-    if c is None or v is None or (isinstance(v, str) and not v.strip()):
+    if c is None or v is None:
+        return None
+    if v.__class__ is float or v.__class__ is int:
+        return float(v)
+    if isinstance(v, str) and not v.strip():
         return None
     n = number(v)
     if n is None:

@@ -5,7 +5,7 @@ helpers every reader shares (the header fields beside their labels, a stated gra
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from ..engine.grades import normalize_grade
 from ..xlio.grid import Grid, address
@@ -49,6 +49,20 @@ class LabelledSheet:
                 if s and c <= self.max_col:
                     rows.setdefault(rr, []).append((c, s))
         return rows.get(r, [])
+
+    def rows_labelled(self, kind: "Callable[[str], bool]") -> dict[int, list[int]]:
+        """{row: [columns]} of the labels inside the form's block of which ``kind`` holds (``is_total_label`` …),
+        columns left to right; found once per sheet and kind."""
+        memo = self.__dict__.setdefault("_kinds", {})
+        found = memo.get(kind)
+        if found is None:
+            found = memo[kind] = {}
+            for (r, c), s in self.labels.items():
+                if s and c <= self.max_col and kind(s):
+                    found.setdefault(r, []).append(c)
+            for cs in found.values():
+                cs.sort()
+        return found
 
     def mentions(self, rx: re.Pattern[str] | str) -> bool:
         """Some label contains ``rx`` (a word, or a pattern searched in each label; never across two cells)."""
