@@ -91,10 +91,11 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
             rb"<" + e + rb"c\b((?=[^>]*?\sr=\"(([A-Z]{1,3})([0-9]+))\")"
             rb"(?:(?=[^>]*?\ss=\"([0-9]+)\"))?(?:(?=[^>]*?\st=\"(\w+)\"))?[^>]*?)" + content, re.S)
         # the order every writer seen uses (Excel, LibreOffice, openpyxl, XlsxWriter): r first, then s, then t, any
-        # other attribute after them; twice as fast (no lookaheads). A cell in another order does not match it, and
-        # the sheet is read with the general pattern instead
+        # other attribute after them; twice as fast (no lookaheads). Its addresses stop at column ZZ and row 999999,
+        # so whatever it matches lies inside Excel's grid. A cell in another order or further out does not match it,
+        # and the sheet is read with the general pattern instead (and its addresses checked)
         canonical = re.compile(
-            rb"<" + e + rb"c( r=\"(([A-Z]{1,3})([0-9]+))\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
+            rb"<" + e + rb"c( r=\"(([A-Z]{1,2})([1-9][0-9]{0,5}))\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
             rb"(?:\s+(?![st]=)[^\s=>/]+\s*=\s*\"[^\"]*\")*\s*)" + content, re.S)
         opening = re.compile(rb"<" + e + rb"c[\s/>]")
         formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
@@ -271,20 +272,22 @@ class SheetPart:
         found = sum(1 for _ in opening.finditer(data)) if unusual else data.count(b"<" + p + b"c ")
         if max_cells is not None and found > max_cells:
             raise LimitError("PE-W009", f"单元格数超过上限 {max_cells}（本部件约 {found} 个）")
-        with_r = data.count(b"<" + p + b'c r="')
-        if found != with_r:
-            data = _with_refs(data, p)   # Excel accepts cells whose optional r attribute is left out (as many)
-        self.data = data
         self._shared = shared_strings
-        cells: dict[str, re.Match[bytes]] = {}
-        if found == with_r:
-            cells = {m[_REF].decode(): m for m in canonical.finditer(data)}
+        self.outside: list[str] = []
+        # the usual sheet: every cell matched by the canonical pattern, whose addresses all lie inside the grid
+        cells = {m[_REF].decode(): m for m in canonical.finditer(data)} if not unusual else {}
         if len(cells) != found:
+            if found != data.count(b"<" + p + b'c r="'):
+                data = _with_refs(data, p)   # Excel accepts cells whose optional r attribute is left out (as many)
             cells = {m[_REF].decode(): m for m in self._cell_re.finditer(data)}
-        self.cells = cells
-        if found != len(self.cells):
-            raise SheetScanError(f"工作表中有 {found - len(self.cells)} 个单元格无法识别（标记异常）")
-        self._check_bounds()
+            if found != len(cells):
+                raise SheetScanError(f"工作表中有 {found - len(cells)} 个单元格无法识别（标记异常）")
+            self.data = data
+            self.cells = cells
+            self._check_bounds()
+        else:
+            self.data = data
+            self.cells = cells
         self._new: dict[str, bytes] = {}        # ref -> replacement <c> element
         #: ref -> (t, <v> text) of a cached value set since the cell was last matched: self.cells[ref] still
         #: matches the element before that edit (its address, style and formula are the same; only t and <v>
@@ -297,7 +300,6 @@ class SheetPart:
         """Cells past Excel's grid (row 0, rows past 1,048,576, columns past XFD) are left out of the index and
         listed in ``outside``: Excel drops them when it repairs such a file, and the rest of the sheet reads as
         usual. Their bytes stay where they are; nothing reads or writes them."""
-        self.outside: list[str] = []
         if not self.cells or _PAST_GRID.search(self.data) is None:
             return    # no row 0 (nor a leading zero), no row of 7 digits or more, no three-letter column
         self.outside = [ref for ref, m in self.cells.items()
