@@ -170,3 +170,26 @@ def test_a_cached_value_reads_back_as_it_reads_once_saved(value):
         now, saved = sp.value(ref), again.value(ref)
         assert type(now) is type(saved) and (now == saved or now != now and saved != saved), (ref, value, now, saved)
     assert [v for *_rc, v in sp.values()] == [v for *_rc, v in again.values()]
+
+
+def test_cached_values_written_into_the_cells_own_bytes():
+    """Issue 16: a batch of cached values changes only each cell's <v> (and its t attribute where the type changes):
+    the formula, other attributes and whitespace stay byte for byte. A cell edited again afterwards (a fill added
+    by the annotation) keeps the value; an empty <v/> and a self-closed cell get a new element as before."""
+    data = sheet('<row r="1"><c r="A1" s="2">\n  <f>SUM(B1:B2)</f>\n  <v>1</v>\n</c><c r="B1" t="n"><f>X()</f><v></v></c>'
+                 '<c r="C1" t="str"><f>Y()</f><v/></c><c r="D1" s="1"/><c r="E1"><f>Z()</f></c></row>')
+    sp = SheetPart(data)
+    sp.set_cached_values([("A1", 3), ("B1", "达标"), ("C1", True), ("D1", 0.5), ("E1", "#DIV/0!")])
+    out = sp.to_bytes()
+    assert b'<c r="A1" s="2">\n  <f>SUM(B1:B2)</f>\n  <v>3</v>\n</c>' in out
+    assert b'<c r="B1" t="str"><f>X()</f><v>\xe8\xbe\xbe\xe6\xa0\x87</v></c>' in out
+    assert b'<c r="E1" t="e"><f>Z()</f><v>#DIV/0!</v></c>' in out
+    again = SheetPart(out)
+    assert [again.value(r) for r in ("A1", "B1", "C1", "D1", "E1")] == [3, "达标", True, 0.5, "#DIV/0!"]
+    assert [sp.value(r) for r in ("A1", "B1", "C1", "D1", "E1")] == [3, "达标", True, 0.5, "#DIV/0!"]
+    sp.set_style("A1", 7)
+    sp.set_style("B1", 5)
+    final = SheetPart(sp.to_bytes())
+    assert (final.value("A1"), final.style("A1"), final.formula("A1")) == (3, 7, "SUM(B1:B2)")
+    assert (final.value("B1"), final.style("B1"), final.formula("B1")) == ("达标", 5, "X()")
+    etree.fromstring(sp.to_bytes())

@@ -294,6 +294,9 @@ class SheetPart:
         #: differ), so a batch of cached values is written without matching each new element again
         self._cached: dict[str, tuple[bytes | None, bytes, Any]] = {}
         self._spans: dict[str, tuple[int, int]] = {}   # ref -> span of the replaced element in self.data
+        #: ref -> [(start, end, bytes)] in self.data: a cached value written into the cell's own bytes (its <v> and,
+        #: where the type changes, its attributes) rather than as a whole new element
+        self._fine: dict[str, list[tuple[int, int, bytes]]] = {}
         self._inserts: list[tuple[int, bytes]] = []    # (offset in self.data, element) after <sheetData>
 
     def _check_bounds(self) -> None:
@@ -310,7 +313,7 @@ class SheetPart:
     # ------------------------------------------------------------------ reading
     @property
     def edited(self) -> bool:
-        return bool(self._new or self._inserts)
+        return bool(self._new or self._fine or self._inserts)
 
     def __contains__(self, ref: str) -> bool:
         return ref in self.cells
@@ -486,6 +489,16 @@ class SheetPart:
     def _current(self, ref: str) -> re.Match[bytes]:
         """The cell's match of its element as it now is (matched again after a cached-value edit)."""
         if ref in self._cached:
+            fine = self._fine.pop(ref, None)
+            if fine is not None:     # the element with its spliced <v>, as a whole new element from here on
+                m = self.cells[ref]
+                start, pos, parts = m.start(), m.start(), []
+                for a, b, el in fine:
+                    parts += [self.data[pos:a], el]
+                    pos = b
+                parts.append(self.data[pos:m.end()])
+                self._spans[ref] = (start, m.end())
+                self._new[ref] = b"".join(parts)
             self.cells[ref] = self._cell_re.match(self._new[ref])
             del self._cached[ref]
         return self.cells[ref]
@@ -508,12 +521,13 @@ class SheetPart:
         return True
 
     def set_cached_values(self, items: "Iterable[tuple[str, Any]]") -> None:
-        """:meth:`set_cached` for many cells at once (a workbook's every formula: the same edits, without a call and
-        its lookups per cell)."""
-        cells, cached, new, spans, p = self.cells, self._cached, self._new, self._spans, self.prefix
-        v_open, v_close, c_open, c_close = b"<" + p + b"v>", b"</" + p + b"v>", b"<" + p + b"c", b"</" + p + b"c>"
+        """:meth:`set_cached` for many cells at once (a workbook's every formula). Each value is written into the
+        cell's own bytes: its <v> text replaced (or a <v> added after the formula) and, only where the type changes,
+        its attributes; everything else of the element, whitespace included, stays as it was."""
+        cells, cached, fine, data, p = self.cells, self._cached, self._fine, self.data, self.prefix
+        v_open, v_close = b"<" + p + b"v>", b"</" + p + b"v>"
         for ref, value in items:
-            if ref in cached:
+            if ref in cached or ref in self._new:
                 self.set_cached(ref, value)
                 continue
             m = cells[ref]
@@ -523,18 +537,25 @@ class SheetPart:
             else:
                 t, v = cached_bytes(value)
             old_v = m[_V]
+            old_t = m[_T]
             if old_v is not None:
-                old_t = m[_T]
                 if (None if old_t == b"n" else old_t) == t and (old_v == v or b"&" in old_v
                                                                 and _unescape(old_v) == _unescape(v)):
                     continue
-            attrs = m[_ATTRS]
-            if t is not None or b't="' in attrs:
-                attrs = _typed(attrs, t.decode() if t else None)
-            if ref not in new:
-                spans[ref] = m.span()
-            new[ref] = (c_open + attrs + b">" + (m[_F] or b"") + v_open + v + v_close + (m[_REST] or b"")
-                        + c_close)
+                edits = [(m.start(_V), m.end(_V), v)]
+            else:
+                f_end = m.end(_F) if m[_F] else m.end(_ATTRS) + 1
+                rest = m.start(_REST)
+                if rest < 0 or data[f_end:rest].strip():   # self-closed <c/>, or an empty <v/>: as a new element
+                    self.set_cached(ref, value)
+                    continue
+                edits = [(f_end, f_end, v_open + v + v_close)]
+            if old_t is not None or t is not None:
+                attrs = m[_ATTRS]
+                new_attrs = _typed(attrs, t.decode() if t else None)
+                if new_attrs != attrs:
+                    edits.insert(0, (m.start(_ATTRS), m.end(_ATTRS), new_attrs))
+            fine[ref] = edits
             cached[ref] = (t, v, _read_back(value))
 
     def set_constant(self, ref: str, value: Any) -> None:
@@ -630,10 +651,13 @@ class SheetPart:
     # ------------------------------------------------------------------ writing
     def to_bytes(self) -> bytes:
         """The part with every edit spliced in (the original bytes when there is none)."""
-        if not self._new and not self._inserts:
+        if not self._new and not self._fine and not self._inserts:
             return self.data
-        splices = sorted([(*self._spans[ref], el) for ref, el in self._new.items()]
-                         + [(pos, pos, el) for pos, el in self._inserts], key=lambda x: (x[0], x[1]))
+        splices = [(*self._spans[ref], el) for ref, el in self._new.items()]
+        for edits in self._fine.values():
+            splices += edits
+        splices += [(pos, pos, el) for pos, el in self._inserts]
+        splices.sort(key=lambda x: (x[0], x[1]))
         out: list[bytes] = []
         pos = 0
         for a, b, el in splices:
