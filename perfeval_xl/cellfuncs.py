@@ -146,6 +146,16 @@ def _out(values: list[Any], spilled: bool) -> Any:
 
 
 def _score_one(weight: Any, target: Any, actual: Any, criterion: Any, profile: Profile) -> Any:
+    if type(weight) is float and type(target) is float and type(actual) is float and target - target == 0 \
+            and actual - actual == 0 and (criterion is None or type(criterion) is str and criterion not in _ERRORS):
+        # three finite numbers (what a filled table hands over): no error, blank or unreadable quantity to look for
+        s = api.score(weight, target, actual, None if _blank(criterion) else criterion, profile=profile)
+        return s.value if s.value is not None else _err(s.error or "无法计分")
+    return _score_checked(weight, target, actual, criterion, profile)
+
+
+def _score_checked(weight: Any, target: Any, actual: Any, criterion: Any, profile: Profile) -> Any:
+    """One row of PE_SCORE, every argument checked: Excel errors, blanks, quantities it cannot read."""
     err = _first_error(weight, target, actual, criterion)
     if err:
         return _error_value(err)

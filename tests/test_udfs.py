@@ -1,5 +1,6 @@
 """PE_* as Excel calls them: scalars, 2-D lists from ranges, empty cells as None, numbers as text."""
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from perfeval_xl.engine.api import score
 from perfeval_xl.udfs import PE_CHECK, PE_COMPLETION, PE_GRADE, PE_RATE, PE_SCORE
@@ -125,3 +126,18 @@ def test_excel_errors_arrive_in_every_form_the_hosts_use():
     assert excel_error(2007) is None and excel_error(0.5) is None
     assert PE_SCORE("#VALUE!", "≥90人", "185人") == {"type": "Error", "kind": "Value"}
     assert PE_SCORE([[15], ["#N/A"]], "≥90人", "185人") == [[15], [{"type": "Error", "kind": "Na"}]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-5, max_value=100), st.floats(allow_nan=True, allow_infinity=True, width=32),
+       st.floats(allow_nan=True, allow_infinity=True, width=32),
+       st.sampled_from([None, "", " ", "ratio", "pct", "反向", "定性", "#N/A", "完成目标满分；低于目标每1%扣1分，扣完为止",
+                        "95%（含）以上计10分，90%-95%计8分，90%以下计0分", "无法识别的文字"]))
+def test_the_all_numbers_shortcut_scores_as_the_checked_path(weight, target, actual, criterion):
+    """Issue 16: three numbers skip the argument checks (nothing to find in them); every result is the one the
+    checked path gives."""
+    from perfeval_xl.cellfuncs import _score_checked, _score_one
+    from perfeval_xl.engine.profile import NATIONAL
+
+    assert _score_one(weight, target, actual, criterion, NATIONAL) == \
+        _score_checked(weight, target, actual, criterion, NATIONAL)

@@ -555,18 +555,23 @@ def default_rule(target: Any, direction: str | None = None) -> Rule:
     """The rule implied by the target's comparator (or the 指标性质 column) when no 评分标准 is printed."""
     d = normalize_text(direction) if direction else ""
     if d in ("反向", "≤", "<=", "<", "逆向"):
-        return Reverse()
+        return _DEFAULTS["reverse"]
     if d in ("定性",):
-        return Qualitative()
+        return _DEFAULTS["qualitative"]
     if d in ("=", "等于"):
-        return Equal()
+        return _DEFAULTS["equal"]
     t = parse_quantity(target)
     if t.is_number:
         if t.comparator in ("<=", "<"):
-            return Reverse()
+            return _DEFAULTS["reverse"]
         if t.comparator == "=":
-            return Equal()
-        return Positive()
+            return _DEFAULTS["equal"]
+        return _DEFAULTS["positive"]
     if d in ("正向", "≥", ">=", ">"):
-        return Positive()
-    return PassFail()
+        return _DEFAULTS["positive"]
+    return _DEFAULTS["pass_fail"]
+
+
+#: the rules default_rule gives, made once (they are frozen, and equal to any new instance of their kind)
+_DEFAULTS: dict[str, Rule] = {"positive": Positive(), "reverse": Reverse(), "equal": Equal(),
+                              "qualitative": Qualitative(), "pass_fail": PassFail()}
