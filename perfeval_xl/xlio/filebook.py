@@ -155,23 +155,7 @@ class XlsxSheet:
         """The sheet as the layout reader's Grid, in one pass over its cells."""
         from .grid import Grid
 
-        cells: dict[tuple[int, int], Any] = {}
-        formats: dict[tuple[int, int], str] = {}
-        number_format = self.book.styles.number_format
-        shown: dict[int, str | None] = {}     # style id → its number format, where it is not General
-        for row, col, s, v in self.cells.values():
-            if isinstance(v, str) and not v.strip():
-                continue
-            cells[(row, col)] = v
-            if s:
-                if s in shown:
-                    fmt = shown[s]
-                else:
-                    fmt = shown[s] = number_format(s)
-                    if fmt == "General":
-                        fmt = shown[s] = None
-                if fmt:
-                    formats[(row, col)] = fmt
+        cells, formats = self.cells.grid_cells(self.book.styles.number_format)
         return Grid(sheet=self.name, cells=cells, merged=self.merged_ranges(), number_formats=formats)
 
     def used_rows(self) -> list[list[Any]]:

@@ -455,6 +455,44 @@ class SheetPart:
                 append((row, col, int(s) if s else 0, v))
         return out
 
+    def grid_cells(self, format_of: Callable[[int], str | None]) -> tuple[dict[tuple[int, int], Any],
+                                                                         dict[tuple[int, int], str]]:
+        """What the layout reader sees, in one pass: {(row, column): value} of every cell holding a value other than
+        blank text, and {(row, column): number format} of those whose style shows one other than General
+        (``format_of(style id)``, asked once per style)."""
+        cells: dict[tuple[int, int], Any] = {}
+        formats: dict[tuple[int, int], str] = {}
+        shown: dict[bytes, str | None] = {}
+        decode, cached = self._decode, self._cached
+        for ref, m in self.cells.items():
+            c = cached.get(ref) if cached else None
+            if c is not None:
+                t, text, v = c
+                if v is _UNREAD:
+                    v = decode(m, t, text)
+            else:
+                t, text = m[_T], m[_V]
+                if not text and t != b"inlineStr":
+                    continue
+                if text and (t is None or t == b"n") and text.isdigit() and len(text) < 16:
+                    v = int(text)
+                else:
+                    v = decode(m, t, text)
+            if v is None or isinstance(v, str) and not v.strip():
+                continue
+            pos = _POSITIONS.get(ref) or _position(ref, m)
+            cells[pos] = v
+            s = m[_S]
+            if s:
+                fmt = shown.get(s, _UNREAD)
+                if fmt is _UNREAD:
+                    n = int(s)
+                    fmt = format_of(n) if n else None
+                    fmt = shown[s] = None if fmt == "General" else fmt
+                if fmt:
+                    formats[pos] = fmt
+        return cells, formats
+
     def merged_ranges(self) -> list[str]:
         return [r.decode() for r in self._merge_re.findall(self.data)]
 
