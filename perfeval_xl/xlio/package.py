@@ -103,6 +103,7 @@ class XlsxPackage:
         self._added: list[str] = []
         self._removed: set[str] = set()
         self._shared: list[str] | None = None
+        self._sheets: list[tuple[str, str]] | None = None   # sheets() until a part is touched, added or removed
         self._cell_count = 0
 
     # ------------------------------------------------------------------ parts
@@ -139,8 +140,10 @@ class XlsxPackage:
 
     def touch(self, name: str) -> None:
         self._dirty.add(name)
+        self._sheets = None
 
     def add_part(self, name: str, root: etree._Element | bytes, content_type: str | None = None) -> None:
+        self._sheets = None
         if isinstance(root, (bytes, bytearray)):
             self.parts[name] = bytes(root)
         else:
@@ -154,6 +157,7 @@ class XlsxPackage:
             self._content_type(name, content_type)
 
     def remove_part(self, name: str) -> None:
+        self._sheets = None
         self._removed.add(name)
         self._trees.pop(name, None)
         self._cells.pop(name, None)
@@ -225,7 +229,13 @@ class XlsxPackage:
         return None
 
     def sheets(self) -> list[tuple[str, str]]:
-        """(sheet name, part name) in workbook order (worksheets only)."""
+        """(sheet name, part name) in workbook order (worksheets only); read once, again after a part is touched,
+        added or removed (adding or deleting a sheet touches the workbook part)."""
+        if self._sheets is None:
+            self._sheets = self._read_sheets()
+        return list(self._sheets)
+
+    def _read_sheets(self) -> list[tuple[str, str]]:
         wb = self.tree("xl/workbook.xml")
         ns = self.main_ns
         if ns not in (NS, STRICT_NS, BETA_NS):
