@@ -569,11 +569,14 @@ class SheetPart:
                 self.set_cached(ref, value)
                 continue
             m = cells[ref]
-            cls = value.__class__
-            if cls is float or cls is int:
-                t, v = None, number_text(float(value)).encode()
+            if value.__class__ is float and value - value == 0:    # a finite number, the commonest result
+                if value.is_integer() and -1e15 < value < 1e15:
+                    t, v, back = None, repr(value)[:-2].encode(), int(value)
+                else:
+                    t, v, back = None, repr(value).encode(), value
             else:
                 t, v = cached_bytes(value)
+                back = _read_back(value)
             old_v = m[_V]
             old_t = m[_T]
             if old_v is not None:
@@ -594,7 +597,7 @@ class SheetPart:
                 if new_attrs != attrs:
                     edits.insert(0, (m.start(_ATTRS), m.end(_ATTRS), new_attrs))
             fine[ref] = edits
-            cached[ref] = (t, v, _read_back(value))
+            cached[ref] = (t, v, back)
 
     def set_constant(self, ref: str, value: Any) -> None:
         """Write a number, boolean or inline string (None clears the cell, keeping its style)."""
