@@ -271,6 +271,7 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
     parts = dict(pkg.sheets())
     errors_over_values: list[tuple[str, str, str]] = []
     differing: list[tuple[str, str]] = []      # Excel saved a value, and the engine's differs from it
+    saved: set[tuple[str, str]] = set()        # Excel saved a value
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
         for ref, v in list(vals.items()):
@@ -282,6 +283,7 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
             old = cells.value(ref)
             if old is None or old == "":
                 continue
+            saved.add((sheet, ref))
             if isinstance(v, str) and v in ERRORS:
                 if not (isinstance(old, str) and old in ERRORS):
                     errors_over_values.append((sheet, ref, f"公式引擎结果为 {v}，保留 Excel 保存的值"))
@@ -290,7 +292,7 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
     book = pkg.parts.get("xl/workbook.xml", b"")
     names = {n.decode("utf-8", "replace") for n in _DEFINED.findall(book)}
     kept = untrusted(pkg, values, errors_over_values, skipped or [], bool(_ITERATE.search(book)), names,
-                     rewritten or {})
+                     rewritten or {}, saved)
     differing = [key for key in differing if key not in kept]
     if differing and not _STALE_OK.search(book):
         # Excel's saved values are its results for the inputs saved with them: where the engine disagrees on a

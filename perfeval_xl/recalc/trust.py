@@ -276,7 +276,8 @@ def unchanged_inputs(pkg: Any, values: dict[str, dict[str, Any]], differing: Ite
 
 def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: Iterable[tuple[str, str, str]],
               skipped: Iterable[tuple[str, str, str]], iterative: bool, names: set[str],
-              rewritten: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, str], str]:
+              rewritten: dict[tuple[str, str], str] | None = None,
+              saved: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], str]:
     """{(sheet, cell): reason} of the formula cells whose engine value must not be written. ``rewritten`` holds the
     formulas as the engine read them (3-D and structured references as ranges), which are what they depend on.
 
@@ -287,8 +288,9 @@ def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: I
     kept: dict[tuple[str, str], str] = {(s, r): why for s, r, why in skipped}
     kept.update({(s, r): why for s, r, why in errors_over_values})
     # only where Excel saved a value is there anything to keep: a formula never calculated gets the engine's
-    saved = {(sheet, ref) for sheet, vals in values.items() for cells in (pkg.cells(parts[sheet]),) for ref in vals
-             if cells.value(ref) not in (None, "")}
+    if saved is None:
+        saved = {(sheet, ref) for sheet, vals in values.items() for cells in (pkg.cells(parts[sheet]),)
+                 for ref in vals if cells.value(ref) not in (None, "")}
     if not saved and not kept:
         return kept      # a workbook no program calculated (written by openpyxl, a template): nothing of Excel's
     texts = _formula_texts(pkg, values, rewritten)

@@ -384,8 +384,10 @@ class SheetPart:
         m = self.cells.get(ref)
         if m is None:
             return None
-        c = self._cached.get(ref)
+        c = self._cached.get(ref) if self._cached else None
         if c is None:
+            if m[_V] is None and m[_T] != b"inlineStr":
+                return None
             return self._value(m)
         return self._decode(m, c[0], c[1]) if c[2] is _UNREAD else c[2]
 
