@@ -10,14 +10,16 @@ import datetime as _dt
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
+if TYPE_CHECKING:   # the batch writes its summary through this module: openpyxl (and numpy) are not imported for it
+    from openpyxl import Workbook
 
 FIXED_TIME = _dt.datetime(2024, 1, 1, 0, 0, 0)
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
+def workbook_bytes(wb: "Workbook") -> bytes:
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "perfeval-xl"
@@ -57,6 +59,6 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     atomic_write(path, data)
 
 
-def save_deterministic(wb: Workbook, path: str | Path) -> Path:
+def save_deterministic(wb: "Workbook", path: str | Path) -> Path:
     atomic_write_bytes(path, workbook_bytes(wb))
     return Path(path)

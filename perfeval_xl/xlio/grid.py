@@ -6,24 +6,55 @@ in the ribbon and headless. Rows and columns are 1-based like Excel.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from openpyxl.utils.cell import get_column_letter, coordinate_from_string, column_index_from_string
+#: columns stop at ZZZ (18,278), as openpyxl's; Excel's own grid stops at XFD (16,384)
+MAX_LETTER_COLUMN = 18_278
+_ADDRESS = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
-_LETTERS = [""] + [get_column_letter(c) for c in range(1, 703)]    # A … ZZ
+def column_letter(col: int) -> str:
+    """3 → "C", 27 → "AA" (1-based, as Excel)."""
+    if 0 < col < 703:
+        return _LETTERS[col]
+    if not 1 <= col <= MAX_LETTER_COLUMN:
+        raise ValueError(f"无效的列号 {col}")
+    out = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def column_number(letters: str) -> int:
+    """"C" → 3, "aa" → 27."""
+    n = 0
+    for ch in letters.upper():
+        if not "A" <= ch <= "Z":
+            raise ValueError(f"无效的列名‘{letters}’")
+        n = n * 26 + ord(ch) - 64
+    if not 0 < n <= MAX_LETTER_COLUMN or len(letters) > 3:
+        raise ValueError(f"无效的列名‘{letters}’")
+    return n
+
+
+_LETTERS = [""] + [chr(65 + c) for c in range(26)]
+_LETTERS += [a + b for a in _LETTERS[1:27] for b in _LETTERS[1:27]]     # A … ZZ
 
 
 def address(row: int, col: int) -> str:
     """(12, 3) → "C12"."""
-    return f"{_LETTERS[col] if 0 < col < 703 else get_column_letter(col)}{row}"
+    return f"{_LETTERS[col] if 0 < col < 703 else column_letter(col)}{row}"
 
 
 def parse_address(addr: str) -> tuple[int, int]:
-    """"C12" → (12, 3); "$C$12" too."""
-    letters, row = coordinate_from_string(addr.replace("$", ""))
-    return row, column_index_from_string(letters)
+    """"C12" → (12, 3); "$C$12" too. A text that is no cell address (row 0 included) raises ValueError."""
+    m = _ADDRESS.fullmatch(addr)
+    if m is None or not int(m.group(2)):
+        raise ValueError(f"无效的单元格地址‘{addr}’")
+    return int(m.group(2)), column_number(m.group(1))
 
 
 @dataclass

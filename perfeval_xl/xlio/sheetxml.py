@@ -17,9 +17,9 @@ import re
 from html import unescape
 from typing import Any, Callable, Iterable, Iterator
 
-from openpyxl.utils.cell import get_column_letter
 
 from ..limits import MAX_COLS, MAX_ROWS, LimitError
+from .grid import column_letter
 
 ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA")
 
@@ -62,7 +62,7 @@ def _with_refs(data: bytes, p: bytes) -> bytes:
             continue
         col += 1
         out.append(data[pos:m.start()])
-        out.append(b"<" + p + b'c r="' + get_column_letter(col).encode() + str(max(row, 1)).encode() + b'"' + attrs
+        out.append(b"<" + p + b'c r="' + column_letter(col).encode() + str(max(row, 1)).encode() + b'"' + attrs
                    + m.group(4) + b">")
         pos = m.end()
     out.append(data[pos:])
