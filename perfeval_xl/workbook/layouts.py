@@ -141,6 +141,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
     split = "direction" in cols or "unit" in cols     # else _compose_split has nothing to compose
     merged_at = g._merges()[0] if g.merged else {}
     total_rows, grade_rows = sheet.rows_labelled(is_total_label), sheet.rows_labelled(is_grade_label)
+    seen: dict[str, tuple[str, float | None, bool]] = {}   # a level label merged down the rows, read once
     for r in range(first, sheet.max_row + 2):
         row_vals = g.table_row(r, cols)
         labelled = sheet.row_labels(r)
@@ -188,8 +189,8 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         l1_raw = row_vals.get("level1")
         l2_raw = row_vals.get("level2")
         if l1_raw not in (None, ""):
-            name1, w1 = level_and_weight(l1_raw)
-            if name1 and not _is_header_like(name1):
+            name1, w1, is_level1 = _level(l1_raw, seen)
+            if is_level1:
                 level1 = name1
                 lv = form.levels.get(level1)
                 if lv is None:
@@ -197,8 +198,8 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                 if w1 is not None:
                     lv["weight"] = w1
         if l2_raw not in (None, ""):
-            name2, w2 = level_and_weight(l2_raw)
-            if name2 and not _is_header_like(name2):
+            name2, w2, is_level2 = _level(l2_raw, seen)
+            if is_level2:
                 level2 = name2
                 if level1 is not None:
                     grp = form.groups.get((level1, level2))
@@ -250,6 +251,17 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         if split:
             _compose_split(ind)
         form.indicators.append(ind)
+
+
+def _level(raw: Any, seen: dict[str, tuple[str, float | None, bool]]) -> tuple[str, float | None, bool]:
+    """(name, weight, is a level) of a 一级/二级 cell: "产出(50分)" → ("产出", 50.0, True); a header label is no level."""
+    got = seen.get(raw) if isinstance(raw, str) else None
+    if got is None:
+        name, w = level_and_weight(raw)
+        got = (name, w, bool(name) and not _is_header_like(name))
+        if isinstance(raw, str):
+            seen[raw] = got
+    return got
 
 
 _OPERATORS = {"≥": "≥", "≧": "≥", ">=": "≥", "＞＝": "≥", "≤": "≤", "≦": "≤", "<=": "≤", "＜＝": "≤",
@@ -324,7 +336,14 @@ def _grade_in_row(sheet: LabelledSheet, form: Form, r: int) -> None:
 # ---------------------------------------------------------------- budget block
 
 def _find_budget(sheet: LabelledSheet, form: Form) -> None:
-    for r in range(1, sheet.max_row + 1):
+    # the block's header row has an 执行数 label: only the rows holding one are looked at (a sheet without a budget
+    # block, most of them, is not walked row by row)
+    executed = {s for s in sheet.distinct if match_field(s, BUDGET_COLUMNS) == "executed"}
+    if not executed:
+        return
+    candidates = sorted({r for (r, c), s in sheet.labels.items()
+                         if s in executed and c <= sheet.max_col and r <= sheet.max_row})
+    for r in candidates:
         cols: dict[str, int] = {}
         for c, s in sheet.row_labels(r):
             f = match_field(s, BUDGET_COLUMNS)

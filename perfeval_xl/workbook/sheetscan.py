@@ -113,6 +113,8 @@ def header_fields(sheet: LabelledSheet) -> tuple[dict[str, Any], dict[str, str]]
     """The header fields (项目名称, 主管部门 …) with the value right of each label and its cell."""
     header: dict[str, Any] = {}
     cells: dict[str, str] = {}
+    if not any(s.split("(")[0] in HEADER_FIELDS for s in sheet.distinct):
+        return header, cells      # no header field on this sheet: its labels are not sorted and walked
     for (r, c), s in sorted(sheet.labels.items()):
         key = s.split("(")[0]
         if key in HEADER_FIELDS and key not in header:
