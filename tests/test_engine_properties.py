@@ -65,3 +65,21 @@ def test_excel_round_fast_path_equals_decimal_rounding(x, d):
 
     expected = float(Decimal(format(x, ".15g")).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
     assert excel_round(x, d) == expected
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False), st.integers(min_value=-6, max_value=15))
+def test_excel_round_takes_any_finite_number(x, d):
+    """ROUND of a number too large for its decimals to matter (1E+27 to 2 places) is the number at 15 significant
+    digits; it raised decimal.InvalidOperation (found by the PE_SCORE shortcut's property test: a band criterion over
+    an actual of 1e18 against a target of 0)."""
+    r = excel_round(x, d)
+    assert math.isfinite(r)
+    if 1e15 <= abs(x) <= 1e300 and d >= 0:
+        assert r == float(format(x, ".15g"))
+
+
+def test_band_criterion_over_a_huge_completion_scores():
+    from perfeval_xl.cellfuncs import PE_SCORE
+
+    assert PE_SCORE(10.0, 1.0, 1e18, "95%（含）以上计10分，90%-95%计8分，90%以下计0分") == 10
+    assert excel_round(1e27, 2) == 1e27

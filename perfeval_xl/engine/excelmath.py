@@ -36,6 +36,11 @@ def excel_round(x: float, digits: int = 0) -> float:
         return x
     digits = int(digits)
     d = Decimal(format(x, ".15g"))
+    if d.as_tuple().exponent >= -digits:
+        # no digit below the one kept (1E+27 to 2 places): quantize would need over 28 digits; at the edge of the
+        # double range the 15-digit form rounds past it, and the number stays as it is
+        r = float(d)
+        return r if math.isfinite(r) else x
     q = Decimal(1).scaleb(-int(digits))
     return float(d.quantize(q, rounding=ROUND_HALF_UP))
 
