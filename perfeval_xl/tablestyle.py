@@ -28,18 +28,24 @@ class TableStyle:
     landscape: bool = True
 
 
-_WIDE = re.compile("[\u2e80-\U0010ffff]")
+_NARROW = re.compile("[\x00-\u2e7f]+")
 
 
 def text_width(text: str) -> int:
-    """Display width in Excel's column units: a CJK (full-width) character counts two."""
-    return len(text) + len(_WIDE.findall(text)) if not text.isascii() else len(text)
+    """Display width in Excel's column units: a CJK (full-width) character, from U+2E80 on, counts two."""
+    if text.isascii():
+        return len(text)
+    return 2 * len(text) - len("".join(_NARROW.findall(text)))
 
 
 def lines_needed(text: Any, width: float) -> int:
     """Lines ``text`` takes when wrapped in a column ``width`` characters wide."""
     room = max(int(width) - 1, 1)
-    return sum(max(1, -(-text_width(part) // room)) for part in str(text).split("\n"))
+    text = str(text)
+    if "\n" not in text:
+        # no character is wider than two: a text of at most room / 2 characters fits on one line
+        return 1 if 2 * len(text) <= room else max(1, -(-text_width(text) // room))
+    return sum(max(1, -(-text_width(part) // room)) for part in text.split("\n"))
 
 
 def row_heights(rows: Sequence[Sequence[Any]], style: TableStyle) -> dict[int, float]:

@@ -7,11 +7,16 @@ Statuses, form types and levels are in Chinese; :func:`sheet_status` / :func:`fi
 a status is decided, so the console, summary.xlsx and reports agree."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import math
 import os
+import posixpath
+import re
+import zipfile
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,9 +27,11 @@ from ..checks.catalog import iter_catalog
 from ..engine.rates import BASE_LABELS
 from ..model import FORM_KINDS
 from ..tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle, row_heights
-from ..workbook.xlsxwrite import FIXED_TIME, atomic_write_bytes, deterministic_zip
+from ..workbook.xlsxwrite import FIXED_TIME, atomic_write_bytes
+from ..xlio.filebook import EXCEL_CELL_CHARS
 from ..xlio.grid import parse_address
-from ..xlio.sheetxml import visible
+from ..xlio.sheetxml import number_text, visible, xml_text
+from ..xlio.zipparts import Entry, raw_entry, write_zip
 
 LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -52,11 +59,26 @@ def finite(v: Any) -> Any:
 
 
 def dumps(summary: dict[str, Any]) -> str:
-    """Strictly valid JSON (``allow_nan=False``: non-finite numbers become null, walked for only when there is one)."""
+    """Strictly valid JSON (``allow_nan=False``: non-finite numbers become null, walked for only when there is one),
+    one workbook to a line: grep finds a file's line, and the encoder is json's C one (an indented document is
+    written by its Python encoder: 2.0 s against 0.3 s for 1,000 files' 91,000 findings)."""
     try:
-        return json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False)
+        return _one_per_line(summary)
     except ValueError:
-        return json.dumps(finite(summary), ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False)
+        return _one_per_line(finite(summary))
+
+
+def _one_per_line(summary: dict[str, Any]) -> str:
+    def enc(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, allow_nan=False)
+
+    fields = []
+    for key, value in summary.items():
+        if isinstance(value, list) and value:
+            fields.append(f"{enc(key)}: [\n" + ",\n".join(map(enc, value)) + "\n]")
+        else:
+            fields.append(f"{enc(key)}: {enc(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}" if fields else "{}"
 
 
 def write_json(summary: dict[str, Any], path: str | Path) -> Path:
@@ -131,10 +153,14 @@ class _Sheet:
 
     def table(self, head: list[str], rows: list[list[Any]], widths: list[float], *, wrap: set[int] = frozenset(),
               freeze: str = "A2", formats: dict[int, str] | None = None, links: dict[tuple[int, int], tuple[str, str | None]]
-              | None = None, autofilter: bool = True) -> None:
+              | None = None, autofilter: bool = True, splice: bool = False) -> None:
         """A reviewer's table: bold coloured header, thin grid, widths, wrapped text where asked, frozen header,
         autofilter, the header repeated on every printed page, landscape A4 one page wide. ``links`` maps a 1-based
-        (row, column) of a data cell to (file, location) for a hyperlink to the output copy."""
+        (row, column) of a data cell to (file, location) for a hyperlink to the output copy.
+
+        ``splice``: XlsxWriter writes the header and every setting, and the data rows are written into the sheet's
+        part after it closes (:func:`_splice_rows`), in the same cells, formats and links: XlsxWriter spends some
+        9 µs on a cell, and 1,000 files' 91,000 findings are 730,000 of them."""
         ws, fmt = self.ws, self.book.format
         formats, links = formats or {}, links or {}
         head_fmt = fmt(bold=True, bg_color="#" + HEADER_FILL, border=1, border_color=GRID_COLOUR, align="center",
@@ -144,13 +170,20 @@ class _Sheet:
                     num_format=formats.get(j, "General")) for j in range(1, len(head) + 1)]
         link_fmt = {j: fmt(border=1, border_color=GRID_COLOUR, valign="top", text_wrap=j in wrap,
                            font_color=LINK_COLOUR, underline=1) for (_r, j) in links}
-        write = ws.write
-        blank = ws.write_blank
-        for i, row in enumerate(rows, 1):
+        write, text, number, blank = ws.write, ws.write_string, ws.write_number, ws.write_blank
+        xf_of = getattr(body[0], "_get_xf_index", None)     # XlsxWriter 3.3's: a format's index in styles.xml
+        if splice and rows and xf_of is not None:
+            self.book.spliced.append(_Spliced(self.ws.name, rows, links, [f._get_xf_index() for f in body],
+                                              {j: f._get_xf_index() for j, f in link_fmt.items()}))
+            rows_written: list[list[Any]] = []
+        else:
+            rows_written = rows
+        for i, row in enumerate(rows_written, 1):
             for j, v in enumerate(row, 1):
-                if isinstance(v, str):
+                cls = v.__class__
+                if cls is str:
                     v = _cell_text(v)
-                elif isinstance(v, float) and not math.isfinite(v):
+                elif cls is float and not math.isfinite(v):
                     v = "#NUM!"                      # no cell holds NaN or infinity
                 link = links.get((i + 1, j))
                 url = None
@@ -164,12 +197,20 @@ class _Sheet:
                                  tip="打开副本中的这个单元格" if location else "打开标注后的副本")
                 elif v is None or v == "":
                     blank(i, j - 1, None, body[j - 1])
+                elif v.__class__ is str:      # straight to the writer for its type (write() dispatches on it)
+                    text(i, j - 1, v, body[j - 1])
+                elif cls is int or cls is float:
+                    number(i, j - 1, v, body[j - 1])
                 else:
                     write(i, j - 1, v, body[j - 1])
         for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         style = TableStyle(widths=tuple(widths), wrap=frozenset(wrap))
-        for r, height in row_heights([head, *rows], style).items():
+        heights = row_heights([head, *rows], style)
+        if rows_written is not rows:
+            self.book.spliced[-1].heights.update(heights)
+            heights = {r: h for r, h in heights.items() if r == 1}
+        for r, height in heights.items():
             ws.set_row(r - 1, height)
         r0, c0 = parse_address(freeze)
         ws.freeze_panes(r0 - 1, c0 - 1)
@@ -201,6 +242,7 @@ class _Book:
                                             "max_url_length": MAX_URL})
         self.wb.set_properties({"author": "perfeval-xl", "created": FIXED_TIME})
         self._formats: dict[tuple, Any] = {}
+        self.spliced: list[_Spliced] = []
 
     def format(self, conditional: bool = False, **props: Any) -> Any:
         key = (conditional, tuple(sorted(props.items())))
@@ -213,19 +255,21 @@ class _Book:
         return _Sheet(self, name)
 
 
-def write_xlsx(summary: dict[str, Any], path: str | Path) -> Path:
+def write_xlsx(summary: dict[str, Any], path: str | Path, *, splice: bool = True) -> Path:
     """summary.xlsx, written with XlsxWriter (a new workbook: openpyxl took 20 s for 1,000 files' 91,500 findings),
-    atomically and with the same bytes for the same summary."""
+    atomically and with the same bytes for the same summary. The 问题清单 rows are spliced in after XlsxWriter closes
+    the workbook (``splice``; 1,000 files' 91,000 findings: 5.8 -> 2.4 s): the batch's serial tail."""
     path = Path(path)
     folder = path.parent
     buf = io.BytesIO()
     book = _Book(buf)
     _overview(book.sheet("概况"), summary)
     _forms(book.sheet("汇总"), summary, folder)
-    _findings(book.sheet("问题清单"), summary, folder)
+    _findings(book.sheet("问题清单"), summary, folder, splice)
     _grades(book, book.sheet("等级分布"), summary)
     book.wb.close()
-    atomic_write_bytes(path, deterministic_zip(buf.getvalue()))
+    # XlsxWriter dates its zip entries 1980-01-01 and the document FIXED_TIME: the same summary, the same bytes
+    atomic_write_bytes(path, _splice_rows(buf.getvalue(), book.spliced) if book.spliced else buf.getvalue())
     return path
 
 
@@ -292,7 +336,7 @@ def _forms(ws: _Sheet, summary: dict[str, Any], folder: Path) -> None:
 MAX_LINKS = 65_530
 
 
-def _findings(ws: _Sheet, summary: dict[str, Any], folder: Path) -> None:
+def _findings(ws: _Sheet, summary: dict[str, Any], folder: Path, splice: bool = True) -> None:
     head = ["序号", "文件", "工作表", "单元格", "规则", "级别", "问题说明", "依据数据"]
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], tuple[str, str | None]] = {}
@@ -306,7 +350,7 @@ def _findings(ws: _Sheet, summary: dict[str, Any], folder: Path) -> None:
                 if target and single and len(links) < MAX_LINKS:
                     quoted = "'" + f["sheet"].replace("'", "''") + "'"      # as Excel quotes a sheet's name
                     links[(len(rows) + 1, 4)] = (target, f"{quoted}!{f['cell'].replace('$', '')}")
-    ws.table(head, rows, [5, 24, 12, 8, 9, 6, 70, 45], wrap={2, 7, 8}, freeze="C2", links=links)
+    ws.table(head, rows, [5, 24, 12, 8, 9, 6, 70, 45], wrap={2, 7, 8}, freeze="C2", links=links, splice=splice)
     ws.colour_by_text(6, LEVEL_FILLS)
 
 
@@ -328,3 +372,155 @@ def _grades(book: _Book, ws: _Sheet, summary: dict[str, Any]) -> None:
     chart.set_x_axis({"name": "等级"})
     chart.set_size({"width": 605, "height": 302})     # 16 cm × 8 cm
     ws.ws.insert_chart("E2", chart)
+
+
+# ---------------------------------------------------------------- data rows written into XlsxWriter's sheet part
+
+@dataclass
+class _Spliced:
+    """A table whose data rows go into the sheet's part after XlsxWriter closes the workbook."""
+    sheet: str
+    rows: list[list[Any]]
+    links: dict[tuple[int, int], tuple[str, str | None]]
+    body_xf: list[int]                     # style index of each column's body cells
+    link_xf: dict[int, int]                # style index of a linked cell, by column
+    heights: dict[int, float] = field(default_factory=dict)   # 1-based row -> points
+
+
+_LINK_TIP = {True: "打开副本中的这个单元格", False: "打开标注后的副本"}
+REL_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+_SHEET_SECTIONS_AFTER_LINKS = re.compile(rb"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|"
+                                         rb"customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|"
+                                         rb"legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|"
+                                         rb"extLst)[\s/>]")
+
+
+def link_target(target: str) -> str:
+    """A relationship's Target for a link to ``target`` (a path relative to summary.xlsx), as XlsxWriter writes the
+    one of ``write_url("external:" + target)``: backslashes, and the characters a link cannot hold escaped unless
+    it is escaped already (tests/test_outputs.py holds it to XlsxWriter's own)."""
+    path = target.replace("/", "\\")
+    if path.startswith("\\\\") or (len(path) > 1 and path[0].isalpha() and path[1] == ":"):
+        path = "file:///" + path
+    if not re.search("%[0-9a-fA-F]{2}", path):
+        for ch, code in (("%", "%25"), ('"', "%22"), (" ", "%20"), ("<", "%3c"), (">", "%3e"), ("[", "%5b"),
+                         ("]", "%5d"), ("^", "%5e"), ("`", "%60"), ("{", "%7b"), ("}", "%7d")):
+            path = path.replace(ch, code)
+    return path.replace("#", "%23")
+
+
+def _attr(text: str) -> str:
+    return xml_text(text).decode("utf-8").replace('"', "&quot;").replace("\n", "&#10;")
+
+
+def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
+    """(the data rows, the <hyperlinks> element, the relationships, the last row) of a spliced table, each cell as
+    table() would have had XlsxWriter write it."""
+    width = max(map(len, t.rows))
+    letters = [xl_col_to_name(j) for j in range(width)]
+    out: list[str] = []
+    hyper: list[str] = []
+    rels: list[str] = []
+    targets: dict[str, str] = {}
+    escaped: dict[str, str] = {}     # a file's path, sheet, rule and level recur on every row of its findings
+
+    def esc(text: str) -> str:
+        e = escaped.get(text)
+        if e is None:
+            e = visible(text)[:EXCEL_CELL_CHARS].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            if len(escaped) < 65536:
+                escaped[text] = e
+        return e
+
+    for i, row in enumerate(t.rows, 2):
+        ht = t.heights.get(i)
+        cells = [f'<row r="{i}" spans="1:{width}"' + (f' ht="{ht:g}" customHeight="1">' if ht else ">")]
+        for j, v in enumerate(row):
+            ref = f"{letters[j]}{i}"
+            if v.__class__ is float and not math.isfinite(v):
+                v = "#NUM!"
+            s_attr = t.body_xf[j]
+            link = t.links.get((i, j + 1))
+            if link is not None:
+                target, location = link
+                if len("external:" + target + (f"#{location}" if location else "")) > MAX_URL:
+                    link, v = None, v if v not in (None, "") else target
+                else:
+                    v = str(v) if v not in (None, "") else target
+                    s_attr = t.link_xf[j + 1]
+                    rid = f"rId{len(rels) + 1}"
+                    rel_target = targets.get(target) or targets.setdefault(target, _attr(link_target(target)))
+                    rels.append(f'<Relationship Id="{rid}" Type="{REL_HYPERLINK}" Target="{rel_target}" '
+                                'TargetMode="External"/>')
+                    hyper.append(f'<hyperlink ref="{ref}" r:id="{rid}"' + (f' location="{_attr(location)}"'
+                                 if location else "") + f' tooltip="{_LINK_TIP[bool(location)]}"/>')
+            if v is None or v == "":
+                cells.append(f'<c r="{ref}" s="{s_attr}"/>')
+            elif v.__class__ is str:
+                cells.append(f'<c r="{ref}" s="{s_attr}" t="inlineStr"><is><t xml:space="preserve">{esc(v)}</t></is></c>')
+            elif v.__class__ is bool:
+                cells.append(f'<c r="{ref}" s="{s_attr}" t="b"><v>{int(v)}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" s="{s_attr}"><v>{number_text(float(v))}</v></c>')
+        cells.append("</row>")
+        out.append("".join(cells))
+    links_xml = ("<hyperlinks>" + "".join(hyper) + "</hyperlinks>").encode("utf-8") if hyper else b""
+    rels_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
+                'http://schemas.openxmlformats.org/package/2006/relationships">' + "".join(rels)
+                + "</Relationships>").encode("utf-8") if rels else b""
+    return "".join(out).encode("utf-8"), links_xml, rels_xml, len(t.rows) + 1
+
+
+def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
+    """The workbook XlsxWriter wrote, with each spliced table's data rows, hyperlinks and their relationships put
+    into its sheet's part; every other part is copied as XlsxWriter compressed it."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    infos = src.infolist()
+    parts = {i.filename: src.read(i.filename) for i in infos}
+    by_name = _sheet_parts(parts)
+    changed: dict[str, bytes] = {}
+    for t in tables:
+        part = by_name[t.sheet]
+        rows, links, rels, last = _rows_xml(t)
+        sheet = parts[part]
+        end = sheet.index(b"</sheetData>")
+        sheet = sheet[:end] + rows + sheet[end:]
+        sheet = re.sub(rb'<dimension ref="([A-Z]+)1:([A-Z]+)\d+"/>',
+                       lambda m: b'<dimension ref="' + m[1] + b"1:" + m[2] + str(last).encode() + b'"/>', sheet, 1)
+        if links:
+            at = _SHEET_SECTIONS_AFTER_LINKS.search(sheet, end)
+            pos = at.start() if at else sheet.rindex(b"</worksheet>")
+            sheet = sheet[:pos] + links + sheet[pos:]
+            rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+            if rels_part in parts:
+                raise ValueError(f"{part} 已有关系部件，不能再接入超链接")    # XlsxWriter writes none for a table
+            changed[rels_part] = rels
+        changed[part] = sheet
+    entries = []
+    for i in infos:
+        zi = zipfile.ZipInfo(i.filename, i.date_time)
+        zi.compress_type, zi.external_attr, zi.create_system = i.compress_type, i.external_attr, i.create_system
+        if i.filename in changed:
+            entries.append(Entry(zi, data=changed.pop(i.filename)))
+        else:
+            entries.append(Entry(zi, raw=raw_entry(data, i), crc=i.CRC, size=i.file_size))
+    for name, body in changed.items():
+        zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        entries.append(Entry(zi, data=body))
+    out = write_zip(entries, level=1)
+    if out is None:
+        raise ValueError("汇总工作簿超出 zip 格式的大小")
+    return out
+
+
+def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
+    """{sheet name: its part} from workbook.xml and its relationships, as XlsxWriter writes them."""
+    rels = {m[1].decode(): m[2].decode() for m in re.finditer(rb'<Relationship Id="([^"]+)" Type="[^"]+/worksheet" '
+                                                             rb'Target="([^"]+)"', parts["xl/_rels/workbook.xml.rels"])}
+    out = {}
+    for m in re.finditer(rb'<sheet name="([^"]*)" sheetId="\d+"(?: state="\w+")? r:id="([^"]+)"/>',
+                         parts["xl/workbook.xml"]):
+        name = html.unescape(m[1].decode("utf-8"))
+        out[name] = posixpath.normpath(posixpath.join("xl", rels[m[2].decode()]))
+    return out

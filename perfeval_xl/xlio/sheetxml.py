@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from typing import Any, Callable, Iterable, Iterator
-
+from typing import Any, Callable, Iterable
 
 from ..limits import MAX_COLS, MAX_ROWS, LimitError
 from .grid import column_letter
@@ -116,6 +115,8 @@ def _unusual_opening(p: bytes) -> re.Pattern[bytes]:
     if pat is None:
         pat = _UNUSUAL[p] = re.compile(rb"<" + re.escape(p) + rb"c[>/\t\n\r\f\v]")
     return pat
+
+
 _ATTR_T = re.compile(rb'\st="[^"]*"')
 _ATTR_S = re.compile(rb'\ss="[^"]*"')
 
@@ -289,9 +290,10 @@ class SheetPart:
             self.data = data
             self.cells = cells
         self._new: dict[str, bytes] = {}        # ref -> replacement <c> element
-        #: ref -> (t, <v> text) of a cached value set since the cell was last matched: self.cells[ref] still
-        #: matches the element before that edit (its address, style and formula are the same; only t and <v>
-        #: differ), so a batch of cached values is written without matching each new element again
+        #: ref -> (t, <v> text, the value read back or _UNREAD) of a cached value set since the cell was last
+        #: matched: self.cells[ref] still matches the element before that edit (its address, style and formula are
+        #: the same; only t and <v> differ), so a batch of cached values is written without matching each new element
+        #: again, and read back without decoding what was just written
         self._cached: dict[str, tuple[bytes | None, bytes, Any]] = {}
         self._spans: dict[str, tuple[int, int]] = {}   # ref -> span of the replaced element in self.data
         #: ref -> [(start, end, bytes)] in self.data: a cached value written into the cell's own bytes (its <v> and,
@@ -430,31 +432,13 @@ class SheetPart:
         return _unescape(text)   # "str" (formula string) and "e" (error)
 
     def values(self) -> list[tuple[int, int, int, Any]]:
-        """(row, column, style id, value) of every cell holding a value, in document order. (The layout reader reads
-        every cell of every sheet: numbers, the commonest value, are decoded here without a call per cell.)"""
+        """(row, column, style id, value) of every cell holding a value, in document order (the layout reader takes
+        them through :meth:`grid_cells`)."""
         out: list[tuple[int, int, int, Any]] = []
-        append, decode, cached = out.append, self._decode, self._cached
-        for ref, m in self.cells.items():
-            c = cached.get(ref) if cached else None
-            if c is not None:
-                t, text, v = c
-                if v is not _UNREAD:
-                    row, col = _POSITIONS.get(ref) or _position(ref, m)
-                    s = m[_S]
-                    append((row, col, int(s) if s else 0, v))
-                    continue
-            else:
-                t, text = m[_T], m[_V]
-                if not text and t != b"inlineStr":
-                    continue
-            if text and (t is None or t == b"n") and text.isdigit():
-                v: Any = int(text) if len(text) < 16 else decode(m, t, text)
-            else:
-                v = decode(m, t, text)
+        for ref in self.cells:
+            v = self.value(ref)
             if v is not None:
-                row, col = _POSITIONS.get(ref) or _position(ref, m)
-                s = m[_S]
-                append((row, col, int(s) if s else 0, v))
+                out.append((*self.position(ref), self.style(ref), v))
         return out
 
     def grid_cells(self, format_of: Callable[[int], str | None]) -> tuple[dict[tuple[int, int], Any],
