@@ -52,12 +52,23 @@ def row_heights(rows: Sequence[Sequence[Any]], style: TableStyle) -> dict[int, f
     """Heights (points) for the rows whose wrapped text needs more than one line, 1-based. Excel fits rows
     when it opens a file; LibreOffice and printing do not, so the height is written with the table."""
     out: dict[int, float] = {}
+    widths = style.widths
+    wrapped = [(j - 1, widths[j - 1]) for j in sorted(style.wrap) if j <= len(widths)]
+    seen: dict[tuple[str, float], int] = {}     # a file's path recurs on every row of its findings
     for r, row in enumerate(rows, 1):
         lines = 1
-        for j, v in enumerate(row, 1):
-            if v is None or v == "" or j > len(style.widths) or (j not in style.wrap and r != 1):
+        for j, width in (enumerate(widths) if r == 1 else wrapped):    # the header wraps in every column
+            v = row[j] if j < len(row) else None
+            if v is None or v == "":
                 continue
-            lines = max(lines, lines_needed(v, style.widths[j - 1]))
+            key = (v, width) if v.__class__ is str else None
+            n = seen.get(key) if key else None
+            if n is None:
+                n = lines_needed(v, width)
+                if key and len(seen) < 65536:
+                    seen[key] = n
+            if n > lines:
+                lines = n
         if lines > 1:
             out[r] = LINE_POINTS * min(lines, MAX_LINES)
     return out

@@ -432,15 +432,29 @@ def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
                 escaped[text] = e
         return e
 
+    linked = {j - 1 for (_r, j) in t.links}        # the columns that hold links (问题清单: 单元格)
+    # each column's opening of a cell up to its row number, and its style
+    opening = [(f'<c r="{letters[j]}', f'" s="{t.body_xf[j]}"') for j in range(width)]
+    heights = t.heights
     for i, row in enumerate(t.rows, 2):
-        ht = t.heights.get(i)
+        ht = heights.get(i)
         cells = [f'<row r="{i}" spans="1:{width}"' + (f' ht="{ht:g}" customHeight="1">' if ht else ">")]
         for j, v in enumerate(row):
+            if j not in linked:
+                # no link in this column: the common cell, written at once
+                start, style = opening[j]
+                if v.__class__ is str:
+                    cells.append(f'{start}{i}{style} t="inlineStr"><is><t xml:space="preserve">{esc(v)}</t></is></c>'
+                                 if v else f"{start}{i}{style}/>")
+                    continue
+                if v is None:
+                    cells.append(f"{start}{i}{style}/>")
+                    continue
             ref = f"{letters[j]}{i}"
             if v.__class__ is float and not math.isfinite(v):
                 v = "#NUM!"
             s_attr = t.body_xf[j]
-            link = t.links.get((i, j + 1))
+            link = t.links.get((i, j + 1)) if j in linked else None
             if link is not None:
                 target, location = link
                 if len("external:" + target + (f"#{location}" if location else "")) > MAX_URL:
