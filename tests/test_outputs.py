@@ -194,12 +194,14 @@ def test_a_path_too_long_for_a_link_is_still_named(tmp_path):
 
 
 def _cells(ws):
-    """Every cell of a sheet as a reader sees it: value, number format, font, fill, border, alignment, link."""
+    """Every cell of a sheet as a reader sees it: value, number format, font, fill, border, alignment, link.
+    (XlsxWriter writes a number to 16 significant digits, the spliced rows as Python's repr: the same to 15.)"""
     out = {}
     for row in ws.iter_rows():
         for c in row:
             link = c.hyperlink
-            out[c.coordinate] = (c.value, c.number_format, c.font.b, c.font.color.rgb if c.font.color else None,
+            value = float(f"{c.value:.15g}") if isinstance(c.value, float) else c.value   # Excel shows 15 digits
+            out[c.coordinate] = (value, c.number_format, c.font.b, c.font.color.rgb if c.font.color else None,
                                  c.font.u, c.fill.fgColor.rgb, c.border.left.style, c.border.left.color.rgb
                                  if c.border.left.color else None, c.alignment.wrap_text, c.alignment.vertical,
                                  (link.target, link.location, link.tooltip) if link else None)
