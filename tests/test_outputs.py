@@ -255,3 +255,34 @@ def test_link_targets_are_written_as_xlsxwriter_writes_them(copy, tmp_path):
     rels = zipfile.ZipFile(buf).read("xl/worksheets/_rels/sheet1.xml.rels").decode()
     from html import unescape
     assert unescape(re.search(r'Target="([^"]*)"', rels).group(1)) == link_target(target)
+
+
+def test_summaries_written_side_by_side_or_one_after_the_other(batch, tmp_path, monkeypatch, capfd):
+    """Issue 16: with --jobs 2 or more, summary.json is written by a forked process while summary.xlsx is written
+    here; the files are the ones written one after the other. Should that process fail, summary.json is written
+    here after all."""
+    import json
+    import os
+
+    from perfeval_xl.recalc import summary as S
+
+    _, summary = batch
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    S.write_summaries(summary, tmp_path / "one", jobs=1)
+    S.write_summaries(summary, tmp_path / "two", jobs=2)
+    for name in ("summary.json", "summary.xlsx"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    parent, write_json = os.getpid(), S.write_json
+
+    def failing_in_the_child(*a, **k):
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        return write_json(*a, **k)
+
+    monkeypatch.setattr(S, "write_json", failing_in_the_child)
+    (tmp_path / "three").mkdir()
+    S.write_summaries(summary, tmp_path / "three", jobs=2)
+    assert json.loads((tmp_path / "three" / "summary.json").read_text(encoding="utf-8")) == \
+        json.loads((tmp_path / "one" / "summary.json").read_text(encoding="utf-8"))
+    assert "Traceback" not in capfd.readouterr().err

@@ -18,7 +18,7 @@ from ..engine.profile import ProfileError, load_profile
 from ..limits import DEFAULT as DEFAULT_LIMITS
 from ..model import FORM_KINDS
 from .batch import collect, exit_status, run_batch
-from .summary import LEVEL, dumps, file_status, sheet_status, totals_line, write_json, write_xlsx
+from .summary import LEVEL, dumps, file_status, sheet_status, totals_line, write_summaries
 
 INPUTS_HELP = "文件、文件夹（含子文件夹）或通配符，可给多个"
 
@@ -110,8 +110,7 @@ def _recalc(args: argparse.Namespace) -> int:
     if isinstance(summary, int):
         return summary
     out = Path(args.out)
-    write_json(summary, out / "summary.json")
-    write_xlsx(summary, out / "summary.xlsx")
+    write_summaries(summary, out, args.jobs or os.cpu_count() or 1)
     if args.json:
         print(dumps(summary))
         return exit_status(summary)
