@@ -282,3 +282,16 @@ def test_merge_lookup_matches_a_plain_search():
     assert g.get(2, 1) == "a" and g.get(250, 30) == "big" and g.get(2, 5) is None
     g.merged.append((400, 1, 401, 1))
     assert g.merge_of(401, 1) == (400, 1, 401, 1)
+
+
+def test_every_executed_label_holds_one_of_the_words_the_budget_search_looks_for():
+    """Issue 16: the budget block is looked for only on sheets with a label holding 执行, 支出 or 决算; every spelling
+    of the 执行数 column the reader knows holds one (the pattern's alternatives, and their variants)."""
+    from perfeval_xl.workbook.labels import BUDGET_COLUMNS, EXECUTED_WORDS, match_field
+
+    # the pattern as the spellings below were written against; a changed pattern gets its new spellings added here
+    assert BUDGET_COLUMNS["executed"].pattern == r"全年执行数|预算执行数|执行数(\(B\))?|实际支出(数|资金)?|支出决算(数)?|决算(数)?"
+    for label in ["全年执行数", "预算执行数", "执行数", "执行数(B)", "实际支出", "实际支出数", "实际支出资金", "支出决算",
+                  "支出决算数", "决算", "决算数"]:
+        assert match_field(label, BUDGET_COLUMNS) == "executed", label
+        assert any(w in label for w in EXECUTED_WORDS), label

@@ -55,6 +55,10 @@ BUDGET_COLUMNS: dict[str, re.Pattern[str]] = {
     "score": re.compile(r"得分(\(\d+(\.\d+)?分[*×xX]执行率\))?"),
 }
 
+#: every label BUDGET_COLUMNS["executed"] matches holds one of these words: a sheet none of whose labels does has no
+#: budget block, and is not searched for one
+EXECUTED_WORDS = ("执行", "支出", "决算")
+
 TOTAL_LABEL = re.compile(r"(总分|合计|综合得分|总计|总得分|得分合计|自评总分)")
 GRADE_LABEL = re.compile(r"(评价等级|等级|评价结果等次|再评价等级|自评等级|绩效等级|评价结果)")
 

@@ -25,6 +25,7 @@ from ..model import BudgetBlock, Form, Indicator
 from ..xlio.grid import Grid, address
 from .labels import (
     BUDGET_COLUMNS,
+    EXECUTED_WORDS,
     GRADE_LABEL,
     INDICATOR_COLUMNS,
     TOTAL_LABEL,
@@ -338,7 +339,8 @@ def _grade_in_row(sheet: LabelledSheet, form: Form, r: int) -> None:
 def _find_budget(sheet: LabelledSheet, form: Form) -> None:
     # the block's header row has an 执行数 label: only the rows holding one are looked at (a sheet without a budget
     # block, most of them, is not walked row by row)
-    executed = {s for s in sheet.distinct if match_field(s, BUDGET_COLUMNS) == "executed"}
+    executed = {s for s in sheet.distinct
+                if any(w in s for w in EXECUTED_WORDS) and match_field(s, BUDGET_COLUMNS) == "executed"}
     if not executed:
         return
     candidates = sorted({r for (r, c), s in sheet.labels.items()
