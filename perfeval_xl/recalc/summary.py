@@ -32,7 +32,7 @@ from ..tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle, row_heights
 from ..workbook.xlsxwrite import FIXED_TIME, atomic_write_bytes
 from ..xlio.filebook import EXCEL_CELL_CHARS
 from ..xlio.grid import parse_address
-from ..xlio.sheetxml import number_text, visible, xml_text
+from ..xlio.sheetxml import number_text, ooxml_escape, visible
 from ..xlio.zipparts import Entry, raw_entry, write_zip
 
 LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -440,7 +440,9 @@ def link_target(target: str) -> str:
 
 
 def _attr(text: str) -> str:
-    return xml_text(text).decode("utf-8").replace('"', "&quot;").replace("\n", "&#10;")
+    """Text as an XML attribute's value (a link's location: a sheet's name and a cell, once per link)."""
+    return (ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("\n", "&#10;"))
 
 
 def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
@@ -466,19 +468,28 @@ def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
     # each column's opening of a cell up to its row number, and its style
     opening = [(f'<c r="{letters[j]}', f'" s="{t.body_xf[j]}"') for j in range(width)]
     heights = t.heights
+    cells = out                                      # every row's pieces, joined once at the end
+    spans = f' spans="1:{width}"'
     for i, row in enumerate(t.rows, 2):
         ht = heights.get(i)
-        cells = [f'<row r="{i}" spans="1:{width}"' + (f' ht="{ht:g}" customHeight="1">' if ht else ">")]
+        cells.append(f'<row r="{i}"{spans} ht="{ht:g}" customHeight="1">' if ht else f'<row r="{i}"{spans}>')
         for j, v in enumerate(row):
             if j not in linked:
                 # no link in this column: the common cell, written at once
                 start, style = opening[j]
-                if v.__class__ is str:
-                    cells.append(f'{start}{i}{style} t="inlineStr"><is><t xml:space="preserve">{esc(v)}</t></is></c>'
-                                 if v else f"{start}{i}{style}/>")
+                cls = v.__class__
+                if cls is str:
+                    if v:
+                        e = escaped.get(v) or esc(v)
+                        cells.append(f'{start}{i}{style} t="inlineStr"><is><t xml:space="preserve">{e}</t></is></c>')
+                    else:
+                        cells.append(f"{start}{i}{style}/>")
                     continue
                 if v is None:
                     cells.append(f"{start}{i}{style}/>")
+                    continue
+                if cls is int and -1_000_000_000 < v < 1_000_000_000:     # a row number: as number_text writes it
+                    cells.append(f"{start}{i}{style}><v>{v}</v></c>")
                     continue
             ref = f"{letters[j]}{i}"
             if v.__class__ is float and not math.isfinite(v):
@@ -507,7 +518,6 @@ def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
             else:
                 cells.append(f'<c r="{ref}" s="{s_attr}"><v>{number_text(float(v))}</v></c>')
         cells.append("</row>")
-        out.append("".join(cells))
     links_xml = ("<hyperlinks>" + "".join(hyper) + "</hyperlinks>").encode("utf-8") if hyper else b""
     rels_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
                 'http://schemas.openxmlformats.org/package/2006/relationships">' + "".join(rels)
@@ -532,7 +542,7 @@ def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
         sheet = re.sub(rb'<dimension ref="([A-Z]+)1:([A-Z]+)\d+"/>',
                        lambda m: b'<dimension ref="' + m[1] + b"1:" + m[2] + str(last).encode() + b'"/>', sheet, 1)
         if links:
-            at = _SHEET_SECTIONS_AFTER_LINKS.search(sheet, end)
+            at = _SHEET_SECTIONS_AFTER_LINKS.search(sheet, end + len(rows))     # past the rows just put in
             pos = at.start() if at else sheet.rindex(b"</worksheet>")
             sheet = sheet[:pos] + links + sheet[pos:]
             rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
