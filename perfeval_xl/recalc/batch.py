@@ -395,10 +395,11 @@ def prepare(reports: bool = False) -> None:
 
     * Imported before the workers are forked, the modules are not imported again by each worker (measured: a cold
       worker cost ~10 ms a file over 100 files, and --jobs 2 scaled 1.3× not 1.9×).
-    * ``gc.freeze()`` moves the objects alive now (the modules, openpyxl's and lxml's among them) out of the
-      collector's reach: they live as long as the process, yet every full collection walked them again (measured on
-      the shared benchmark workbooks: 17.1–17.5 → 16.3–16.5 ms a file, as fast as with the collector off). What a
-      file creates is collected as before; a forked worker also keeps the frozen pages shared with its parent."""
+    * ``gc.freeze()``, once a process, moves the objects alive then (the modules, lxml's and XlsxWriter's among them)
+      out of the collector's reach: they live as long as the process, yet every full collection walked them again
+      (measured on the shared benchmark workbooks: 17.1–17.5 → 16.3–16.5 ms a file, as fast as with the collector
+      off). What a file creates is collected as before; a forked worker also keeps the frozen pages shared with its
+      parent."""
     import gc
 
     from ..checks import rules  # noqa: F401  (the findings catalog registers itself on import)
@@ -406,7 +407,13 @@ def prepare(reports: bool = False) -> None:
 
     if reports:
         from ..report import draft, review  # noqa: F401
-    gc.freeze()
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+
+
+_frozen = False
 
 
 def _resolved(path: str) -> str:

@@ -140,7 +140,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
               for f in ("target", "actual", "criterion", "direction", "unit", "note", "progress") if f in cols]
     cells, formats = g.cells, g.number_formats
     split = "direction" in cols or "unit" in cols     # else _compose_split has nothing to compose
-    merged_at = g._merges()[0] if g.merged else {}
+    merged_at, large_merges = g.merge_index() if g.merged else ({}, [])
     total_rows, grade_rows = sheet.rows_labelled(is_total_label), sheet.rows_labelled(is_grade_label)
     seen: dict[str, tuple[str, float | None, bool]] = {}   # a level label merged down the rows, read once
     for r in range(first, sheet.max_row + 2):
@@ -210,7 +210,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                         grp["weight"] = w2
         name_raw = row_vals.get("name") if name_col else None
         if name_col and g.merged:
-            m = merged_at.get((r, name_col)) or g.merge_of(r, name_col)
+            m = merged_at.get((r, name_col)) or (g.merge_of(r, name_col) if large_merges else None)
             if m and m[0] != r:
                 name_raw = None  # a name merged down over several rows belongs to its first row
         weight = _number_or_problem(form, row_vals.get("weight"), r, weight_col, "分值")

@@ -57,11 +57,13 @@ class LabelledSheet:
         found = memo.get(kind)
         if found is None:
             found = memo[kind] = {}
-            for (r, c), s in self.labels.items():
-                if s and c <= self.max_col and kind(s):
-                    found.setdefault(r, []).append(c)
-            for cs in found.values():
-                cs.sort()
+            wanted = {s for s in self.distinct if s and kind(s)}     # each distinct label asked once
+            if wanted:
+                for (r, c), s in self.labels.items():
+                    if s in wanted and c <= self.max_col:
+                        found.setdefault(r, []).append(c)
+                for cs in found.values():
+                    cs.sort()
         return found
 
     def mentions(self, rx: re.Pattern[str] | str) -> bool:

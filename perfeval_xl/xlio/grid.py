@@ -103,7 +103,7 @@ class Grid:
         cells = self.cells
         out = {f: cells.get((row, c)) for f, c in cols.items()}
         if self.merged and None in out.values():
-            indexed, large = self._merges()
+            indexed, large = self.merge_index()
             for f, c in cols.items():
                 if out[f] is None:
                     m = indexed.get((row, c))
@@ -113,7 +113,7 @@ class Grid:
                         out[f] = cells.get((m[0], m[1]))
         return out
 
-    def _merges(self) -> tuple[dict[tuple[int, int], tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
+    def merge_index(self) -> tuple[dict[tuple[int, int], tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
         """The merged ranges indexed once (again if the list changes): ({cell: its range} for the ranges of up to
         INDEXED_MERGE cells, [the larger ranges]); the first listed wins where ranges overlap."""
         index = self.__dict__.get("_merge_index")
@@ -134,7 +134,7 @@ class Grid:
     def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The merged range holding (row, col) — the first listed, when ranges overlap — or None. The readers ask
         for every cell of a table, so the ranges are indexed once."""
-        indexed, large = self._merges()
+        indexed, large = self.merge_index()
         m = indexed.get((row, col))
         if m is not None:
             return m
