@@ -274,15 +274,13 @@ def write_cached(pkg: XlsxPackage, values: dict[str, dict[str, Any]],
     saved: set[tuple[str, str]] = set()        # Excel saved a value
     for sheet, vals in values.items():
         cells = pkg.cells(parts[sheet])
-        for ref, v in list(vals.items()):
-            if ref not in cells:
-                del vals[ref]
-                continue
-            if isinstance(v, float) and not math.isfinite(v):
-                v = vals[ref] = "#NUM!"
-            old = cells.value(ref)
-            if old is None or old == "":
-                continue
+        for ref in [ref for ref in vals if ref not in cells]:
+            del vals[ref]
+        for ref, v in vals.items():
+            if v.__class__ is float and v - v != 0:     # NaN or infinity
+                vals[ref] = "#NUM!"
+        for ref, old in cells.saved_values(vals).items():
+            v = vals[ref]
             saved.add((sheet, ref))
             if isinstance(v, str) and v in ERRORS:
                 if not (isinstance(old, str) and old in ERRORS):

@@ -339,6 +339,8 @@ def _grade_in_row(sheet: LabelledSheet, form: Form, r: int) -> None:
 def _find_budget(sheet: LabelledSheet, form: Form) -> None:
     # the block's header row has an 执行数 label: only the rows holding one are looked at (a sheet without a budget
     # block, most of them, is not walked row by row)
+    if not sheet.mentions_any(EXECUTED_WORDS):
+        return
     executed = {s for s in sheet.distinct
                 if any(w in s for w in EXECUTED_WORDS) and match_field(s, BUDGET_COLUMNS) == "executed"}
     if not executed:

@@ -66,11 +66,31 @@ class LabelledSheet:
                     cs.sort()
         return found
 
+    #: the distinct labels are looked through as one text up to this many characters (beyond, one by one)
+    JOINED_CHARS = 1 << 20
+
+    @property
+    def joined(self) -> str | None:
+        """The distinct labels joined by line breaks, which no label holds (labels have no white space): a word is
+        in some label exactly when it is in this text. None when that text would be over JOINED_CHARS."""
+        text = self.__dict__.get("_joined", False)
+        if text is False:
+            total = sum(map(len, self.distinct)) + len(self.distinct)
+            text = self._joined = "\n".join(self.distinct) if total <= self.JOINED_CHARS else None
+        return text
+
     def mentions(self, rx: re.Pattern[str] | str) -> bool:
         """Some label contains ``rx`` (a word, or a pattern searched in each label; never across two cells)."""
         if isinstance(rx, str):
+            joined = self.joined
+            if joined is not None and "\n" not in rx:
+                return rx in joined
             return any(rx in s for s in self.distinct)
         return any(rx.search(s) for s in self.distinct)
+
+    def mentions_any(self, words: "tuple[str, ...]") -> bool:
+        """Some label contains one of ``words``."""
+        return any(self.mentions(w) for w in words)
 
     def find(self, rx: re.Pattern[str] | str, *, full: bool = True, after_row: int = 0) -> list[tuple[int, int]]:
         pat = re.compile(rx) if isinstance(rx, str) else rx
@@ -115,7 +135,7 @@ def header_fields(sheet: LabelledSheet) -> tuple[dict[str, Any], dict[str, str]]
     """The header fields (项目名称, 主管部门 …) with the value right of each label and its cell."""
     header: dict[str, Any] = {}
     cells: dict[str, str] = {}
-    if not any(s.split("(")[0] in HEADER_FIELDS for s in sheet.distinct):
+    if not sheet.mentions_any(HEADER_FIELDS) or not any(s.split("(")[0] in HEADER_FIELDS for s in sheet.distinct):
         return header, cells      # no header field on this sheet: its labels are not sorted and walked
     for (r, c), s in sorted(sheet.labels.items()):
         key = s.split("(")[0]

@@ -388,10 +388,24 @@ class SheetPart:
             return None
         c = self._cached.get(ref) if self._cached else None
         if c is None:
-            if m[_V] is None and m[_T] != b"inlineStr":
-                return None
+            if not m[_V] and m[_T] != b"inlineStr":
+                return None          # no value, or an empty <v></v> (what openpyxl writes for a formula)
             return self._value(m)
         return self._decode(m, c[0], c[1]) if c[2] is _UNREAD else c[2]
+
+    def saved_values(self, refs: "Iterable[str]") -> dict[str, Any]:
+        """{cell: value} of the ``refs`` holding a value that is not blank (for a formula: the value Excel saved);
+        the cells holding none, a formula's commonest case in a file no program calculated, are passed over at once."""
+        out: dict[str, Any] = {}
+        cells, cached = self.cells, self._cached
+        for ref in refs:
+            m = cells.get(ref)
+            if m is None or not (m[_V] or m[_T] == b"inlineStr" or ref in cached):
+                continue
+            v = self.value(ref)
+            if v is not None and v != "":
+                out[ref] = v
+        return out
 
     def _value(self, m: re.Match[bytes]) -> Any:
         return self._decode(m, m[_T], m[_V])
