@@ -295,3 +295,20 @@ def test_every_executed_label_holds_one_of_the_words_the_budget_search_looks_for
                   "支出决算数", "决算", "决算数"]:
         assert match_field(label, BUDGET_COLUMNS) == "executed", label
         assert any(w in label for w in EXECUTED_WORDS), label
+
+
+def test_a_word_is_never_found_across_two_labels():
+    """Issue 16: the distinct labels are looked through as one text joined by line breaks; a word split over two
+    cells ("合" | "计") is not in any label, a word in one label is, and past the size cap the labels are read one by
+    one with the same answers."""
+    from perfeval_xl.workbook.sheetscan import LabelledSheet
+    from perfeval_xl.xlio.grid import Grid
+
+    rows = [["合", "计", "项目 名称："], ["得分（20分*执行率）", None, "实际值"]]
+    for cap in (LabelledSheet.JOINED_CHARS, 10):
+        sheet = LabelledSheet(Grid.from_rows("s", rows))
+        sheet.JOINED_CHARS = cap
+        assert (sheet.joined is None) == (cap == 10)
+        assert not sheet.mentions("合计") and not sheet.mentions("计项") and not sheet.mentions("合\n计")
+        assert sheet.mentions("项目名称") and sheet.mentions("执行率") and sheet.mentions("合")
+        assert sheet.mentions_any(("无", "名称")) and not sheet.mentions_any(("无", "有"))
