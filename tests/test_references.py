@@ -48,7 +48,8 @@ def test_structured_near_misses_are_left_alone():
 
 def test_areas_and_enclosing_functions():
     found, multi = areas("SUM(A1:B3)+'其他 表'!$C$2+Sheet1!D:D+5:6-LOG10(2)", "本表")
-    assert found == [("本表", 1, 1, 3, 2), ("其他 表", 2, 3, 2, 3), ("Sheet1", 1, 4, 1_048_576, 4), ("本表", 5, 1, 6, 16_384)]
+    assert list(found) == [("本表", 1, 1, 3, 2), ("其他 表", 2, 3, 2, 3), ("Sheet1", 1, 4, 1_048_576, 4),
+                           ("本表", 5, 1, 6, 16_384)]
     assert len(multi) == 3
     code = "IF(A1>0,SUM(B1:B9),CONCATENATE(C1:C3))"
     assert enclosing_function(code, code.index("B1")) == "SUM"
@@ -64,3 +65,44 @@ def test_formula_reasons():
     assert formula_reason("A:A&B:B", "S", False) == IMPLICIT
     assert formula_reason('TEXT(A1,"0.0")', "S", False).startswith("TEXT()")
     assert formula_reason("SUBTOTAL(109,B2:B9)", "S", False).startswith("SUBTOTAL")
+
+
+def test_propagation_reaches_what_the_plain_search_reaches():
+    """Issue 16: propagate() tests a formula's areas against the kept cells by lookup (a single cell) or by the
+    smaller side (a range); on random sheets it keeps exactly the cells the plain search over every pair keeps."""
+    import random
+
+    from perfeval_xl.recalc.trust import propagate
+
+    def plain(formulas, kept, positions):
+        kept = dict(kept)
+        changed = True
+        while changed:
+            changed = False
+            for key, (_t, found, dynamic) in formulas.items():
+                if key in kept:
+                    continue
+                hit = dynamic or any(r1 <= positions[k][0] <= r2 and c1 <= positions[k][1] <= c2
+                                     for s, r1, c1, r2, c2 in found for k in kept
+                                     if k in positions and k[0].upper() == s.upper())
+                if hit:
+                    kept[key] = "x"
+                    changed = True
+        return set(kept)
+
+    rnd = random.Random(7)
+    for _ in range(200):
+        positions = {(rnd.choice("Ss"), f"C{i}"): (rnd.randint(1, 12), rnd.randint(1, 6)) for i in range(30)}
+        keys = list(positions)
+        formulas = {}
+        for key in keys:
+            found = []
+            for _a in range(rnd.randint(0, 3)):
+                r1, c1 = rnd.randint(1, 12), rnd.randint(1, 6)
+                r2, c2 = (r1, c1) if rnd.random() < 0.6 else (rnd.randint(r1, 12), rnd.randint(c1, 6))
+                found.append((rnd.choice("sS"), r1, c1, r2, c2))
+            formulas[key] = ("", tuple(found), rnd.random() < 0.03)
+        seeds = {k: "x" for k in rnd.sample(keys, 3)}
+        kept = dict(seeds)
+        propagate(formulas, kept, positions)
+        assert set(kept) == plain(formulas, seeds, positions)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from ..xlio.grid import parse_address
 from ..xlio.sheetxml import ERRORS
@@ -74,9 +74,11 @@ def enclosing_function(code: str, pos: int) -> str | None:
 Area = tuple[str, int, int, int, int]      # sheet, first row, first column, last row, last column
 
 
-def areas(formula: str, sheet: str) -> tuple[list[Area], list[tuple[int, Area]]]:
+@lru_cache(maxsize=8192)
+def areas(formula: str, sheet: str) -> tuple[tuple[Area, ...], tuple[tuple[int, Area], ...]]:
     """Every cell area the formula names (sheet names as written, unquoted), and the several-cell ones with their
-    position in the masked formula."""
+    position in the masked formula. (Kept per formula text: the forms of one template repeat theirs across a batch,
+    and every formula of an Excel-saved form is read for what it depends on.)"""
     code = masked(formula)
     out: list[Area] = []
     multi: list[tuple[int, Area]] = []
@@ -98,7 +100,7 @@ def areas(formula: str, sheet: str) -> tuple[list[Area], list[tuple[int, Area]]]
         out.append(area)
         if (area[1], area[2]) != (area[3], area[4]):
             multi.append((m.start(), area))
-    return out, multi
+    return tuple(out), tuple(multi)
 
 
 _UNSURE_ANY = re.compile(r"\b(?:TEXT|SUBTOTAL|AGGREGATE|IM[A-Z0-9]+|COMPLEX)\s*\(", re.I)
@@ -133,15 +135,14 @@ def _f_attrs(cells, ref: str) -> str:
     return f[: f.find(b">") + 1].decode("utf-8", "replace")
 
 
-def propagate(formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]],
+def propagate(formulas: dict[tuple[str, str], tuple[str | None, Sequence[Area], bool]],
               kept: dict[tuple[str, str], str], positions: dict[tuple[str, str], tuple[int, int]]) -> None:
     """Add to ``kept`` every formula cell that depends on a kept cell, until nothing changes.
     ``formulas`` gives each candidate's (formula text, areas, dynamic)."""
-    by_sheet: dict[str, list[tuple[int, int]]] = {}
+    by_sheet: dict[str, set[tuple[int, int]]] = {}
 
     def note(key: tuple[str, str]) -> None:
-        r, c = positions[key]
-        by_sheet.setdefault(key[0].upper(), []).append((r, c))
+        by_sheet.setdefault(key[0].upper(), set()).add(positions[key])
 
     for key in kept:
         if key in positions:
@@ -153,12 +154,28 @@ def propagate(formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool
             if key in kept:
                 continue
             # a dynamic reference (INDIRECT, OFFSET, a name, an unresolved table) may reach any kept cell
-            hit = dynamic or any(r1 <= r <= r2 and c1 <= c <= c2
-                                 for s, r1, c1, r2, c2 in cell_areas for r, c in by_sheet.get(s.upper(), ()))
-            if hit:
+            if dynamic or _reads_any(cell_areas, by_sheet):
                 kept[key] = "引用了保留 Excel 值的单元格，保留 Excel 保存的值"
                 note(key)
                 changed = True
+
+
+def _reads_any(cell_areas: Sequence[Area], by_sheet: dict[str, set[tuple[int, int]]]) -> bool:
+    """Does one of the areas hold one of the cells? A single cell is looked up; a range is walked or the cells
+    tested against it, whichever is fewer (a form's formulas over a kept column: no product of the two)."""
+    for s, r1, c1, r2, c2 in cell_areas:
+        cells = by_sheet.get(s.upper())
+        if not cells:
+            continue
+        if r1 == r2 and c1 == c2:
+            if (r1, c1) in cells:
+                return True
+        elif (r2 - r1 + 1) * (c2 - c1 + 1) <= len(cells):
+            if any((r, c) in cells for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
+                return True
+        elif any(r1 <= r <= r2 and c1 <= c <= c2 for r, c in cells):
+            return True
+    return False
 
 
 def _shared_masters(cells, rewritten: dict[tuple[str, str], str], sheet: str) -> dict[str, tuple[str, str]]:
@@ -176,7 +193,7 @@ def _shared_masters(cells, rewritten: dict[tuple[str, str], str], sheet: str) ->
     return out
 
 
-def _shifted(found: list[Area], span: str) -> list[Area]:
+def _shifted(found: Sequence[Area], span: str) -> Sequence[Area]:
     """A shared formula's areas widened to every shift its dependents apply (conservative)."""
     if not span:
         return found
@@ -218,7 +235,7 @@ def _formula_texts(pkg: Any, values: dict[str, dict[str, Any]],
     return texts
 
 
-def _references(text: str, sheet: str, span: str, upper_names: set[str]) -> tuple[list[Area], bool]:
+def _references(text: str, sheet: str, span: str, upper_names: set[str]) -> tuple[Sequence[Area], bool]:
     """The areas a formula reads (widened over a shared formula's span) and whether it reads more than it names
     (INDIRECT, OFFSET, a defined name, an unresolved table reference)."""
     found = areas(text, sheet)[0]
@@ -232,13 +249,13 @@ def _references(text: str, sheet: str, span: str, upper_names: set[str]) -> tupl
 
 def _dependencies(pkg: Any, texts: dict[tuple[str, str], tuple[str | None, str, bool]], names: set[str],
                   left_out: "Callable[[tuple[str, str], str | None, Any], bool]") -> tuple[
-                      dict[tuple[str, str], tuple[int, int]], dict[tuple[str, str], tuple[str | None, list[Area], bool]]]:
+                      dict[tuple[str, str], tuple[int, int]], dict[tuple[str, str], tuple[str | None, Sequence[Area], bool]]]:
     """Where every formula cell is, and what each one that ``left_out(key, formula, Excel's value)`` does not leave
     out reads: {key: (formula, areas, dynamic)}, as :func:`propagate` follows them."""
     parts = dict(pkg.sheets())
     upper_names = {n.upper() for n in names}
     positions: dict[tuple[str, str], tuple[int, int]] = {}
-    formulas: dict[tuple[str, str], tuple[str | None, list[Area], bool]] = {}
+    formulas: dict[tuple[str, str], tuple[str | None, Sequence[Area], bool]] = {}
     for key, (text, span, _array) in texts.items():
         sheet, ref = key
         cells = pkg.cells(parts[sheet])

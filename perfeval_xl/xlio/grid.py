@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 #: columns stop at ZZZ (18,278), as openpyxl's; Excel's own grid stops at XFD (16,384)
@@ -49,6 +50,7 @@ def address(row: int, col: int) -> str:
     return f"{_LETTERS[col] if 0 < col < 703 else column_letter(col)}{row}"
 
 
+@lru_cache(maxsize=65536)
 def parse_address(addr: str) -> tuple[int, int]:
     """"C12" → (12, 3); "$C$12" too. A text that is no cell address (row 0 included) raises ValueError."""
     m = _ADDRESS.fullmatch(addr)
