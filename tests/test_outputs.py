@@ -286,3 +286,16 @@ def test_summaries_written_side_by_side_or_one_after_the_other(batch, tmp_path, 
     assert json.loads((tmp_path / "three" / "summary.json").read_text(encoding="utf-8")) == \
         json.loads((tmp_path / "one" / "summary.json").read_text(encoding="utf-8"))
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_sheet_part_not_as_expected_gets_its_rows_from_xlsxwriter(batch, tmp_path, monkeypatch):
+    """Should XlsxWriter ever write the sheet's part otherwise (here: as if it had relationships already), the rows
+    are written by XlsxWriter itself: summary.xlsx is the plain one, never a broken one."""
+    from perfeval_xl.recalc import summary as S
+
+    _, summary = batch
+    real = S._sheet_parts
+    monkeypatch.setattr(S, "_sheet_parts", lambda parts: {**real(parts), "问题清单": "xl/no/such.xml"})
+    S.write_xlsx(summary, tmp_path / "fallback.xlsx")
+    S.write_xlsx(summary, tmp_path / "plain.xlsx", splice=False)
+    assert (tmp_path / "fallback.xlsx").read_bytes() == (tmp_path / "plain.xlsx").read_bytes()

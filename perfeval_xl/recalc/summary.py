@@ -298,8 +298,14 @@ def write_xlsx(summary: dict[str, Any], path: str | Path, *, splice: bool = True
     _findings(book.sheet("问题清单"), summary, folder, splice)
     _grades(book, book.sheet("等级分布"), summary)
     book.wb.close()
+    data = buf.getvalue()
+    if book.spliced:
+        try:
+            data = _splice_rows(data, book.spliced)
+        except (ValueError, KeyError):     # a sheet part not as XlsxWriter 3.3 writes it: let XlsxWriter write the rows
+            return write_xlsx(summary, path, splice=False)
     # XlsxWriter dates its zip entries 1980-01-01 and the document FIXED_TIME: the same summary, the same bytes
-    atomic_write_bytes(path, _splice_rows(buf.getvalue(), book.spliced) if book.spliced else buf.getvalue())
+    atomic_write_bytes(path, data)
     return path
 
 
@@ -554,10 +560,11 @@ def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
     for i in infos:
         zi = zipfile.ZipInfo(i.filename, i.date_time)
         zi.compress_type, zi.external_attr, zi.create_system = i.compress_type, i.external_attr, i.create_system
-        if i.filename in changed:
-            entries.append(Entry(zi, data=changed.pop(i.filename)))
+        raw = raw_entry(data, i) if i.filename not in changed else None
+        if raw is None:
+            entries.append(Entry(zi, data=changed.pop(i.filename, parts[i.filename])))
         else:
-            entries.append(Entry(zi, raw=raw_entry(data, i), crc=i.CRC, size=i.file_size))
+            entries.append(Entry(zi, raw=raw, crc=i.CRC, size=i.file_size))
     for name, body in changed.items():
         zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
         zi.compress_type = zipfile.ZIP_DEFLATED
