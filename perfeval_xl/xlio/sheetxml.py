@@ -224,6 +224,10 @@ def cached_bytes(value: Any) -> tuple[bytes | None, bytes]:
 
 
 _TEXTS: dict[bytes, str] = {}
+#: a formula result → (t, <v> text, read back) as set_cached_values writes it: a form's scores and texts ("达标", 2.03)
+#: recur down its columns and across a batch, and a float's shortest repr is what writing one mostly costs. Keyed by
+#: non-zero floats and by texts only (1 == 1.0 == True, and 0.0 == -0.0, would share a key); kept like _TEXTS
+_WRITTEN: dict[Any, tuple[bytes | None, bytes, Any]] = {}
 _INLINE: dict[bytes, str] = {}    # an inline string's <is> element → its text (kept like _TEXTS)
 
 
@@ -569,14 +573,24 @@ class SheetPart:
                 self.set_cached(ref, value)
                 continue
             m = cells[ref]
-            if value.__class__ is float and value - value == 0:    # a finite number, the commonest result
-                if value.is_integer() and -1e15 < value < 1e15:
-                    t, v, back = None, repr(value)[:-2].encode(), int(value)
-                else:
-                    t, v, back = None, repr(value).encode(), value
+            cls = value.__class__
+            keyed = cls is str or cls is float and value and value - value == 0     # non-zero and finite
+            written = _WRITTEN.get(value) if keyed else None
+            if written is not None:
+                t, v, back = written
             else:
-                t, v = cached_bytes(value)
-                back = _read_back(value)
+                if cls is float and value - value == 0:    # a finite number, the commonest result
+                    if value.is_integer() and -1e15 < value < 1e15:
+                        t, v, back = None, repr(value)[:-2].encode(), int(value)
+                    else:
+                        t, v, back = None, repr(value).encode(), value
+                else:
+                    t, v = cached_bytes(value)
+                    back = _read_back(value)
+                if keyed:
+                    if len(_WRITTEN) >= 16384:
+                        _WRITTEN.clear()
+                    _WRITTEN[value] = (t, v, back)
             old_v = m[_V]
             old_t = m[_T]
             if old_v is not None:
