@@ -14,12 +14,12 @@ import time
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator, Sequence
 
+#: fork is fast and needs no re-import on Linux; elsewhere (Windows, macOS) spawn is the safe default
+FORKS = sys.platform.startswith("linux")
+
 
 def _context() -> Any:
-    # fork is fast and needs no re-import on Linux; elsewhere (Windows, macOS) spawn is the safe default
-    if sys.platform.startswith("linux"):
-        return mp.get_context("fork")
-    return mp.get_context("spawn")
+    return mp.get_context("fork" if FORKS else "spawn")
 
 
 def _serve(conn: Connection, fn: Callable[[Any], Any]) -> None:

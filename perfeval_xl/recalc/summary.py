@@ -32,8 +32,9 @@ from ..tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle, row_heights
 from ..workbook.xlsxwrite import FIXED_TIME, atomic_write_bytes
 from ..xlio.filebook import EXCEL_CELL_CHARS
 from ..xlio.grid import parse_address
-from ..xlio.sheetxml import number_text, ooxml_escape, visible
-from ..xlio.zipparts import Entry, raw_entry, write_zip
+from ..xlio.sheetxml import number_text, visible, xml_attr
+from ..xlio.zipparts import added, rewritten, write_zip
+from .pool import FORKS
 
 LEVEL = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -95,7 +96,7 @@ def write_summaries(summary: dict[str, Any], folder: str | Path, jobs: int = 1) 
     after the other in this process."""
     folder = Path(folder)
     child = None
-    if jobs > 1 and sys.platform.startswith("linux"):
+    if jobs > 1 and FORKS:
         child = mp.get_context("fork").Process(target=_json_quietly, args=(summary, folder / "summary.json"),
                                                 daemon=True)
         child.start()
@@ -445,12 +446,6 @@ def link_target(target: str) -> str:
     return path.replace("#", "%23")
 
 
-def _attr(text: str) -> str:
-    """Text as an XML attribute's value (a link's location: a sheet's name and a cell, once per link)."""
-    return (ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\n", "&#10;"))
-
-
 def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
     """(the data rows, the <hyperlinks> element, the relationships, the last row) of a spliced table, each cell as
     table() would have had XlsxWriter write it."""
@@ -510,10 +505,10 @@ def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
                     v = str(v) if v not in (None, "") else target
                     s_attr = t.link_xf[j + 1]
                     rid = f"rId{len(rels) + 1}"
-                    rel_target = targets.get(target) or targets.setdefault(target, _attr(link_target(target)))
+                    rel_target = targets.get(target) or targets.setdefault(target, xml_attr(link_target(target)))
                     rels.append(f'<Relationship Id="{rid}" Type="{REL_HYPERLINK}" Target="{rel_target}" '
                                 'TargetMode="External"/>')
-                    hyper.append(f'<hyperlink ref="{ref}" r:id="{rid}"' + (f' location="{_attr(location)}"'
+                    hyper.append(f'<hyperlink ref="{ref}" r:id="{rid}"' + (f' location="{xml_attr(location)}"'
                                  if location else "") + f' tooltip="{_LINK_TIP[bool(location)]}"/>')
             if v is None or v == "":
                 cells.append(f'<c r="{ref}" s="{s_attr}"/>')
@@ -556,19 +551,9 @@ def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
                 raise ValueError(f"{part} 已有关系部件，不能再接入超链接")    # XlsxWriter writes none for a table
             changed[rels_part] = rels
         changed[part] = sheet
-    entries = []
-    for i in infos:
-        zi = zipfile.ZipInfo(i.filename, i.date_time)
-        zi.compress_type, zi.external_attr, zi.create_system = i.compress_type, i.external_attr, i.create_system
-        raw = raw_entry(data, i) if i.filename not in changed else None
-        if raw is None:
-            entries.append(Entry(zi, data=changed.pop(i.filename, parts[i.filename])))
-        else:
-            entries.append(Entry(zi, raw=raw, crc=i.CRC, size=i.file_size))
-    for name, body in changed.items():
-        zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-        zi.compress_type = zipfile.ZIP_DEFLATED
-        entries.append(Entry(zi, data=body))
+    entries = [rewritten(data, i, changed.get(i.filename, parts[i.filename]), unchanged=i.filename not in changed)
+               for i in infos]
+    entries += [added(name, body) for name, body in changed.items() if name not in parts]
     out = write_zip(entries, level=1)
     if out is None:
         raise ValueError("汇总工作簿超出 zip 格式的大小")

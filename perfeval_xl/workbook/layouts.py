@@ -341,8 +341,7 @@ def _find_budget(sheet: LabelledSheet, form: Form) -> None:
     # block, most of them, is not walked row by row)
     if not sheet.mentions_any(EXECUTED_WORDS):
         return
-    executed = {s for s in sheet.distinct
-                if any(w in s for w in EXECUTED_WORDS) and match_field(s, BUDGET_COLUMNS) == "executed"}
+    executed = {s for s in sheet.distinct if match_field(s, BUDGET_COLUMNS) == "executed"}
     if not executed:
         return
     candidates = sorted({r for (r, c), s in sheet.labels.items()

@@ -16,7 +16,7 @@ from ..tablestyle import HEADER_FILL, TableStyle, row_heights
 from .grid import address, parse_address
 from .package import (CT_COMMENTS, CT_SHEET, CT_VML, N, NS, R_NS, REL_COMMENTS, REL_SHEET, REL_VML, XlsxPackage,
                       insert_before, package_bytes, save_package)
-from .sheetxml import SheetPart, number_text, ooxml_escape, xml_text
+from .sheetxml import SheetPart, number_text, ooxml_escape, xml_attr, xml_text
 from .styles import Styles
 
 if TYPE_CHECKING:
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 
 #: the most characters an Excel cell holds
 EXCEL_CELL_CHARS = 32_767
-
-
-def _attr(text: str) -> str:
-    return xml_text(text).decode("utf-8").replace('"', "&quot;")
 
 
 def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] | None = None,
@@ -81,8 +77,8 @@ def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] 
         out.append("<hyperlinks>")
         for cell, (sheet, target) in links.items():
             quoted = "'" + sheet.replace("'", "''") + "'"
-            out.append(f'<hyperlink ref="{cell}" location="{_attr(f"{quoted}!{target}")}" '
-                       f'display="{_attr(f"{sheet}!{target}")}"/>')
+            out.append(f'<hyperlink ref="{cell}" location="{xml_attr(f"{quoted}!{target}")}" '
+                       f'display="{xml_attr(f"{sheet}!{target}")}"/>')
         out.append("</hyperlinks>")
     if style is not None:
         orientation = "landscape" if style.landscape else "portrait"

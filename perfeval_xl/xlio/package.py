@@ -29,7 +29,7 @@ from lxml import etree
 
 from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits, check_directory, has_doctype, parse_xml, read_part
 from .sheetxml import SheetPart, SheetScanError
-from .zipparts import Entry, inflate, raw_entry, write_zip
+from .zipparts import Entry, added, inflate, rewritten, write_zip
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -401,17 +401,8 @@ def package_bytes(pkg: XlsxPackage) -> bytes:
         else:
             data = pkg.parts[name]
         src = infos.get(name)
-        zi = zipfile.ZipInfo(name, src.date_time if src else (1980, 1, 1, 0, 0, 0))
-        zi.compress_type = src.compress_type if src else zipfile.ZIP_DEFLATED
-        zi.external_attr = src.external_attr if src else 0o600 << 16
-        zi.create_system = src.create_system if src else 0
-        if src is not None and data is pkg._read.get(name):
-            raw = raw_entry(pkg._data, src)
-            if raw is not None and src.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
-                    and not src.flag_bits & 1:
-                entries.append(Entry(zi, raw=raw, crc=src.CRC, size=src.file_size))
-                continue
-        entries.append(Entry(zi, data=data))
+        entries.append(added(name, data) if src is None
+                       else rewritten(pkg._data, src, data, unchanged=data is pkg._read.get(name)))
     if all(e.info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for e in entries):
         out = write_zip(entries, level=1)
         if out is not None:

@@ -97,26 +97,16 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
             rb"<" + e + rb"c( r=\"(([A-Z]{1,2})([1-9][0-9]{0,5}))\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
             rb"(?:\s+(?![st]=)[^\s=>/]+\s*=\s*\"[^\"]*\")*\s*)" + content, re.S)
         opening = re.compile(rb"<" + e + rb"c[\s/>]")
+        unusual = re.compile(rb"<" + e + rb"c[>/\t\n\r\f\v]")      # an opening other than "<c "
         formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
         text = re.compile(rb"<" + e + rb"t\b[^>]*>([^<]*)</" + e + rb"t>|<" + e + rb"rPh\b.*?</" + e + rb"rPh>", re.S)
         row = re.compile(rb"<" + e + rb"row\b[^>]*?\sr=\"([0-9]+)\"[^>]*?(/?)>")
         merge = re.compile(rb"<" + e + rb"mergeCell\b[^>]*?\sref=\"([^\"]+)\"")
-        pats = _PATTERNS[p] = (cell, canonical, opening, formula, text, row, merge)
+        pats = _PATTERNS[p] = (cell, canonical, opening, unusual, formula, text, row, merge)
     return pats
 
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
-_UNUSUAL: dict[bytes, re.Pattern[bytes]] = {}
-
-
-def _unusual_opening(p: bytes) -> re.Pattern[bytes]:
-    """A cell opening other than "<c " (<c>, <c/>, <c followed by a tab or line break)."""
-    pat = _UNUSUAL.get(p)
-    if pat is None:
-        pat = _UNUSUAL[p] = re.compile(rb"<" + re.escape(p) + rb"c[>/\t\n\r\f\v]")
-    return pat
-
-
 _ATTR_T = re.compile(rb'\st="[^"]*"')
 _ATTR_S = re.compile(rb'\ss="[^"]*"')
 
@@ -133,7 +123,7 @@ _COLS: dict[bytes, int] = {}
 _POSITIONS: dict[str, tuple[int, int]] = {}
 
 
-def _position(ref: str, m: "re.Match[bytes]") -> tuple[int, int]:
+def _position(ref: str, m: re.Match[bytes]) -> tuple[int, int]:
     pos = (int(m[_ROW]), col_number(m[_COL]))
     if len(_POSITIONS) >= 65536:
         _POSITIONS.clear()
@@ -178,6 +168,13 @@ def xml_text(text: str) -> bytes:
     return ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
+def xml_attr(text: str) -> str:
+    """Text as an XML attribute's value (a link's location, a display text): markup and quotes escaped, a line break
+    kept as &#10; (a parser would read a raw one as a space)."""
+    return (ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("\n", "&#10;"))
+
+
 def number_text(f: float) -> str:
     """A number as Excel stores it in <v>: integers without ".0", otherwise the shortest round-trip repr."""
     return repr(f)[:-2] if f.is_integer() and abs(f) < 1e15 else repr(f)
@@ -212,6 +209,15 @@ def _read_back(value: Any) -> Any:
     if cls is bool:
         return value
     return _UNREAD
+
+
+def _same_cached(m: re.Match[bytes], t: bytes | None, v: bytes) -> bool:
+    """The cell already holds this cached value: the same type (t="n" being no t) and the same <v> text."""
+    old_v = m[_V]
+    if old_v is None:
+        return False
+    old_t = m[_T]
+    return (None if old_t == b"n" else old_t) == t and (old_v == v or b"&" in old_v and _unescape(old_v) == _unescape(v))
 
 
 def cached_bytes(value: Any) -> tuple[bytes | None, bytes]:
@@ -264,16 +270,17 @@ _PAST_GRID = re.compile(rb'r="(?:[A-Z]{3}|[A-Z]{1,2}(?:0|[0-9]{7}))')
 class SheetPart:
     """The cells of one worksheet part, indexed from its bytes; edits are kept per cell and spliced in."""
 
-    def __init__(self, data: bytes, shared_strings: "Callable[[], list[str]] | None" = None, *,
+    def __init__(self, data: bytes, shared_strings: Callable[[], list[str]] | None = None, *,
                  max_cells: int | None = None):
         root = _ROOT.search(data, 0, 4096)
         if root is None:
             raise SheetScanError("找不到 <worksheet> 根元素")
         self.prefix = root.group(1) or b""
-        (self._cell_re, canonical, opening, self._f_re, self._t_re, self._row_re, self._merge_re) = _patterns(self.prefix)
+        (self._cell_re, canonical, opening, unusual_opening, self._f_re, self._t_re, self._row_re,
+         self._merge_re) = _patterns(self.prefix)
         p = self.prefix
         # cell openings: "<c " counted (one pass), the rare <c>, <c/> and <c + tab/line break only where one exists
-        unusual = _unusual_opening(p).search(data) is not None
+        unusual = unusual_opening.search(data) is not None
         found = sum(1 for _ in opening.finditer(data)) if unusual else data.count(b"<" + p + b"c ")
         if max_cells is not None and found > max_cells:
             raise LimitError("PE-W009", f"单元格数超过上限 {max_cells}（本部件约 {found} 个）")
@@ -281,18 +288,17 @@ class SheetPart:
         self.outside: list[str] = []
         # the usual sheet: every cell matched by the canonical pattern, whose addresses all lie inside the grid
         cells = {m[_REF].decode(): m for m in canonical.finditer(data)} if not unusual else {}
-        if len(cells) != found:
+        general = len(cells) != found
+        if general:
             if found != data.count(b"<" + p + b'c r="'):
                 data = _with_refs(data, p)   # Excel accepts cells whose optional r attribute is left out (as many)
             cells = {m[_REF].decode(): m for m in self._cell_re.finditer(data)}
             if found != len(cells):
                 raise SheetScanError(f"工作表中有 {found - len(cells)} 个单元格无法识别（标记异常）")
-            self.data = data
-            self.cells = cells
-            self._check_bounds()
-        else:
-            self.data = data
-            self.cells = cells
+        self.data = data
+        self.cells = cells
+        if general:
+            self._check_bounds()     # the canonical pattern's addresses all lie inside the grid
         self._new: dict[str, bytes] = {}        # ref -> replacement <c> element
         #: ref -> (t, <v> text, the value read back or _UNREAD) of a cached value set since the cell was last
         #: matched: self.cells[ref] still matches the element before that edit (its address, style and formula are
@@ -397,7 +403,7 @@ class SheetPart:
             return self._value(m)
         return self._decode(m, c[0], c[1]) if c[2] is _UNREAD else c[2]
 
-    def saved_values(self, refs: "Iterable[str]") -> dict[str, Any]:
+    def saved_values(self, refs: Iterable[str]) -> dict[str, Any]:
         """{cell: value} of the ``refs`` holding a value that is not blank (for a formula: the value Excel saved);
         the cells holding none, a formula's commonest case in a file no program calculated, are passed over at once."""
         out: dict[str, Any] = {}
@@ -549,11 +555,8 @@ class SheetPart:
         """Set a formula cell's cached value (only its t attribute and <v> change); True when it changed."""
         m = self._current(ref) if ref in self._cached else self.cells[ref]
         t, v = cached_bytes(value)
-        old_v = m[_V]
-        if old_v is not None:
-            old_t = m[_T]
-            if (None if old_t == b"n" else old_t) == t and (old_v == v or b"&" in old_v and _unescape(old_v) == _unescape(v)):
-                return False
+        if _same_cached(m, t, v):
+            return False
         attrs = m[_ATTRS]
         if t is not None or b't="' in attrs:
             attrs = _typed(attrs, t.decode() if t else None)
@@ -562,7 +565,7 @@ class SheetPart:
         self._replace(ref, attrs, inner, (t, v, _read_back(value)))
         return True
 
-    def set_cached_values(self, items: "Iterable[tuple[str, Any]]") -> None:
+    def set_cached_values(self, items: Iterable[tuple[str, Any]]) -> None:
         """:meth:`set_cached` for many cells at once (a workbook's every formula). Each value is written into the
         cell's own bytes: its <v> text replaced (or a <v> added after the formula) and, only where the type changes,
         its attributes; everything else of the element, whitespace included, stays as it was."""
@@ -579,24 +582,16 @@ class SheetPart:
             if written is not None:
                 t, v, back = written
             else:
-                if cls is float and value - value == 0:    # a finite number, the commonest result
-                    if value.is_integer() and -1e15 < value < 1e15:
-                        t, v, back = None, repr(value)[:-2].encode(), int(value)
-                    else:
-                        t, v, back = None, repr(value).encode(), value
-                else:
-                    t, v = cached_bytes(value)
-                    back = _read_back(value)
+                t, v = cached_bytes(value)
+                back = _read_back(value)
                 if keyed:
                     if len(_WRITTEN) >= 16384:
                         _WRITTEN.clear()
                     _WRITTEN[value] = (t, v, back)
-            old_v = m[_V]
+            if _same_cached(m, t, v):
+                continue
             old_t = m[_T]
-            if old_v is not None:
-                if (None if old_t == b"n" else old_t) == t and (old_v == v or b"&" in old_v
-                                                                and _unescape(old_v) == _unescape(v)):
-                    continue
+            if m[_V] is not None:
                 edits = [(m.start(_V), m.end(_V), v)]
             else:
                 f_end = m.end(_F) if m[_F] else m.end(_ATTRS) + 1

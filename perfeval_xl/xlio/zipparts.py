@@ -81,6 +81,25 @@ class Entry:
     size: int = 0
 
 
+def rewritten(source: bytes, info: zipfile.ZipInfo, content: bytes, unchanged: bool) -> Entry:
+    """An entry of the zip ``source`` written again with its metadata (name, date, method, permissions, system): its
+    compressed bytes as they are when ``unchanged`` and they check, else ``content`` compressed anew."""
+    zi = zipfile.ZipInfo(info.filename, info.date_time)
+    zi.compress_type, zi.external_attr, zi.create_system = info.compress_type, info.external_attr, info.create_system
+    if unchanged and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 1:
+        raw = raw_entry(source, info)
+        if raw is not None:
+            return Entry(zi, raw=raw, crc=info.CRC, size=info.file_size)
+    return Entry(zi, data=content)
+
+
+def added(name: str, content: bytes) -> Entry:
+    """A new entry: deflated, dated 1980-01-01, readable and writable by its owner."""
+    zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    zi.compress_type, zi.external_attr, zi.create_system = zipfile.ZIP_DEFLATED, 0o600 << 16, 0
+    return Entry(zi, data=content)
+
+
 def write_zip(entries: list[Entry], level: int = 1) -> bytes | None:
     """The package as zip bytes, entries in the order given, deterministic (same entries, same bytes); None when it
     would need ZIP64 records (the caller writes it with zipfile then)."""
