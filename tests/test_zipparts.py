@@ -109,3 +109,25 @@ def test_a_package_copied_unchanged_is_the_input_part_for_part():
     assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
     for i in a.infolist():
         assert _compressed(data, i.filename) == _compressed(out, i.filename)
+
+
+def test_sheets_written_anew_are_no_larger_than_zlib_level_1_and_inflate_with_zlib():
+    """The worksheets of the bundled examples, deflated by write_zip (zlib-ng, level 2): the standard library's zlib
+    inflates each to its bytes, and together they are no larger than zlib's level 1 (what write_zip used before)."""
+    examples = Path(__file__).resolve().parent.parent / "workbooks" / "examples"
+    ours = theirs = 0
+    for path in sorted(examples.glob("*.xlsx")):
+        src = zipfile.ZipFile(path)
+        names = [n for n in src.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert names, path
+        for name in names:
+            part = src.read(name)
+            zi = zipfile.ZipInfo(name)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            data = write_zip([Entry(zi, data=part)])
+            info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+            body = bytes(raw_entry(data, info))
+            assert zlib.decompress(body, -15) == part and info.CRC == zlib.crc32(part)
+            c = zlib.compressobj(1, zlib.DEFLATED, -15)
+            ours, theirs = ours + len(body), theirs + len(c.compress(part) + c.flush())
+    assert ours <= theirs

@@ -554,7 +554,7 @@ def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
     entries = [rewritten(data, i, changed.get(i.filename, parts[i.filename]), unchanged=i.filename not in changed)
                for i in infos]
     entries += [added(name, body) for name, body in changed.items() if name not in parts]
-    out = write_zip(entries, level=1)
+    out = write_zip(entries)
     if out is None:
         raise ValueError("汇总工作簿超出 zip 格式的大小")
     return out

@@ -404,7 +404,7 @@ def package_bytes(pkg: XlsxPackage) -> bytes:
         entries.append(added(name, data) if src is None
                        else rewritten(pkg._data, src, data, unchanged=data is pkg._read.get(name)))
     if all(e.info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for e in entries):
-        out = write_zip(entries, level=1)
+        out = write_zip(entries)
         if out is not None:
             return out
     # another compression method, or a package past the plain zip format's sizes: zipfile writes it
