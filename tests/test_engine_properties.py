@@ -83,3 +83,14 @@ def test_band_criterion_over_a_huge_completion_scores():
 
     assert PE_SCORE(10.0, 1.0, 1e18, "95%（含）以上计10分，90%-95%计8分，90%以下计0分") == 10
     assert excel_round(1e27, 2) == 1e27
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(RULES), weights, st.one_of(amounts, amounts.map(int), st.just(0.0)),
+       st.one_of(amounts, amounts.map(int), st.just(0)))
+def test_a_row_of_plain_numbers_scores_as_the_same_numbers_written_out(rule, w, t, a):
+    """Two plain numbers (a filled table's commonest row, taken without parsing) give the score, completion and
+    verdict that the same figures written as text give (parsed as quantities)."""
+    n, s = rule.score(w, t, a), rule.score(w, f"{t}", f"{a}")
+    assert (n.value, n.completion, n.met, n.over_completed, n.error) == \
+        (s.value, s.completion, s.met, s.over_completed, s.error)

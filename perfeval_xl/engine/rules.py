@@ -150,7 +150,16 @@ def _compare(comparator: str | None, a: float, t: float) -> bool:
     return math.isclose(a, t, rel_tol=1e-9, abs_tol=1e-12)
 
 
+#: what _aligned returns as the target when both are plain numbers: the rules read only its comparator (none)
+_PLAIN_TARGET = Quantity("", "number")
+
+
 def _aligned(target: Any, actual: Any) -> tuple[Quantity, float, float]:
+    tt, ta = type(target), type(actual)
+    if (tt is float or tt is int) and (ta is float or ta is int):   # a filled table's commonest row
+        tv, av = float(target), float(actual)
+        if tv - tv == 0 and av - av == 0:     # finite (else parse_quantity says why not)
+            return _PLAIN_TARGET, tv, av
     t = _parse_text(target) if type(target) is str else parse_quantity(target)
     a = _parse_text(actual) if type(actual) is str else parse_quantity(actual)
     if t.unit == a.unit and t.status == "number" and a.status == "number":  # the common case, no conversion
