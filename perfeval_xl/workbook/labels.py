@@ -17,11 +17,12 @@ def norm(v: Any) -> str:
     """A label as compared: NFKC, no white space, no trailing ':'/'：'/'*'."""
     if v is None:
         return ""
-    return _norm(str(v))
+    return norm_text(str(v))
 
 
 @lru_cache(maxsize=4096)
-def _norm(v: str) -> str:
+def norm_text(v: str) -> str:
+    """:func:`norm` of a text (what a sheet's labels are made with: one cached call, no checks)."""
     s = unicodedata.normalize("NFKC", v)
     s = "".join(s.split())
     return s.rstrip(":*").lstrip("*")

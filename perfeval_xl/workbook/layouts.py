@@ -136,8 +136,13 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
     after_total = False
     score_col, weight_col = cols.get("score"), cols.get("weight")
     # the fields read from each indicator's row: (field, column, attribute, its column's letters)
-    fields = [(f, cols[f], "deviation_note" if f == "note" else f, address(1, cols[f])[:-1])
+    # (field, column, attribute, its column's letters, read through the table's merges, a % format makes text)
+    fields = [(f, cols[f], "deviation_note" if f == "note" else f, address(1, cols[f])[:-1], f == "criterion",
+               f in ("target", "actual", "progress"))
               for f in ("target", "actual", "criterion", "direction", "unit", "note", "progress") if f in cols]
+    weight_letters = address(1, weight_col)[:-1] if weight_col else None
+    score_letters = address(1, score_col)[:-1] if score_col else None
+    name_letters = address(1, name_col)[:-1] if name_col else None
     cells, formats = g.cells, g.number_formats
     split = "direction" in cols or "unit" in cols     # else _compose_split has nothing to compose
     merged_at, large_merges = g.merge_index() if g.merged else ({}, [])
@@ -233,20 +238,23 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                                                   if f not in ("name", "level1", "level2")):
             continue   # the template's own "指标2" / "……" rows, left empty by the unit
         ind_cells: dict[str, str] = {}
-        if weight_col:
-            ind_cells["weight"] = address(r, weight_col)
-        if score_col:
-            ind_cells["score"] = address(r, score_col)
+        if weight_letters:
+            ind_cells["weight"] = f"{weight_letters}{r}"
+        if score_letters:
+            ind_cells["score"] = f"{score_letters}{r}"
         read: dict[str, Any] = {}
-        for f, c, attr, letters in fields:
-            v = row_vals[f] if f == "criterion" else cells.get((r, c))
-            if isinstance(v, str) and not v.strip():
-                v = None
-            elif isinstance(v, (int, float)) and f in ("target", "actual", "progress") and "%" in formats.get((r, c), ""):
+        for f, c, attr, letters, merged_through, percent_text in fields:
+            v = row_vals[f] if merged_through else cells.get((r, c))
+            cls = v.__class__
+            if cls is str:
+                if not v.strip():
+                    v = None
+            elif percent_text and (cls is float or cls is int or isinstance(v, (int, float))) \
+                    and "%" in formats.get((r, c), ""):
                 v = f"{v * 100:.10g}%"
             read[attr] = v
             ind_cells[attr] = f"{letters}{r}"
-        ind_cells["name"] = address(r, name_col)
+        ind_cells["name"] = f"{name_letters}{r}"
         ind = Indicator(name=name, weight=weight, level1=level1, level2=level2, score_stated=score, row=r,
                         cells=ind_cells, **read)
         if split:

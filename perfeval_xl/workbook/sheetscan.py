@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from ..engine.grades import normalize_grade
 from ..xlio.grid import Grid, address
-from .labels import norm, number
+from .labels import norm, norm_text, number
 
 HEADER_FIELDS = ("项目名称", "主管部门", "实施单位", "项目单位", "部门名称", "单位名称", "预算单位", "项目属性", "评价单位")
 
@@ -28,7 +28,8 @@ class LabelledSheet:
     def __init__(self, grid: Grid):
         self.grid = grid
         cap = self.LABEL_CHARS
-        self.labels = {rc: norm(v if len(v) <= cap else v[:cap]) for rc, v in grid.cells.items() if isinstance(v, str)}
+        self.labels = {rc: norm_text(v if len(v) <= cap else v[:cap]) for rc, v in grid.cells.items()
+                       if isinstance(v, str)}
         #: each distinct label once, in sheet order (what "does any label say …" looks through)
         self.distinct = tuple(dict.fromkeys(self.labels.values()))
         rows = {r for r, _ in grid.cells}

@@ -388,8 +388,8 @@ def _serialize(root: etree._Element, original: bytes = b"") -> bytes:
 
 def package_bytes(pkg: XlsxPackage) -> bytes:
     """The package as zip bytes: parts in their original order and metadata; every part left unchanged copied as it
-    was compressed (:mod:`.zipparts`), the others deflated at level 1 (fast; the parts' contents, not their
-    compressed form, are what must stay identical)."""
+    was compressed (:mod:`.zipparts`), the others deflated anew (zipparts.LEVEL: fast; the parts' contents, not
+    their compressed form, are what must stay identical)."""
     names = [n for n in [i.filename for i in pkg.infos] + pkg._added if n not in pkg._removed]
     infos = {i.filename: i for i in pkg.infos}
     entries: list[Entry] = []
