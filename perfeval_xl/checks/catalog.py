@@ -14,7 +14,7 @@ A rule's ``check(ctx)`` yields :class:`~perfeval_xl.model.Finding` s; thresholds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..engine.profile import NATIONAL, Profile
 from ..engine.scoring import FormScore, score_form
@@ -29,6 +29,8 @@ class Context:
     form: Form
     score: FormScore
     profile: Profile
+    #: what several rules work out of the same indicator, once a form (keyed by the rule's helper and the indicator)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sheet(self) -> str:

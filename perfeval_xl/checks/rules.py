@@ -43,6 +43,15 @@ def _progress(ind: Indicator) -> float | None:
     return None
 
 
+def _missed_in(ctx: Context, ind: Indicator) -> tuple[bool, str] | None:
+    """:func:`_missed`, worked out once a form (PE-S302, S303, S304 and S305 all ask it)."""
+    key = (_missed, id(ind))
+    memo = ctx.memo
+    if key not in memo:
+        memo[key] = _missed(ind)
+    return memo[key]
+
+
 def _missed(ind: Indicator) -> tuple[bool, str] | None:
     """(missed?, evidence) when the data says whether the target was met."""
     if ind.progress not in (None, ""):
@@ -392,7 +401,7 @@ def _missed_full(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     for ind in ctx.form.indicators:
         if ind.score_stated is None or not ind.weight or not close(ind.score_stated, ind.weight, 0.001):
             continue
-        m = _missed(ind)
+        m = _missed_in(ctx, ind)
         if m and m[0]:
             yield r.finding(ctx, ind.cells.get("score"), f"{m[1]}；得分 {n(ind.score_stated)}/{n(ind.weight)}",
                             f"指标“{ind.name}”未完成目标（{m[1]}），却自评满分{n(ind.weight)}分。")
@@ -402,7 +411,7 @@ def _missed_full(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "实际完成值达到目标，得分却低于满分，又未填写偏差原因。", "自评一致性", "目标≥90人、实际185人，得分12/15")
 def _met_below(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     for ind in ctx.form.indicators:
-        met = _met_below_full(ind)
+        met = _met_below_full(ctx, ind)
         if met:
             yield r.finding(ctx, ind.cells.get("score"), f"{met}；得分 {n(ind.score_stated)}/{n(ind.weight)}",
                             f"指标“{ind.name}”已完成目标（{met}），得分{n(ind.score_stated)}分低于满分且未说明原因。")
@@ -413,13 +422,13 @@ def _deducted_without_reason(ind: Any) -> bool:
     return not (ind.score_stated is None or not ind.weight or ind.score_stated >= ind.weight - 1e-9 or _has_note(ind))
 
 
-def _met_below_full(ind: Any) -> str | None:
+def _met_below_full(ctx: Context, ind: Any) -> str | None:
     """How the indicator met its target (the figures), when it did and was still scored below full marks without a
     reason (PE-S303); None otherwise. Such an indicator gets that one warning: PE-S305 (no reason) and PE-S304 (the
     rule gives full marks) would say the same thing of the same cell again."""
     if not _deducted_without_reason(ind):
         return None
-    m = _missed(ind)
+    m = _missed_in(ctx, ind)
     return m[1] if m and not m[0] else None
 
 
@@ -431,7 +440,7 @@ def _contradicts(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     for ind, s in ctx.score.scores:
         if s.value is None or ind.score_stated is None:
             continue
-        if close(s.value, ind.weight or 0, ctx.profile.tolerance) and _met_below_full(ind):
+        if close(s.value, ind.weight or 0, ctx.profile.tolerance) and _met_below_full(ctx, ind):
             continue    # full marks by the rule, met but scored lower: PE-S303 says it
         if not close(s.value, ind.score_stated, ctx.profile.tolerance):
             yield r.finding(ctx, ind.cells.get("score"), f"填报 {n(ind.score_stated)}；按规则 {n(s.value)}（{s.explanation}）",
@@ -449,7 +458,7 @@ def _contradicts(r: CheckRule, ctx: Context) -> Iterator[Finding]:
 def _no_reason(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     has_note_column = any("deviation_note" in i.cells for i in ctx.form.indicators)
     for ind in ctx.form.indicators:
-        if not _deducted_without_reason(ind) or _met_below_full(ind):
+        if not _deducted_without_reason(ind) or _met_below_full(ctx, ind):
             continue    # explained, full marks, or PE-S303's case (met the target, scored below full, no reason)
         cell = ind.cells.get("deviation_note") if has_note_column else ind.cells.get("score")
         yield r.finding(ctx, cell, f"得分 {n(ind.score_stated)}/{n(ind.weight)}；偏差原因空白",
