@@ -193,3 +193,26 @@ def test_cached_values_written_into_the_cells_own_bytes():
     assert (final.value("A1"), final.style("A1"), final.formula("A1")) == (3, 7, "SUM(B1:B2)")
     assert (final.value("B1"), final.style("B1"), final.formula("B1")) == ("达标", 5, "X()")
     etree.fromstring(sp.to_bytes())
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["<is><t>完成</t></is>", "<is><r><t>a</t></r><r><t>b</t></r></is>", "text", "<",
+                                 "</", "</c", "</v>", "<c r=\"Z9\">", "<extLst><ext/></extLst>", "/>", ">", " "]),
+                max_size=8),
+       st.sampled_from(["", "x"]))
+def test_a_cells_rest_ends_at_its_first_closing_tag(pieces, prefix):
+    """The cell pattern's last part (what follows <f> and <v>: an <is>, an <extLst>) is (.*?)</c> written as an
+    unrolled loop, which the regular-expression engine runs faster: on any text, both end at the first </c>."""
+    import re
+
+    from perfeval_xl.xlio.sheetxml import _REF, _REST, _patterns
+
+    p = f"{prefix}:" if prefix else ""
+    rest = "".join(pieces).replace("<c r", f"<{p}c r").replace("</c", f"</{p}c")
+    data = sheet(f'<row r="1"><{p}c r="A1" t="inlineStr">{rest}</{p}c><{p}c r="B1"><{p}v>1</{p}v></{p}c></row>',
+                 prefix=prefix)
+    lazy = re.compile(rb"(.*?)</" + re.escape(p.encode()) + rb"c>", re.S)
+    for pattern in _patterns(p.encode())[:2]:
+        m = pattern.search(data)
+        assert m is not None and m[_REF] == b"A1"
+        assert m[_REST] == lazy.match(data, m.start(_REST))[1]

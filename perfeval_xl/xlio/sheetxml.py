@@ -84,7 +84,8 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
         content = (rb"(?:/>|>\s*"                                                  # self-closed, or
                    rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*</" + e + rb"f>))?\s*"     # the <f> element
                    rb"(?:<" + e + rb"v(?:\s[^>]*)?>([^<]*)</" + e + rb"v>|<" + e + rb"v\s*/>)?"   # cached value
-                   rb"(.*?)</" + e + rb"c>)")                                       # the rest (<is>, <extLst>)
+                   # the rest (<is>, <extLst>) up to the first </c>: (.*?)</c> unrolled, runs of [^<] taken at once
+                   rb"([^<]*(?:<(?!/" + e + rb"c>)[^<]*)*)</" + e + rb"c>)")
         # any attribute order: each of r, s and t found by a lookahead
         cell = re.compile(
             rb"<" + e + rb"c\b((?=[^>]*?\sr=\"(([A-Z]{1,3})([0-9]+))\")"
