@@ -1,5 +1,6 @@
-"""Instructions a workbook, counted by valgrind's callgrind: the same count for the same code and input on a machine
-whose wall times drift by 10–15 % from one run to the next (what issue 16's cuts of a few per cent needed).
+"""Instructions a workbook, counted by valgrind's callgrind: the same count for the same code and input (within 0.1 %;
+every count runs with PYTHONHASHSEED=0, since without one the same code's count moved by up to 2 %) on a machine whose
+wall times drift by 10–15 % or more from one run to the next (what issue 16's cuts of a few per cent needed).
 
 For each tree (this one, and ``--base REV`` checked out in a temporary git worktree) it counts the instructions of a
 process running ``recalc.batch.process`` over 2 and over 2 + N of the shared generator's workbooks, and prints
@@ -12,6 +13,7 @@ valgrind comes from Debian's packages (``apt-get install valgrind``); a count ta
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -41,8 +43,9 @@ def count(tree: Path, folder: Path, out: Path, n: int, annotate: bool) -> int:
     """Instructions callgrind counts for one process over the first ``n`` workbooks."""
     code = (f"TREE, FOLDER, OUT, N, ANNOTATE = {str(tree)!r}, {str(folder)!r}, {str(out)!r}, {n}, {annotate}\n"
             + DRIVER)
+    # string hashing is seeded per process, and set and dict orders (so the work) follow it: one seed for every count
     res = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
-                          code], capture_output=True, text=True)
+                          code], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     m = re.search(r"Collected : (\d+)", res.stderr)
     if res.returncode != 0 or m is None:
         sys.exit(f"valgrind 运行失败：{res.stderr[-500:]}")
