@@ -211,7 +211,7 @@ def test_a_cells_rest_ends_at_its_first_closing_tag(pieces, prefix):
     rest = "".join(pieces).replace("<c r", f"<{p}c r").replace("</c", f"</{p}c")
     data = sheet(f'<row r="1"><{p}c r="A1" t="inlineStr">{rest}</{p}c><{p}c r="B1"><{p}v>1</{p}v></{p}c></row>',
                  prefix=prefix)
-    lazy = re.compile(rb"(.*?)</" + re.escape(p.encode()) + rb"c>", re.S)
+    lazy = re.compile(rb"(.*?)</" + re.escape(p.encode()) + rb"c>", re.DOTALL)
     for pattern in _patterns(p.encode())[:2]:
         m = pattern.search(data)
         assert m is not None and m[_REF] == b"A1"
