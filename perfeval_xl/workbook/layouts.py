@@ -135,8 +135,8 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
     name_col = cols.get("name")
     after_total = False
     score_col, weight_col = cols.get("score"), cols.get("weight")
-    # the fields read from each indicator's row: (field, column, attribute, its column's letters)
-    # (field, column, attribute, its column's letters, read through the table's merges, a % format makes text)
+    # the fields read from each indicator's row: (field, column, attribute, its column's letters, read through the
+    # table's merges, a number shown with a % format is read as that percent's text)
     fields = [(f, cols[f], "deviation_note" if f == "note" else f, address(1, cols[f])[:-1], f == "criterion",
                f in ("target", "actual", "progress"))
               for f in ("target", "actual", "criterion", "direction", "unit", "note", "progress") if f in cols]
@@ -249,8 +249,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
             if cls is str:
                 if not v.strip():
                     v = None
-            elif percent_text and (cls is float or cls is int or isinstance(v, (int, float))) \
-                    and "%" in formats.get((r, c), ""):
+            elif percent_text and isinstance(v, (int, float)) and "%" in formats.get((r, c), ""):
                 v = f"{v * 100:.10g}%"
             read[attr] = v
             ind_cells[attr] = f"{letters}{r}"
