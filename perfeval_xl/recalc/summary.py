@@ -32,6 +32,7 @@ from ..tablestyle import HEADER_FILL, LEVEL_FILLS, TableStyle, row_heights
 from ..workbook.xlsxwrite import FIXED_TIME, atomic_write_bytes
 from ..xlio.filebook import EXCEL_CELL_CHARS
 from ..xlio.grid import parse_address
+from ..xlio.package import rels_name
 from ..xlio.sheetxml import number_text, visible, xml_attr
 from ..xlio.zipparts import added, rewritten, write_zip
 from .pool import FORKS
@@ -451,7 +452,7 @@ def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
     table() would have had XlsxWriter write it."""
     width = max(map(len, t.rows))
     letters = [xl_col_to_name(j) for j in range(width)]
-    out: list[str] = []
+    cells: list[str] = []                            # every row's pieces, joined once at the end
     hyper: list[str] = []
     rels: list[str] = []
     targets: dict[str, str] = {}
@@ -469,7 +470,6 @@ def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
     # each column's opening of a cell up to its row number, and its style
     opening = [(f'<c r="{letters[j]}', f'" s="{t.body_xf[j]}"') for j in range(width)]
     heights = t.heights
-    cells = out                                      # every row's pieces, joined once at the end
     spans = f' spans="1:{width}"'
     for i, row in enumerate(t.rows, 2):
         ht = heights.get(i)
@@ -523,7 +523,7 @@ def _rows_xml(t: _Spliced) -> tuple[bytes, bytes, bytes, int]:
     rels_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
                 'http://schemas.openxmlformats.org/package/2006/relationships">' + "".join(rels)
                 + "</Relationships>").encode("utf-8") if rels else b""
-    return "".join(out).encode("utf-8"), links_xml, rels_xml, len(t.rows) + 1
+    return "".join(cells).encode("utf-8"), links_xml, rels_xml, len(t.rows) + 1
 
 
 def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
@@ -546,7 +546,7 @@ def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
             at = _SHEET_SECTIONS_AFTER_LINKS.search(sheet, end + len(rows))     # past the rows just put in
             pos = at.start() if at else sheet.rindex(b"</worksheet>")
             sheet = sheet[:pos] + links + sheet[pos:]
-            rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+            rels_part = rels_name(part)
             if rels_part in parts:
                 raise ValueError(f"{part} 已有关系部件，不能再接入超链接")    # XlsxWriter writes none for a table
             changed[rels_part] = rels

@@ -58,6 +58,12 @@ class PackageError(ValueError):
         super().__init__(message)
 
 
+def rels_name(part: str) -> str:
+    """The name of a part's relationships part: xl/worksheets/sheet1.xml → xl/worksheets/_rels/sheet1.xml.rels."""
+    d, f = posixpath.split(part)
+    return posixpath.join(d, "_rels", f + ".rels")
+
+
 def insert_before(parent: etree._Element, child: etree._Element, later_tags: Sequence[str]) -> None:
     """Insert ``child`` before the first existing element among ``later_tags`` (the schema's order), else last."""
     for tag in later_tags:
@@ -182,8 +188,7 @@ class XlsxPackage:
         self.touch("[Content_Types].xml")
 
     def rels_name(self, part: str) -> str:
-        d, f = posixpath.split(part)
-        return posixpath.join(d, "_rels", f + ".rels")
+        return rels_name(part)
 
     def rels(self, part: str, create: bool = False) -> etree._Element | None:
         name = self.rels_name(part)
