@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -191,7 +192,9 @@ class XlsxBook:
         self.name = Path(source).name if named else None            # as Excel's Workbook.Name / FullName
         self.fullname = str(Path(source).resolve()) if named else None
         self.styles = Styles(self.pkg)
-        self._sheets: dict[str, XlsxSheet] = {}
+        #: the sheets handed out, held weakly: a sheet holds its book, and a book holding its sheets would make a cycle
+        #: (freed only by the garbage collector, with the whole package behind it)
+        self._sheets: weakref.WeakValueDictionary[str, XlsxSheet] = weakref.WeakValueDictionary()
         self._note_cache: dict[str, dict[str, str]] = {}
         self._comment_where: dict[str, tuple[str | None, str | None]] = {}
         self._vml: dict[str, dict[str, Any]] = {}   # VML parts being edited: base text, added shapes, next id
@@ -212,9 +215,10 @@ class XlsxBook:
         return [n for n, _ in self.pkg.sheets()]
 
     def sheet(self, name: str) -> XlsxSheet:
-        if name not in self._sheets:
-            self._sheets[name] = XlsxSheet(self, name, self.pkg.sheet_part(name))
-        return self._sheets[name]
+        sh = self._sheets.get(name)
+        if sh is None:
+            sh = self._sheets[name] = XlsxSheet(self, name, self.pkg.sheet_part(name))
+        return sh
 
     def active_sheet(self) -> XlsxSheet:
         wb = self.pkg.tree("xl/workbook.xml")
