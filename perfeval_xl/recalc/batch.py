@@ -399,7 +399,11 @@ def prepare(reports: bool = False) -> None:
       out of the collector's reach: they live as long as the process, yet every full collection walked them again
       (measured on the shared benchmark workbooks: 17.1–17.5 → 16.3–16.5 ms a file, as fast as with the collector
       off). What a file creates is collected as before; a forked worker also keeps the frozen pages shared with its
-      parent."""
+      parent.
+    * The collector's first threshold is raised from 700 to 10,000 allocations: a workbook leaves no cycles behind (it
+      is freed by reference counting as its turn ends), so the collector finds nothing to free and only walks the
+      workbook being read (callgrind: 148.6 → 147.0 M instructions a benchmark workbook; peak memory unchanged, 49 MB
+      over 200). A cycle some input makes is still collected, after at most 10,000 allocations."""
     import gc
 
     from ..checks import rules  # noqa: F401  (the findings catalog registers itself on import)
@@ -410,6 +414,7 @@ def prepare(reports: bool = False) -> None:
     global _frozen
     if not _frozen:
         gc.freeze()
+        gc.set_threshold(10_000, *gc.get_threshold()[1:])
         _frozen = True
 
 
