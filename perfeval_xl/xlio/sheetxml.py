@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from ..limits import MAX_COLS, MAX_ROWS, LimitError
@@ -28,6 +29,7 @@ class SheetScanError(ValueError):
 
 
 _INF = float("inf")
+_SPAN = itemgetter(0, 1)
 
 
 def _with_refs(data: bytes, p: bytes) -> bytes:
@@ -708,7 +710,7 @@ class SheetPart:
         for edits in self._fine.values():
             splices += edits
         splices += [(pos, pos, el) for pos, el in self._inserts]
-        splices.sort(key=lambda x: (x[0], x[1]))
+        splices.sort(key=_SPAN)     # by start, then end; splices at one offset keep their order (a stable sort)
         out: list[bytes] = []
         pos = 0
         for a, b, el in splices:
