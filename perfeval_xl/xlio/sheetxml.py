@@ -73,9 +73,9 @@ def _with_refs(data: bytes, p: bytes) -> bytes:
 
 _PATTERNS: dict[bytes, tuple[re.Pattern[bytes], ...]] = {}
 #: "+" makes a repeat possessive (Python 3.11 and later): it never gives back what it took. Where placed below, giving
-#: back could never let the rest match (a run of [^<] before a "<", attribute characters before "=", spaces before
-#: ">"), so the matches are the same either way, found with fewer backtracking points (the scan of a benchmark
-#: workbook's cells: 0.85 -> 0.73 ms); on Python 3.10 the repeats stay greedy
+#: back could never let the rest match (a run of [^<] before a "<", of [^>] before a ">", attribute characters
+#: before "=", spaces before ">"), so the matches are the same either way, found with fewer backtracking points (the
+#: scan of a benchmark workbook's cells: 0.85 -> 0.69 ms); on Python 3.10 the repeats stay greedy
 _POSSESSIVE = b"+" if sys.version_info >= (3, 11) else b""
 
 
@@ -91,8 +91,8 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
         e = re.escape(p)
         K = _POSSESSIVE
         content = (rb"(?:/>|>\s*"                                                  # self-closed, or
-                   rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*</" + e + rb"f>))?\s*"     # the <f> element
-                   rb"(?:<" + e + rb"v(?:\s[^>]*)?>([^<]*)</" + e + rb"v>|<" + e + rb"v\s*/>)?"   # cached value
+                   rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*" + K + rb"</" + e + rb"f>))?\s*"     # the <f> element
+                   rb"(?:<" + e + rb"v(?:\s[^>]*" + K + rb")?>([^<]*" + K + rb")</" + e + rb"v>|<" + e + rb"v\s*/>)?"   # cached value
                    # the rest (<is>, <extLst>) up to the first </c>: (.*?)</c> unrolled, runs of [^<] taken at once
                    rb"([^<]*" + K + rb"(?:<(?!/" + e + rb"c>)[^<]*" + K + rb")*" + K + rb")</" + e + rb"c>)")
         # any attribute order: each of r, s and t found by a lookahead
