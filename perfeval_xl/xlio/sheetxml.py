@@ -132,11 +132,11 @@ _ATTR_T = re.compile(rb'\st="[^"]*"')
 _ATTR_S = re.compile(rb'\ss="[^"]*"')
 
 
-def _typed(attrs: bytes, t: str | None) -> bytes:
+def _typed(attrs: bytes, t: bytes | None) -> bytes:
     """A cell's attributes with its t attribute set to ``t`` (removed for None)."""
     if b't="' in attrs:
         attrs = _ATTR_T.sub(b"", attrs)
-    return attrs + b' t="' + t.encode() + b'"' if t else attrs
+    return attrs + b' t="' + t + b'"' if t else attrs
 
 
 _COLS: dict[bytes, int] = {}
@@ -580,7 +580,7 @@ class SheetPart:
             return False
         attrs = m[_ATTRS]
         if t is not None or b't="' in attrs:
-            attrs = _typed(attrs, t.decode() if t else None)
+            attrs = _typed(attrs, t)
         p = self.prefix
         inner = (m[_F] or b"") + b"<" + p + b"v>" + v + b"</" + p + b"v>" + (m[_REST] or b"")
         self._replace(ref, attrs, inner, (t, v, _read_back(value)))
@@ -609,11 +609,11 @@ class SheetPart:
                     if len(_WRITTEN) >= 16384:
                         _WRITTEN.clear()
                     _WRITTEN[value] = (t, v, back)
-            if _same_cached(m, t, v):
-                continue
-            old_t = m[_T]
-            if m[_V] is not None:
-                edits = [(m.start(_V), m.end(_V), v)]
+            old_t, old_v = m[_T], m[_V]
+            if old_v is not None:
+                if old_v == v and (None if old_t == b"n" else old_t) == t or b"&" in old_v and _same_cached(m, t, v):
+                    continue        # the same value, written the same way (_same_cached, inlined for the usual case)
+                edits = [(*m.span(_V), v)]
             else:
                 f_end = m.end(_F) if m[_F] else m.end(_ATTRS) + 1
                 rest = m.start(_REST)
@@ -621,11 +621,13 @@ class SheetPart:
                     self.set_cached(ref, value)
                     continue
                 edits = [(f_end, f_end, v_open + v + v_close)]
-            if old_t is not None or t is not None:
+            if old_t is not None:
                 attrs = m[_ATTRS]
-                new_attrs = _typed(attrs, t.decode() if t else None)
+                new_attrs = _typed(attrs, t)
                 if new_attrs != attrs:
-                    edits.insert(0, (m.start(_ATTRS), m.end(_ATTRS), new_attrs))
+                    edits.insert(0, (*m.span(_ATTRS), new_attrs))
+            elif t is not None:     # no t attribute yet (the match's t group finds one wherever it is): add it
+                edits.insert(0, (*m.span(_ATTRS), m[_ATTRS] + b' t="' + t + b'"'))
             fine[ref] = edits
             cached[ref] = (t, v, back)
 
@@ -635,17 +637,17 @@ class SheetPart:
         if value is None or value == "":
             self._replace(ref, _typed(attrs, None), None)
         elif isinstance(value, bool):
-            self._replace(ref, _typed(attrs, "b"), self._el(b"v", b"1" if value else b"0"))
+            self._replace(ref, _typed(attrs, b"b"), self._el(b"v", b"1" if value else b"0"))
         elif isinstance(value, (int, float)):
             self._replace(ref, _typed(attrs, None), self._el(b"v", number_text(float(value)).encode()))
         else:
             s = str(value)
             space = b' xml:space="preserve"' if s != s.strip() else b""
-            self._replace(ref, _typed(attrs, "inlineStr"), self._el(b"is", self._el(b"t", xml_text(s), space)))
+            self._replace(ref, _typed(attrs, b"inlineStr"), self._el(b"is", self._el(b"t", xml_text(s), space)))
 
     def set_formula(self, ref: str, formula: str, cached: Any = None) -> None:
         t, text = cached_form(cached)
-        self._replace(ref, _typed(self.cell(ref)[_ATTRS], t),
+        self._replace(ref, _typed(self.cell(ref)[_ATTRS], t.encode() if t else None),
                       self._el(b"f", xml_text(formula.lstrip("="))) + self._el(b"v", xml_text(text)))
 
     def set_style(self, ref: str, s: int) -> None:
