@@ -245,3 +245,15 @@ def test_possessive_repeats_match_as_the_greedy_ones(pieces, prefix):
         got = [(m.span(), m.groups()) for m in pattern.finditer(data)]
         assert got == [(m.span(), m.groups()) for m in greedy.finditer(data)]
         assert got     # C3 at least
+
+
+def test_a_cached_value_replaces_an_empty_type_attribute_instead_of_adding_a_second():
+    """A formula cell written with t="" (which neither cell pattern reads as a type) that gets a text gets one t
+    attribute, not two: a repeated attribute would make the whole sheet unreadable to Excel."""
+    sp = SheetPart(sheet('<row r="1"><c r="A1" t=""><f>X()</f><v></v></c><c r="B1" s="2" t=""><f>Y()</f><v></v></c>'
+                         '</row>'))
+    sp.set_cached_values([("A1", "达标"), ("B1", 2.5)])
+    out = sp.to_bytes()
+    etree.fromstring(out)          # well-formed: no attribute twice
+    assert b'<c r="A1" t="str"><f>X()</f><v>' in out
+    assert [SheetPart(out).value(r) for r in ("A1", "B1")] == ["达标", 2.5]

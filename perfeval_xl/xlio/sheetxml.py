@@ -621,13 +621,11 @@ class SheetPart:
                     self.set_cached(ref, value)
                     continue
                 edits = [(f_end, f_end, v_open + v + v_close)]
-            if old_t is not None:
+            if old_t is not None or t is not None:
                 attrs = m[_ATTRS]
-                new_attrs = _typed(attrs, t)
+                new_attrs = _typed(attrs, t)     # also drops a t="" the match's t group does not see
                 if new_attrs != attrs:
                     edits.insert(0, (*m.span(_ATTRS), new_attrs))
-            elif t is not None:     # no t attribute yet (the match's t group finds one wherever it is): add it
-                edits.insert(0, (*m.span(_ATTRS), m[_ATTRS] + b' t="' + t + b'"'))
             fine[ref] = edits
             cached[ref] = (t, v, back)
 
