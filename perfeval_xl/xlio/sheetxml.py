@@ -92,7 +92,8 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
         K = _POSSESSIVE
         content = (rb"(?:/>|>\s*"                                                  # self-closed, or
                    rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*" + K + rb"</" + e + rb"f>))?\s*"     # the <f> element
-                   rb"(?:<" + e + rb"v(?:\s[^>]*" + K + rb")?>([^<]*" + K + rb")</" + e + rb"v>|<" + e + rb"v\s*/>)?"   # cached value
+                   rb"(?:<" + e + rb"v(?:\s[^>]*" + K + rb")?>([^<]*" + K + rb")</" + e + rb"v>"     # cached value
+                   rb"|<" + e + rb"v\s*/>)?"
                    # the rest (<is>, <extLst>) up to the first </c>: (.*?)</c> unrolled, runs of [^<] taken at once
                    rb"([^<]*" + K + rb"(?:<(?!/" + e + rb"c>)[^<]*" + K + rb")*" + K + rb")</" + e + rb"c>)")
         # any attribute order: each of r, s and t found by a lookahead
@@ -105,7 +106,8 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
         # and the sheet is read with the general pattern instead (and its addresses checked)
         canonical = re.compile(
             rb"<" + e + rb"c( r=\"(([A-Z]{1,2})([1-9][0-9]{0,5}))\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
-            rb"(?:\s+(?![st]=)[^\s=>/]+" + K + rb"\s*=\s*\"[^\"]*" + K + rb"\")*" + K + rb"\s*" + K + rb")" + content, re.S)
+            rb"(?:\s+(?![st]=)[^\s=>/]+" + K + rb"\s*=\s*\"[^\"]*" + K + rb"\")*" + K + rb"\s*" + K + rb")" + content,
+            re.S)
         opening = re.compile(rb"<" + e + rb"c[\s/>]")
         unusual = re.compile(rb"<" + e + rb"c[>/\t\n\r\f\v]")      # an opening other than "<c "
         formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
@@ -609,10 +611,10 @@ class SheetPart:
                     if len(_WRITTEN) >= 16384:
                         _WRITTEN.clear()
                     _WRITTEN[value] = (t, v, back)
-            old_t, old_v = m[_T], m[_V]
-            if old_v is not None:
-                if old_v == v and (None if old_t == b"n" else old_t) == t or b"&" in old_v and _same_cached(m, t, v):
-                    continue        # the same value, written the same way (_same_cached, inlined for the usual case)
+            if _same_cached(m, t, v):
+                continue
+            old_t = m[_T]
+            if m[_V] is not None:
                 edits = [(*m.span(_V), v)]
             else:
                 f_end = m.end(_F) if m[_F] else m.end(_ATTRS) + 1
@@ -644,9 +646,9 @@ class SheetPart:
             self._replace(ref, _typed(attrs, b"inlineStr"), self._el(b"is", self._el(b"t", xml_text(s), space)))
 
     def set_formula(self, ref: str, formula: str, cached: Any = None) -> None:
-        t, text = cached_form(cached)
-        self._replace(ref, _typed(self.cell(ref)[_ATTRS], t.encode() if t else None),
-                      self._el(b"f", xml_text(formula.lstrip("="))) + self._el(b"v", xml_text(text)))
+        t, v = cached_bytes(cached)
+        self._replace(ref, _typed(self.cell(ref)[_ATTRS], t),
+                      self._el(b"f", xml_text(formula.lstrip("="))) + self._el(b"v", v))
 
     def set_style(self, ref: str, s: int) -> None:
         m = self.cell(ref)
