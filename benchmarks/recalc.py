@@ -182,6 +182,7 @@ def main() -> None:
     args = ap.parse_args()
     gen = load_generator(args.generator)
     print(f"cores available: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}")
+    peaks: dict[int, float] = {}     # N → peak memory of ours without annotation (the flat-memory target)
     for n in args.n:
         root = Path(tempfile.mkdtemp(prefix=f"pe-bench-{n}-"))
         src = root / "in"
@@ -241,6 +242,12 @@ def main() -> None:
                     f"≥4× openpyxl: {'met' if rows['openpyxl'][0] >= 4 * plain else 'NOT met'}"]
         if lo_ms is not None:
             verdicts.append(f"≥8× LibreOffice: {'met' if lo_ms >= 8 * plain else 'NOT met'}")
+        if not args.skip_jobs and n >= 1000:
+            verdicts.append(f"--jobs 2 ≥1.7× on {n} files: {'met' if one >= 1.7 * two else 'NOT met'}")
+        peaks[n] = rows["perfeval-plain"][1]
+        if n >= 1000 and 100 in peaks:
+            verdicts.append(f"peak memory flat (±10 %) from N = 100: "
+                            f"{'met' if abs(peaks[n] / peaks[100] - 1) <= 0.10 else 'NOT met'}")
         print("  targets: " + "; ".join(verdicts))
         shutil.rmtree(root, ignore_errors=True)
 
