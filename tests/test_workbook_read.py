@@ -312,3 +312,32 @@ def test_a_word_is_never_found_across_two_labels():
         assert not sheet.mentions("合计") and not sheet.mentions("计项") and not sheet.mentions("合\n计")
         assert sheet.mentions("项目名称") and sheet.mentions("执行率") and sheet.mentions("合")
         assert sheet.mentions_any(("无", "名称")) and not sheet.mentions_any(("无", "有"))
+
+
+def test_number_formats_read_once_per_styles_part_and_from_the_tree_for_added_formats(tmp_path):
+    """Two workbooks on one template share their styles part: the second reads its number formats without parsing
+    that part, and gets the same; a format added afterwards (a fill on a percent cell) is read from the tree."""
+    import io
+
+    from perfeval_xl.xlio import XlsxPackage
+    from perfeval_xl.xlio.filebook import XlsxBook
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["C1"], ws["D1"] = 0.9649, 12.5, "x", 3
+    ws["A1"].number_format = "0.00%"
+    ws["B1"].number_format = '#,##0.0"万元"'
+    ws["D1"].number_format = "0%"
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    first, second = XlsxBook(XlsxPackage(data)), XlsxBook(XlsxPackage(data))
+    styles_part = first.styles.part
+    assert styles_part == "xl/styles.xml" and styles_part not in second.pkg._trees
+    sheet = second.pkg.sheet_part(second.sheet_names()[0])
+    cells = second.pkg.cells(sheet)
+    got = {ref: second.styles.number_format(cells.style(ref)) for ref in ("A1", "B1", "C1", "D1")}
+    assert got == {"A1": "0.00%", "B1": '#,##0.0"万元"', "C1": None, "D1": "0%"}
+    assert got == {ref: first.styles.number_format(first.pkg.cells(sheet).style(ref)) for ref in got}
+    filled = second.styles.with_fill(cells.style("A1"), "FFC7CE")
+    assert filled != cells.style("A1") and second.styles.number_format(filled) == "0.00%"

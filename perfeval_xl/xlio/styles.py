@@ -8,6 +8,10 @@ from lxml import etree
 
 from .package import N, XlsxPackage, insert_before
 
+#: a styles part's bytes -> (it has cell formats, {xf index: number format}): the forms of a batch mostly share one
+#: template's styles, read once (bounded: parts up to 256 kB, the table starts afresh past 64 of them)
+_READ: dict[bytes, tuple[bool, dict[int, str | None]]] = {}
+_READ_BYTES = 1 << 18
 
 
 class Styles:
@@ -21,11 +25,45 @@ class Styles:
         target = next((r.get("Target") for r in (rels if rels is not None else ())
                        if r.get("Type", "").endswith("/styles")), None)
         part = pkg.resolve("xl/workbook.xml", target) if target else None
-        # a workbook without a (readable) styles part has no number formats or fills to read or set
-        self.part = part if part in pkg.parts and pkg.tree(part).find(f"{N}cellXfs") is not None else None
         self._cache: dict[tuple[int, str | None], int] = {}
-        self._formats: dict[int, str | None] = {}
         self._fills: dict[int, str | None] = {}   # xf index -> solid fill (existing xfs never change)
+        # a workbook without a (readable) styles part has no number formats or fills to read or set
+        read = None
+        if part in pkg.parts:
+            data = pkg.parts[part]
+            read = _READ.get(data)
+            if read is None:
+                read = self._read(pkg.tree(part))
+                if len(data) <= _READ_BYTES:
+                    if len(_READ) >= 64:
+                        _READ.clear()
+                    _READ[data] = read
+        self.part = part if read is not None and read[0] else None
+        #: xf index -> number format: every xf of the part as read (existing xfs never change; xfs added later are
+        #: read from the tree when asked)
+        self._formats: dict[int, str | None] = dict(read[1]) if read is not None else {}
+
+    def _read(self, root: etree._Element) -> tuple[bool, dict[int, str | None]]:
+        """(the part has cell formats, {xf index: number format} of all of them), as read from the part."""
+        xfs = root.find(f"{N}cellXfs")
+        if xfs is None:
+            return False, {}
+        codes: dict[int, str | None] = {}
+        nf = root.find(f"{N}numFmts")
+        for x in (nf.findall(f"{N}numFmt") if nf is not None else ()):
+            try:
+                codes.setdefault(int(x.get("numFmtId")), x.get("formatCode"))
+            except (ValueError, TypeError):
+                continue
+        formats: dict[int, str | None] = {}
+        for s, xf in enumerate(xfs.findall(f"{N}xf")):
+            try:
+                nid = int(xf.get("numFmtId", "0"))
+            except (ValueError, TypeError):
+                formats[s] = None     # unusual styles: read as General
+                continue
+            formats[s] = self.BUILTIN_PERCENT.get(nid) or codes.get(nid)
+        return True, formats
 
     @property
     def root(self) -> etree._Element:
