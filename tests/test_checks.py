@@ -288,3 +288,17 @@ def test_a_met_target_scored_low_without_a_reason_is_one_warning_not_three():
     missed = clean_form()
     ind(missed, "单位工程成本").deviation_note = None        # 8.33 of 10: missed, and now unexplained
     assert "PE-S305" in codes(missed) and "PE-S303" not in codes(missed)
+
+
+@pytest.mark.parametrize("x, shown, percent", [
+    (11.485, "11.49", "1148.50%"), (15, "15", "1500.00%"), (15.0, "15", "1500.00%"), (0.5, "0.5", "50.00%"),
+    (0.9649, "0.96", "96.49%"), (2.675, "2.68", "267.50%"), (-0.125, "-0.13", "-12.50%"), (True, "1", "100.00%"),
+    (0.0, "0", "0.00%"), (-0.0, "0", "0.00%"), (1e9 + 0.005, "1000000000.01", "100000000000.50%"), (None, "—", "—"),
+])
+def test_numbers_in_findings_show_as_excel_rounds_them_however_often_asked(x, shown, percent):
+    """n() and pct() keep what they showed (the same scores recur down a form): the first answer and every later
+    one are Excel's ROUND to two places, whatever number of equal value asked before (1, 1.0 and True)."""
+    from perfeval_xl.checks.rules import n, pct
+
+    for _ in range(2):
+        assert (n(x), pct(x)) == (shown, percent)

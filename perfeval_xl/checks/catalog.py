@@ -109,8 +109,19 @@ def run_checks(form: Form, profile: Profile = NATIONAL, score: FormScore | None 
 def _cell_key(cell: str | None) -> tuple[int, str]:
     if not cell:
         return (0, "")
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    return (int(digits) if digits else 0, cell)
+    key = _CELL_KEYS.get(cell)
+    if key is None:
+        digits = "".join(ch for ch in cell if ch.isdigit())
+        key = (int(digits) if digits else 0, cell)
+        if len(_CELL_KEYS) >= 4096:
+            _CELL_KEYS.clear()
+        _CELL_KEYS[cell] = key
+    return key
+
+
+#: a finding's cell -> its sort key: the same cells recur down a form and across a batch (bounded like the tables
+#: of sheetxml)
+_CELL_KEYS: dict[str, tuple[int, str]] = {}
 
 
 def iter_catalog() -> Iterator[CheckRule]:

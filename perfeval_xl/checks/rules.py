@@ -19,12 +19,33 @@ def n(x: float | None) -> str:
     """2-decimal display without trailing zeros: 11.49, 15, 0.5."""
     if x is None:
         return "—"
-    s = f"{excel_round(x, 2):.2f}"
-    return s.rstrip("0").rstrip(".")
+    s = _SHOWN.get(x)
+    if s is None:
+        s = f"{excel_round(x, 2):.2f}".rstrip("0").rstrip(".")
+        _remember(_SHOWN, x, s)
+    return s
 
 
 def pct(x: float | None) -> str:
-    return "—" if x is None else f"{excel_round(x * 100, 2):.2f}%"
+    if x is None:
+        return "—"
+    s = _PERCENT.get(x)
+    if s is None:
+        s = f"{excel_round(x * 100, 2):.2f}%"
+        _remember(_PERCENT, x, s)
+    return s
+
+
+#: a number -> how n() and pct() show it: a form's weights, scores and rates recur in its findings and across a
+#: batch (bounded: each table starts afresh past 4,096 entries). Equal keys show alike (1, 1.0 and True all "1")
+_SHOWN: dict[float, str] = {}
+_PERCENT: dict[float, str] = {}
+
+
+def _remember(table: dict[float, str], x: float, s: str) -> None:
+    if len(table) >= 4096:
+        table.clear()
+    table[x] = s
 
 
 def close(a: float, b: float, tol: float) -> bool:
@@ -60,12 +81,12 @@ def _missed(ind: Indicator) -> tuple[bool, str] | None:
             return p < 1 - 1e-9, f"完成进度{pct(p)}"
     t, a = parse_quantity(ind.target), parse_quantity(ind.actual)
     if t.is_number and a.is_number:
-        r = completion_rate(ind.target, ind.actual)
+        r = completion_rate(t, a)      # the quantities as parsed here, not parsed again
         if r.value is None:
             return None
         from ..engine.rules import judge_met
 
-        met, _how = judge_met(ind.target, ind.actual)
+        met, _how = judge_met(t, a)
         if met is None:
             return None
         return (not met), f"目标{ind.target}，实际{ind.actual}（完成率{pct(r.value)}）"
