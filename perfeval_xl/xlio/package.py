@@ -126,6 +126,10 @@ class XlsxPackage:
                 raise PackageError(str(exc), exc.code) from None
         return self._trees[name]
 
+    def parsed(self, name: str) -> bool:
+        """Is the part held as an XML tree (:meth:`tree` was asked for it, or it was added as one)?"""
+        return name in self._trees
+
     def cells(self, part: str) -> SheetPart:
         """The cells of a worksheet part, read from its bytes (a part edited as a tree is serialised first)."""
         sp = self._cells.get(part)

@@ -12,6 +12,7 @@ from .package import N, XlsxPackage, insert_before
 #: template's styles, read once (bounded: parts up to 256 kB, the table starts afresh past 64 of them)
 _READ: dict[bytes, tuple[bool, dict[int, str | None]]] = {}
 _READ_BYTES = 1 << 18
+_ADDED = object()
 
 
 class Styles:
@@ -39,9 +40,10 @@ class Styles:
                         _READ.clear()
                     _READ[data] = read
         self.part = part if read is not None and read[0] else None
-        #: xf index -> number format: every xf of the part as read (existing xfs never change; xfs added later are
-        #: read from the tree when asked)
-        self._formats: dict[int, str | None] = dict(read[1]) if read is not None else {}
+        #: xf index -> number format of every xf of the part as read (shared by the packages with this part: never
+        #: changed; existing xfs never change), and of the xfs added since, read from the tree when asked
+        self._read_formats: dict[int, str | None] = read[1] if read is not None else {}
+        self._formats: dict[int, str | None] = {}
 
     def _read(self, root: etree._Element) -> tuple[bool, dict[int, str | None]]:
         """(the part has cell formats, {xf index: number format} of all of them), as read from the part."""
@@ -97,8 +99,13 @@ class Styles:
         return rgb[-6:].upper() if rgb else None
 
     def number_format(self, s: int) -> str | None:
+        fmt = self._read_formats.get(s, _ADDED)
+        if fmt is not _ADDED:
+            return fmt
         if s in self._formats:
             return self._formats[s]
+        if self.part is None or not self.pkg.parsed(self.part):
+            return None     # no xf added (that parses the tree): past the part's xfs, read as General
         try:
             fmt = self._number_format(s)
         except (ValueError, TypeError, AttributeError):  # unusual styles: read as General
