@@ -580,3 +580,31 @@ def test_the_batch_imports_neither_openpyxl_nor_numpy(tmp_path):
             "print(sorted(m for m in ('openpyxl', 'numpy') if m in sys.modules))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("spread", [False, True])
+def test_engine_values_read_in_one_rectangle_or_cell_by_cell_are_the_same(spread):
+    """evaluate() reads a sheet's results in one call over the rectangle of its formulas, or cell by cell when that
+    rectangle would be far larger than they are: dates as serials, errors as their text, booleans and text as they
+    are, either way (hand-worked values)."""
+    import io
+
+    from perfeval_xl.recalc.evaluate import evaluate
+    from perfeval_xl.xlio import XlsxPackage
+
+    formulas = {"=DATE(2024,1,1)": 45292, "=DATE(1900,1,1)+0.5": 1.5, "=1/0": "#DIV/0!", '="a"+1': "#VALUE!",
+                "=B1>0": True, '="完成"&"率"': "完成率", "=ROUND(2.675,2)": 2.68, "=SUM(B1:B2)": 5,
+                '=TEXT(0.9649,"0.00%")': "96.49%"}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["B1"], ws["B2"] = 2, 3
+    cells = {}
+    for i, f in enumerate(formulas, 1):
+        ref = f"AA{i * 2000}" if spread and i > 1 else f"A{i}"     # spread: a rectangle of 18,000 × 27 cells
+        ws[ref] = f
+        cells[ref] = formulas[f]
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    assert evaluate(XlsxPackage(data), data)["S"] == cells
