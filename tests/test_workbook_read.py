@@ -284,6 +284,22 @@ def test_merge_lookup_matches_a_plain_search():
     assert g.merge_of(401, 1) == (400, 1, 401, 1)
 
 
+@pytest.mark.parametrize("merged", [[], [(3, 1, 6, 1), (3, 2, 4, 3), (8, 2, 8, 4), (10, 1, 5000, 3)]])
+def test_a_table_read_row_after_row_reads_each_cell_as_get_does(merged):
+    """Grid.table_reader (the indicator table's rows) looks its columns and merges up once: every row it reads is
+    what get() gives cell by cell, through small merges, a large one (kept out of the index) and none."""
+    from perfeval_xl.xlio.grid import Grid
+
+    cells = {(r, c): f"{r}-{c}" for r in range(1, 14) for c in range(1, 6) if (r * c) % 3}
+    cells.update({(r1, c1): f"merge {r1}-{c1}" for r1, c1, _r2, _c2 in merged})
+    g = Grid(sheet="S", cells=cells, merged=merged)
+    cols = {"level1": 1, "name": 2, "target": 3, "score": 4, "note": 6}
+    read = g.table_reader(cols)
+    for r in range(1, 16):
+        assert read(r) == g.table_row(r, cols) == {f: g.get(r, c) for f, c in cols.items()}
+    assert not merged or (read(6)["level1"], read(4)["target"], read(12)["name"]) == ("merge 3-1", "merge 3-2", "merge 10-1")
+
+
 def test_every_executed_label_holds_one_of_the_words_the_budget_search_looks_for():
     """Issue 16: the budget block is looked for only on sheets with a label holding 执行, 支出 or 决算; every spelling
     of the 执行数 column the reader knows holds one (the pattern's alternatives, and their variants)."""

@@ -148,10 +148,10 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
     merged_at, large_merges = g.merge_index() if g.merged else ({}, [])
     total_rows, grade_rows = sheet.rows_labelled(is_total_label), sheet.rows_labelled(is_grade_label)
     seen: dict[str, tuple[str, float | None, bool]] = {}   # a level label merged down the rows, read once
+    table_row = g.table_reader(cols)
     for r in range(first, sheet.max_row + 2):
-        row_vals = g.table_row(r, cols)
-        labelled = sheet.row_labels(r)
-        if not labelled and not any(v not in (None, "") for v in row_vals.values()):
+        row_vals = table_row(r)
+        if not any(v not in (None, "") for v in row_vals.values()) and not sheet.row_labels(r):
             blank_run += 1
             if blank_run > 3:
                 break

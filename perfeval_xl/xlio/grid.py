@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 #: columns stop at ZZZ (18,278), as openpyxl's; Excel's own grid stops at XFD (16,384)
 MAX_LETTER_COLUMN = 18_278
@@ -102,18 +102,31 @@ class Grid:
 
     def table_row(self, row: int, cols: dict[str, int]) -> dict[str, Any]:
         """{field: :meth:`get` (row, column)} for a table's columns: one row of a table, read in one call."""
+        return self.table_reader(cols)(row)
+
+    def table_reader(self, cols: dict[str, int]) -> "Callable[[int], dict[str, Any]]":
+        """:meth:`table_row` for a table read row after row: its columns and the merges looked up once. The grid's
+        cells and merges are not to change while it reads."""
         cells = self.cells
-        out = {f: cells.get((row, c)) for f, c in cols.items()}
-        if self.merged and None in out.values():
-            indexed, large = self.merge_index()
-            for f, c in cols.items():
-                if out[f] is None:
-                    m = indexed.get((row, c))
-                    if m is None and large:
-                        m = self.merge_of(row, c)
-                    if m is not None:
-                        out[f] = cells.get((m[0], m[1]))
-        return out
+        items = list(cols.items())
+        if not self.merged:
+            return lambda row: {f: cells.get((row, c)) for f, c in items}
+        indexed, large = self.merge_index()
+        merge_of = self.merge_of
+
+        def read(row: int) -> dict[str, Any]:
+            out = {f: cells.get((row, c)) for f, c in items}
+            if None in out.values():
+                for f, c in items:
+                    if out[f] is None:
+                        m = indexed.get((row, c))
+                        if m is None and large:
+                            m = merge_of(row, c)
+                        if m is not None:
+                            out[f] = cells.get((m[0], m[1]))
+            return out
+
+        return read
 
     def merge_index(self) -> tuple[dict[tuple[int, int], tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
         """The merged ranges indexed once (again if the list changes): ({cell: its range} for the ranges of up to
