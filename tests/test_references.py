@@ -100,9 +100,24 @@ def test_propagation_reaches_what_the_plain_search_reaches():
             for _a in range(rnd.randint(0, 3)):
                 r1, c1 = rnd.randint(1, 12), rnd.randint(1, 6)
                 r2, c2 = (r1, c1) if rnd.random() < 0.6 else (rnd.randint(r1, 12), rnd.randint(c1, 6))
-                found.append((rnd.choice("sS"), r1, c1, r2, c2))
+                found.append(("S", r1, c1, r2, c2))     # as _references gives them: sheet names upper-cased
             formulas[key] = ("", tuple(found), rnd.random() < 0.03)
         seeds = {k: "x" for k in rnd.sample(keys, 3)}
         kept = dict(seeds)
         propagate(formulas, kept, positions)
         assert set(kept) == plain(formulas, seeds, positions)
+
+
+def test_what_a_formula_reads_is_kept_per_text_and_judged_against_each_workbooks_names():
+    """trust._references reads a formula text once (areas with upper-case sheet names, INDIRECT/OFFSET/table
+    references, the names it mentions); whether a mention is a defined name is asked of each workbook's names."""
+    from perfeval_xl.recalc.trust import _references
+
+    assert _references("A1*Rate", "s", "", {"RATE"}) == ((("S", 1, 1, 1, 1),), True)
+    assert _references("A1*Rate", "s", "", set()) == ((("S", 1, 1, 1, 1),), False)
+    assert _references("A1*Rate", "s", "", {"OTHER"}) == ((("S", 1, 1, 1, 1),), False)
+    assert _references('"Rate"&A1', "s", "", {"RATE"}) == ((("S", 1, 1, 1, 1),), False)     # in a string: no name
+    assert _references("SUM('My Sheet'!A1:B2)", "S", "", set()) == ((("MY SHEET", 1, 1, 2, 2),), False)
+    assert _references('INDIRECT("A"&B1)', "S", "", set())[1] and _references("SUM(Tbl[Col])", "S", "", set())[1]
+    found, dynamic = _references("B2+C3", "S", "B2:B5", set())     # a shared formula over B2:B5: widened
+    assert list(found) == [("S", 2, 2, 5, 2), ("S", 3, 3, 6, 3)] and not dynamic

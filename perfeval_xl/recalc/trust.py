@@ -138,7 +138,8 @@ def _f_attrs(cells, ref: str) -> str:
 def propagate(formulas: dict[tuple[str, str], tuple[str | None, Sequence[Area], bool]],
               kept: dict[tuple[str, str], str], positions: dict[tuple[str, str], tuple[int, int]]) -> None:
     """Add to ``kept`` every formula cell that depends on a kept cell, until nothing changes.
-    ``formulas`` gives each candidate's (formula text, areas, dynamic)."""
+    ``formulas`` gives each candidate's (formula text, areas with upper-case sheet names, dynamic), as
+    :func:`_references` reads them; the sheets of ``kept`` are matched whatever their case."""
     by_sheet: dict[str, set[tuple[int, int]]] = {}
 
     def note(key: tuple[str, str]) -> None:
@@ -161,10 +162,11 @@ def propagate(formulas: dict[tuple[str, str], tuple[str | None, Sequence[Area], 
 
 
 def _reads_any(cell_areas: Sequence[Area], by_sheet: dict[str, set[tuple[int, int]]]) -> bool:
-    """Does one of the areas hold one of the cells? A single cell is looked up; a range is walked or the cells
-    tested against it, whichever is fewer (a form's formulas over a kept column: no product of the two)."""
+    """Does one of the areas (sheet names upper-cased) hold one of the cells? A single cell is looked up; a range is
+    walked or the cells tested against it, whichever is fewer (a form's formulas over a kept column: no product of
+    the two)."""
     for s, r1, c1, r2, c2 in cell_areas:
-        cells = by_sheet.get(s.upper())
+        cells = by_sheet.get(s)
         if not cells:
             continue
         if r1 == r2 and c1 == c2:
@@ -236,31 +238,40 @@ def _formula_texts(pkg: Any, values: dict[str, dict[str, Any]],
 
 
 def _references(text: str, sheet: str, span: str, upper_names: set[str]) -> tuple[Sequence[Area], bool]:
-    """The areas a formula reads (widened over a shared formula's span) and whether it reads more than it names
-    (INDIRECT, OFFSET, a defined name, an unresolved table reference)."""
-    found = areas(text, sheet)[0]
+    """The areas a formula reads, sheet names upper-cased (widened over a shared formula's span), and whether it
+    reads more than it names (INDIRECT, OFFSET, a defined name, an unresolved table reference)."""
+    found, dynamic, idents = _reads(text, sheet)
     if span:
         found = _shifted(found, span)
+    return found, dynamic or (bool(upper_names) and not upper_names.isdisjoint(idents))
+
+
+@lru_cache(maxsize=8192)
+def _reads(text: str, sheet: str) -> tuple[tuple[Area, ...], bool, frozenset[str]]:
+    """What a formula text reads, as :func:`_references` asks it: (its areas with upper-case sheet names, whether it
+    reads through INDIRECT, OFFSET or a table reference, the upper-case names it mentions). Kept per formula text
+    like :func:`areas`."""
     code = masked_if_needed(text)
-    dynamic = bool(_DYNAMIC.search(code)) or "[" in code or (bool(upper_names) and any(
-        ident.upper() in upper_names for ident in _IDENT.findall(code)))
-    return found, dynamic
+    found = tuple((s.upper(), r1, c1, r2, c2) for s, r1, c1, r2, c2 in areas(text, sheet)[0])
+    return found, bool(_DYNAMIC.search(code)) or "[" in code, frozenset(i.upper() for i in _IDENT.findall(code))
 
 
 def _dependencies(pkg: Any, texts: dict[tuple[str, str], tuple[str | None, str, bool]], names: set[str],
-                  left_out: "Callable[[tuple[str, str], str | None, Any], bool]") -> tuple[
+                  left_out: "Callable[[tuple[str, str], str | None, Any, str], bool]") -> tuple[
                       dict[tuple[str, str], tuple[int, int]], dict[tuple[str, str], tuple[str | None, Sequence[Area], bool]]]:
-    """Where every formula cell is, and what each one that ``left_out(key, formula, Excel's value)`` does not leave
-    out reads: {key: (formula, areas, dynamic)}, as :func:`propagate` follows them."""
+    """Where every formula cell is, and what each one that ``left_out(key, formula, its sheet's cells, cell)`` does
+    not leave out reads: {key: (formula, areas, dynamic)}, as :func:`propagate` follows them."""
     parts = dict(pkg.sheets())
     upper_names = {n.upper() for n in names}
     positions: dict[tuple[str, str], tuple[int, int]] = {}
     formulas: dict[tuple[str, str], tuple[str | None, Sequence[Area], bool]] = {}
+    read_from = None
     for key, (text, span, _array) in texts.items():
         sheet, ref = key
-        cells = pkg.cells(parts[sheet])
+        if sheet != read_from:     # the cells come sheet by sheet
+            cells, read_from = pkg.cells(parts[sheet]), sheet
         positions[key] = cells.position(ref)
-        if not left_out(key, text, cells.value(ref)):
+        if not left_out(key, text, cells, ref):
             formulas[key] = (text, *_references(text, sheet, span, upper_names))
     return positions, formulas
 
@@ -277,10 +288,11 @@ def unchanged_inputs(pkg: Any, values: dict[str, dict[str, Any]], differing: Ite
     texts = _formula_texts(pkg, values, rewritten or {})
     moved: dict[tuple[str, str], str] = {}
 
-    def settled(key: tuple[str, str], text: str | None, old: Any) -> bool:
+    def settled(key: tuple[str, str], text: str | None, cells: Any, ref: str) -> bool:
         """Kept (it does not move), or a seed of what moves (noted in ``moved``): either way not followed."""
         if key in kept:
             return True
+        old = cells.value(ref)     # the value Excel saved
         if text is None or old in (None, "") or (isinstance(old, str) and old in ERRORS) or _MOVING.search(text):
             moved[key] = ""
             return True
@@ -321,7 +333,7 @@ def untrusted(pkg: Any, values: dict[str, dict[str, Any]], errors_over_values: I
         return kept
     # a formula never calculated by Excel (no saved value) has nothing of Excel's to keep: not followed
     positions, formulas = _dependencies(pkg, texts, names,
-                                        lambda key, text, old: key in kept or text is None or old in (None, ""))
+                                        lambda key, text, _cells, _ref: key in kept or text is None or key not in saved)
     for key in kept:
         if key not in positions and key[0] in parts:
             try:
