@@ -202,7 +202,8 @@ class Styles:
             align.set("wrapText", "1")
         new.insert(0, align)
         new.set("applyAlignment", "1")
-        index = next((i for i, x in enumerate(xf_list) if etree.tostring(x) == etree.tostring(new)), None)
+        wanted = etree.tostring(new)
+        index = next((i for i, x in enumerate(xf_list) if etree.tostring(x) == wanted), None)
         if index is None:
             xfs.append(new)
             xfs.set("count", str(len(xfs)))
@@ -234,8 +235,9 @@ class Styles:
             new.set("applyFill", "1")
         else:
             new.attrib.pop("applyFill", None)
+        wanted = etree.tostring(new)
         for i, xf in enumerate(xf_list):  # reuse an identical xf
-            if etree.tostring(xf) == etree.tostring(new):
+            if etree.tostring(xf) == wanted:
                 self._cache[key] = i
                 return i
         xfs.append(new)
