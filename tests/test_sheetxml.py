@@ -257,3 +257,16 @@ def test_a_cached_value_replaces_an_empty_type_attribute_instead_of_adding_a_sec
     etree.fromstring(out)          # well-formed: no attribute twice
     assert b'<c r="A1" t="str"><f>X()</f><v>' in out
     assert [SheetPart(out).value(r) for r in ("A1", "B1")] == ["达标", 2.5]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=40) | st.sampled_from(
+    ["完成率≥95%", "a&b<c>d", "\x07响铃", "\ufffe", "行1\n行2\t", "_x0007_", ""]))
+@settings(max_examples=300, deadline=None)
+def test_text_written_as_xml_is_escaped_as_before_and_parses_back(text):
+    """xml_str (the 校验结果 sheet's cells) gives what escaping every text gave: markup as entities, a character XML
+    cannot hold as Excel's _xHHHH_; unchanged text comes back as the same string. Written into a cell, it parses."""
+    from perfeval_xl.xlio.sheetxml import ooxml_escape, xml_str, xml_text
+
+    want = ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert xml_str(text) == want and xml_text(text) == want.encode("utf-8", "surrogatepass")
+    etree.fromstring(f"<t>{xml_str(text)}</t>".encode("utf-8", "surrogatepass"))

@@ -17,7 +17,7 @@ from ..tablestyle import HEADER_FILL, TableStyle, row_heights
 from .grid import address, parse_address
 from .package import (CT_COMMENTS, CT_SHEET, CT_VML, N, NS, R_NS, REL_COMMENTS, REL_SHEET, REL_VML, XlsxPackage,
                       insert_before, package_bytes, save_package)
-from .sheetxml import SheetPart, number_text, ooxml_escape, xml_attr, xml_text
+from .sheetxml import SheetPart, number_text, ooxml_escape, xml_attr, xml_str
 from .styles import Styles
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] 
                 out.append(f'<c r="{ref}"{s_attr}><v>{number_text(float(v))}</v></c>')
             else:
                 text = str(v)[:EXCEL_CELL_CHARS]
-                out.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{xml_text(text).decode()}</t></is></c>')
+                out.append(f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{xml_str(text)}</t></is></c>')
         out.append("</row>")
     out.append("</sheetData>")
     if style is not None and rows and width:

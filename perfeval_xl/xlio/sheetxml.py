@@ -188,7 +188,18 @@ def visible(text: str) -> str:
 
 
 def xml_text(text: str) -> bytes:
-    return ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+    return xml_str(text).encode("utf-8")
+
+
+#: a character xml_str changes (markup, or one XML cannot hold): most texts have none and come back as they are
+_XML_CHANGED = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_str(text: str) -> str:
+    """Text as XML character data (:func:`xml_text`, as text): markup escaped, characters XML cannot hold as _xHHHH_."""
+    if _XML_CHANGED.search(text) is None:
+        return text
+    return ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def xml_attr(text: str) -> str:
