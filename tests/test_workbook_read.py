@@ -358,3 +358,26 @@ def test_number_formats_read_once_per_styles_part_and_from_the_tree_for_added_fo
     filled = second.styles.with_fill(cells.style("A1"), "FFC7CE")
     assert filled != cells.style("A1") and second.styles.number_format(filled) == "0.00%"
     assert second.styles.number_format(999) is None and first.styles.number_format(999) is None   # past the xfs
+
+
+def test_a_form_below_thousands_of_unlabelled_rows_is_found_as_on_its_own():
+    """The indicator header is looked for in labelled rows only: a 基础数据 block of 3,000 rows of numbers above the
+    form changes nothing of what is read (seed 001's form, moved down), and the rows looked at are the labelled ones."""
+    from perfeval_xl.workbook.layouts import recognise
+    from perfeval_xl.workbook.reader import load_grids
+    from perfeval_xl.workbook.sheetscan import LabelledSheet
+    from perfeval_xl.xlio.grid import Grid
+
+    [g] = [g for g in load_grids(EX / "seed001_评分表.xlsx") if recognise(g) is not None][:1]
+    shift = 3000
+    cells = {(r + shift, c): v for (r, c), v in g.cells.items()}
+    cells.update({(r, c): r * 10 + c for r in range(1, shift + 1) for c in range(1, 6)})
+    moved = Grid(sheet=g.sheet, cells=cells, merged=[(a + shift, b, c + shift, d) for a, b, c, d in g.merged],
+                 number_formats={(r + shift, c): f for (r, c), f in g.number_formats.items()})
+    alone, below = recognise(g), recognise(moved)
+    assert [(i.name, i.weight, i.score_stated, i.row + shift) for i in alone.indicators] == \
+        [(i.name, i.weight, i.score_stated, i.row) for i in below.indicators]
+    assert (below.total_stated, below.grade_stated) == (alone.total_stated, alone.grade_stated) and below.indicators
+    sheet = LabelledSheet(moved)
+    assert sheet.labelled_rows() == sorted({r for (r, c), s in sheet.labels.items() if s and c <= sheet.max_col})
+    assert sheet.labelled_rows()[0] > shift

@@ -79,11 +79,12 @@ def missing_columns(sheet: "LabelledSheet") -> tuple[int, list[str]] | None:
 
 def _find_indicator_header(sheet: LabelledSheet) -> tuple[int, dict[str, int]] | None:
     best = None
-    for r in range(1, sheet.max_row + 1):
+    for r in sheet.labelled_rows():     # a row without a label holds no header (a 10,000-row data sheet: skipped)
+        # the sub-header row only adds columns; the header row itself must hold a name/level column, or 得分
+        own = {f for _c, s in sheet.row_labels(r) if (f := match_field(s, INDICATOR_COLUMNS))}
+        if not own & _HEADER_OWN:
+            continue
         cols = _columns(sheet, r, INDICATOR_COLUMNS)
-        # the sub-header row only adds columns; the header row itself must hold a name/level column
-        own = {f for c in range(1, sheet.max_col + 1)
-               if (f := match_field(sheet.labels.get((r, c), ""), INDICATOR_COLUMNS))}
         if not ({"name", "level1"} & own) and not ("score" in own and {"name", "level1"} & set(cols)):
             continue
         if "score" not in cols:
@@ -100,6 +101,8 @@ def _find_indicator_header(sheet: LabelledSheet) -> tuple[int, dict[str, int]] |
     return best[0], best[1]
 
 
+#: the fields one of which an indicator table's header row holds itself
+_HEADER_OWN = frozenset({"name", "level1", "score"})
 _PLACEHOLDER = re.compile(r"指标\d*|[.…。·]+")
 
 

@@ -51,6 +51,11 @@ class LabelledSheet:
                     rows.setdefault(rr, []).append((c, s))
         return rows.get(r, [])
 
+    def labelled_rows(self) -> list[int]:
+        """The rows of the form's block holding a non-empty label, top to bottom."""
+        self.row_labels(0)      # indexes the labels by row
+        return [r for r in self._rows if r <= self.max_row]
+
     def rows_labelled(self, kind: "Callable[[str], bool]") -> dict[int, list[int]]:
         """{row: [columns]} of the labels inside the form's block of which ``kind`` holds (``is_total_label`` …),
         columns left to right; found once per sheet and kind."""
