@@ -9,7 +9,7 @@ from lxml import etree
 from .package import N, XlsxPackage, insert_before
 
 #: a styles part's bytes -> (it has cell formats, {xf index: number format}): the forms of a batch mostly share one
-#: template's styles, read once (bounded: parts up to 256 kB, the table starts afresh past 64 of them)
+#: template's styles, read once (bounded: parts up to 256 kB, the table starts afresh past 16 of them)
 _READ: dict[bytes, tuple[bool, dict[int, str | None]]] = {}
 _READ_BYTES = 1 << 18
 _ADDED = object()
@@ -36,7 +36,7 @@ class Styles:
             if read is None:
                 read = self._read(pkg.tree(part))
                 if len(data) <= _READ_BYTES:
-                    if len(_READ) >= 64:
+                    if len(_READ) >= 16:
                         _READ.clear()
                     _READ[data] = read
         self.part = part if read is not None and read[0] else None
