@@ -34,8 +34,9 @@ class Styles:
             data = pkg.parts[part]
             read = _READ.get(data)
             if read is None:
+                as_read = not pkg.parsed(part)      # the tree is the bytes' own (not one already edited or added)
                 read = self._read(pkg.tree(part))
-                if len(data) <= _READ_BYTES:
+                if as_read and 0 < len(data) <= _READ_BYTES:
                     if len(_READ) >= 16:
                         _READ.clear()
                     _READ[data] = read
