@@ -14,6 +14,7 @@ A rule's ``check(ctx)`` yields :class:`~perfeval_xl.model.Finding` s; thresholds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from ..engine.profile import NATIONAL, Profile
@@ -106,22 +107,13 @@ def run_checks(form: Form, profile: Profile = NATIONAL, score: FormScore | None 
     return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.code, _cell_key(f.cell)))
 
 
+@lru_cache(maxsize=4096)
 def _cell_key(cell: str | None) -> tuple[int, str]:
+    """A finding's cell as it sorts (kept per cell: the same cells recur down a form and across a batch)."""
     if not cell:
         return (0, "")
-    key = _CELL_KEYS.get(cell)
-    if key is None:
-        digits = "".join(ch for ch in cell if ch.isdigit())
-        key = (int(digits) if digits else 0, cell)
-        if len(_CELL_KEYS) >= 4096:
-            _CELL_KEYS.clear()
-        _CELL_KEYS[cell] = key
-    return key
-
-
-#: a finding's cell -> its sort key: the same cells recur down a form and across a batch (bounded like the tables
-#: of sheetxml)
-_CELL_KEYS: dict[str, tuple[int, str]] = {}
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits) if digits else 0, cell)
 
 
 def iter_catalog() -> Iterator[CheckRule]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterator
 
 from ..engine.excelmath import excel_round, fsum_round
@@ -15,37 +16,18 @@ OUTPUT_LEVELS = ("产出",)
 BENEFIT_LEVELS = ("效益", "效果", "满意度")
 
 
+@lru_cache(maxsize=4096)
 def n(x: float | None) -> str:
-    """2-decimal display without trailing zeros: 11.49, 15, 0.5."""
+    """2-decimal display without trailing zeros: 11.49, 15, 0.5. (Kept per number: a form's weights and scores recur
+    in its findings and across a batch; equal numbers show alike, 1, 1.0 and True all "1".)"""
     if x is None:
         return "—"
-    s = _SHOWN.get(x)
-    if s is None:
-        s = f"{excel_round(x, 2):.2f}".rstrip("0").rstrip(".")
-        _remember(_SHOWN, x, s)
-    return s
+    return f"{excel_round(x, 2):.2f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=4096)
 def pct(x: float | None) -> str:
-    if x is None:
-        return "—"
-    s = _PERCENT.get(x)
-    if s is None:
-        s = f"{excel_round(x * 100, 2):.2f}%"
-        _remember(_PERCENT, x, s)
-    return s
-
-
-#: a number -> how n() and pct() show it: a form's weights, scores and rates recur in its findings and across a
-#: batch (bounded: each table starts afresh past 4,096 entries). Equal keys show alike (1, 1.0 and True all "1")
-_SHOWN: dict[float, str] = {}
-_PERCENT: dict[float, str] = {}
-
-
-def _remember(table: dict[float, str], x: float, s: str) -> None:
-    if len(table) >= 4096:
-        table.clear()
-    table[x] = s
+    return "—" if x is None else f"{excel_round(x * 100, 2):.2f}%"
 
 
 def close(a: float, b: float, tol: float) -> bool:
