@@ -41,20 +41,24 @@ class LabelledSheet:
         self.max_row = _dense_end(rows, self.ROW_GAP)
         self.max_col = _dense_end(cols, self.COL_GAP)
 
-    def row_labels(self, r: int) -> list[tuple[int, str]]:
-        """(column, label) of the non-empty labels of row r inside the form's block, left to right."""
+    def _by_row(self) -> dict[int, list[tuple[int, str]]]:
+        """{row: [(column, label)]} of the non-empty labels inside the form's columns, rows top to bottom and each
+        row left to right; made once."""
         rows = self.__dict__.get("_rows")
         if rows is None:
             rows = self._rows = {}
             for (rr, c), s in sorted(self.labels.items()):
                 if s and c <= self.max_col:
                     rows.setdefault(rr, []).append((c, s))
-        return rows.get(r, [])
+        return rows
+
+    def row_labels(self, r: int) -> list[tuple[int, str]]:
+        """(column, label) of the non-empty labels of row r inside the form's block, left to right."""
+        return self._by_row().get(r, [])
 
     def labelled_rows(self) -> list[int]:
         """The rows of the form's block holding a non-empty label, top to bottom."""
-        self.row_labels(0)      # indexes the labels by row
-        return [r for r in self._rows if r <= self.max_row]
+        return [r for r in self._by_row() if r <= self.max_row]
 
     def rows_labelled(self, kind: "Callable[[str], bool]") -> dict[int, list[int]]:
         """{row: [columns]} of the labels inside the form's block of which ``kind`` holds (``is_total_label`` …),
