@@ -154,6 +154,11 @@ class Styles:
             parent = etree.Element(f"{N}{tag}s", count="0")
             insert_before(self.root, parent, ("cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles",
                                               "colors", "extLst"))
+        return self._index_or_append(parent, tag, element)
+
+    def _index_or_append(self, parent: etree._Element, tag: str, element: etree._Element) -> int:
+        """The index of the first of ``parent``'s <{tag}> children identical to ``element``; ``element`` appended
+        (and the list's count set) when there is none. ``element`` is serialised once, not once per child."""
         wanted = etree.tostring(element)
         for i, x in enumerate(parent.findall(f"{N}{tag}")):
             if etree.tostring(x) == wanted:
@@ -203,14 +208,7 @@ class Styles:
             align.set("wrapText", "1")
         new.insert(0, align)
         new.set("applyAlignment", "1")
-        wanted = etree.tostring(new)
-        index = next((i for i, x in enumerate(xf_list) if etree.tostring(x) == wanted), None)
-        if index is None:
-            xfs.append(new)
-            xfs.set("count", str(len(xfs)))
-            self.pkg.touch(self.part)
-            index = len(xfs) - 1
-        self._cache[key] = index
+        index = self._cache[key] = self._index_or_append(xfs, "xf", new)
         return index
 
     def with_fill(self, s: int, rgb: str | None) -> int:
@@ -236,13 +234,5 @@ class Styles:
             new.set("applyFill", "1")
         else:
             new.attrib.pop("applyFill", None)
-        wanted = etree.tostring(new)
-        for i, xf in enumerate(xf_list):  # reuse an identical xf
-            if etree.tostring(xf) == wanted:
-                self._cache[key] = i
-                return i
-        xfs.append(new)
-        xfs.set("count", str(len(xfs)))
-        self.pkg.touch(self.part)
-        self._cache[key] = len(xfs) - 1
-        return len(xfs) - 1
+        index = self._cache[key] = self._index_or_append(xfs, "xf", new)    # an identical xf reused
+        return index
