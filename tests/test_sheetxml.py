@@ -1,6 +1,8 @@
 """SheetPart: cells read from a worksheet's bytes and edited by splicing, every other byte kept."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import etree
@@ -225,23 +227,21 @@ def test_a_cells_rest_ends_at_its_first_closing_tag(pieces, prefix):
                 max_size=14),
        st.sampled_from(["", "x"]))
 def test_possessive_repeats_match_as_the_greedy_ones(pieces, prefix):
-    """The cell patterns' possessive repeats (Python 3.11+) find the same cells, spans and groups as the same patterns
-    with greedy repeats, on any markup (checked also on every sheet part of the fixtures, the bundled and benchmark
-    workbooks, and XlsxWriter's and Apache POI's test files: 2,188 parts, 1.87 M matches)."""
-    import re
-    import sys
+    """The cell patterns' possessive repeats (Python 3.11.5+) find the same cells, spans and groups as the same
+    patterns with greedy repeats, on any markup (checked also on every sheet part of the fixtures, the bundled and
+    benchmark workbooks, and XlsxWriter's and Apache POI's test files: 2,188 parts, 1.87 M matches)."""
+    from perfeval_xl.xlio.sheetxml import _POSSESSIVE, compile_patterns, possessive_repeats_work
 
-    from perfeval_xl.xlio.sheetxml import _patterns
-
-    if sys.version_info < (3, 11):
-        pytest.skip("possessive repeats need Python 3.11")
+    if not possessive_repeats_work():
+        assert _POSSESSIVE == b""       # this Python's possessive repeats are missing or broken: greedy ones are used
+        pytest.skip("possessive repeats need Python 3.11.5 or later")
     p = f"{prefix}:" if prefix else ""
     body = "".join(pieces).replace("<c r", f"<{p}c r").replace("</c>", f"</{p}c>").replace("<f", f"<{p}f") \
         .replace("</f>", f"</{p}f>").replace("<v", f"<{p}v").replace("</v>", f"</{p}v>")
     data = sheet(f'<row r="1">{body}<{p}c r="C3"><{p}v>2</{p}v></{p}c></row>', prefix=prefix)
-    for pattern in _patterns(p.encode())[:2]:
-        assert b"*+" in pattern.pattern
-        greedy = re.compile(pattern.pattern.replace(b"*+", b"*").replace(b"++", b"+"), pattern.flags)
+    possessive, greedy_ones = compile_patterns(p.encode(), b"+"), compile_patterns(p.encode(), b"")
+    for pattern, greedy in zip(possessive[:2], greedy_ones[:2]):
+        assert b"*+" in pattern.pattern and b"*+" not in greedy.pattern
         got = [(m.span(), m.groups()) for m in pattern.finditer(data)]
         assert got == [(m.span(), m.groups()) for m in greedy.finditer(data)]
         assert got     # C3 at least
@@ -270,3 +270,67 @@ def test_text_written_as_xml_is_escaped_as_before_and_parses_back(text):
     want = ooxml_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert xml_str(text) == want and xml_text(text) == want.encode("utf-8", "surrogatepass")
     etree.fromstring(f"<t>{xml_str(text)}</t>".encode("utf-8", "surrogatepass"))
+
+
+def _python_with_broken_possessive_repeats() -> str | None:
+    """A Python 3.11 older than 3.11.5 on this machine (Debian 12's python3 is 3.11.2), whose ``re`` fails some
+    possessive repeats (CPython gh-100061, gh-106052); None when there is none."""
+    import shutil
+    import subprocess
+
+    for exe in dict.fromkeys(["/usr/bin/python3.11", "/usr/bin/python3", shutil.which("python3.11") or ""]):
+        if not exe or not Path(exe).exists():
+            continue
+        res = subprocess.run([exe, "-c", "import sys; print(*sys.version_info[:3])"], capture_output=True, text=True)
+        if res.returncode == 0 and (3, 11, 0) <= tuple(map(int, res.stdout.split())) < (3, 11, 5):
+            return exe
+    return None
+
+
+def test_workbooks_read_alike_on_a_python_whose_possessive_repeats_are_broken(tmp_path):
+    """On Python 3.11.0–3.11.4 the cell pattern with possessive repeats matched no cell holding a value, so every
+    workbook was refused as unreadable (PE-W001) on Debian 12's own python3. There the patterns are built greedy:
+    each bundled example gives the same summary entry and the same output bytes as on this interpreter."""
+    import json
+    import subprocess
+    import sysconfig
+
+    from perfeval_xl.engine.profile import NATIONAL
+    from perfeval_xl.recalc.batch import Job, prepare, process
+
+    exe = _python_with_broken_possessive_repeats()
+    if exe is None:
+        pytest.skip("no Python 3.11 older than 3.11.5 on this machine")
+    root = Path(__file__).resolve().parent.parent
+    examples = sorted((root / "workbooks" / "examples").glob("*.xlsx"))
+    assert len(examples) >= 4
+    code = f"""
+import json, sys
+from perfeval_xl.xlio.sheetxml import _POSSESSIVE
+from perfeval_xl.recalc.batch import Job, prepare, process
+from perfeval_xl.engine.profile import NATIONAL
+prepare()
+out = {{}}
+for src in {[str(f) for f in examples]!r}:
+    name = src.rsplit('/', 1)[-1]
+    e = process(Job(src, name, {str(tmp_path / 'old')!r} + '/' + name, NATIONAL, True, False))
+    e['output'] = None
+    out[name] = e
+print(json.dumps({{'possessive': _POSSESSIVE.decode(), 'entries': out}}, ensure_ascii=False, default=str))
+"""
+    # this interpreter's packages (cp311 wheels load in any 3.11) and the repository, on the old Python's path
+    env = {"PYTHONPATH": f"{root}:{sysconfig.get_paths()['purelib']}:{sysconfig.get_paths()['platlib']}",
+           "PATH": "/usr/bin:/bin"}
+    (tmp_path / "old").mkdir()
+    res = subprocess.run([exe, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    old = json.loads(res.stdout)
+    assert old["possessive"] == ""
+    prepare()
+    (tmp_path / "new").mkdir()
+    for f in examples:
+        entry = process(Job(str(f), f.name, str(tmp_path / "new" / f.name), NATIONAL, True, False))
+        entry["output"] = None
+        assert entry["status"] == "ok" and entry["sheets"]
+        assert json.loads(json.dumps(entry, ensure_ascii=False, default=str)) == old["entries"][f.name]
+        assert (tmp_path / "old" / f.name).read_bytes() == (tmp_path / "new" / f.name).read_bytes()

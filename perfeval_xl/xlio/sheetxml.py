@@ -72,11 +72,28 @@ def _with_refs(data: bytes, p: bytes) -> bytes:
 
 
 _PATTERNS: dict[bytes, tuple[re.Pattern[bytes], ...]] = {}
-#: "+" makes a repeat possessive (Python 3.11 and later): it never gives back what it took. Where placed below, giving
-#: back could never let the rest match (a run of [^<] before a "<", of [^>] before a ">", attribute characters
-#: before "=", spaces before ">"), so the matches are the same either way, found with fewer backtracking points (the
-#: scan of a benchmark workbook's cells: 0.85 -> 0.69 ms); on Python 3.10 the repeats stay greedy
-_POSSESSIVE = b"+" if sys.version_info >= (3, 11) else b""
+
+
+def possessive_repeats_work() -> bool:
+    """Does this Python's ``re`` match possessive repeats as documented? They came in 3.11, but until 3.11.5 one
+    inside an optional or repeated group could make the whole pattern fail (CPython gh-100061, gh-106052): on
+    Debian 12's Python 3.11.2 the cell pattern then matched no cell holding a value, and every workbook was
+    refused as unreadable. Both the release and the cases that broke are checked."""
+    if sys.version_info < (3, 11, 5):
+        return False
+    try:
+        # the cell pattern's tail, which 3.11.2 fails on "x</c>"; and gh-106052's own example, which it matches
+        return (re.fullmatch(rb"([^<]*+(?:<(?!/c>)[^<]*+)*+)</c>", b"x</c>") is not None
+                and re.fullmatch(rb"(?:ab?c)*+", b"a") is None)
+    except re.error:
+        return False
+
+
+#: "+" makes a repeat possessive: it never gives back what it took. Where placed below, giving back could never let
+#: the rest match (a run of [^<] before a "<", of [^>] before a ">", attribute characters before "=", spaces before
+#: ">"), so the matches are the same either way, found with fewer backtracking points (the scan of a benchmark
+#: workbook's cells: 0.85 -> 0.69 ms). Where possessive repeats are missing (3.10) or broken, the repeats stay greedy
+_POSSESSIVE = b"+" if possessive_repeats_work() else b""
 
 
 #: groups of a cell's match: its attributes (all of them, r included), its address, column letters, row, style id,
@@ -88,34 +105,38 @@ def _patterns(p: bytes) -> tuple[re.Pattern[bytes], ...]:
     """The regular expressions for a sheet whose SpreadsheetML elements carry the prefix ``p`` (b"" or b"x:")."""
     pats = _PATTERNS.get(p)
     if pats is None:
-        e = re.escape(p)
-        K = _POSSESSIVE
-        content = (rb"(?:/>|>\s*"                                                  # self-closed, or
-                   rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*" + K + rb"</" + e + rb"f>))?\s*"     # the <f> element
-                   rb"(?:<" + e + rb"v(?:\s[^>]*" + K + rb")?>([^<]*" + K + rb")</" + e + rb"v>"     # cached value
-                   rb"|<" + e + rb"v\s*/>)?"
-                   # the rest (<is>, <extLst>) up to the first </c>: (.*?)</c> unrolled, runs of [^<] taken at once
-                   rb"([^<]*" + K + rb"(?:<(?!/" + e + rb"c>)[^<]*" + K + rb")*" + K + rb")</" + e + rb"c>)")
-        # any attribute order: each of r, s and t found by a lookahead
-        cell = re.compile(
-            rb"<" + e + rb"c\b((?=[^>]*?\sr=\"(([A-Z]{1,3})([0-9]+))\")"
-            rb"(?:(?=[^>]*?\ss=\"([0-9]+)\"))?(?:(?=[^>]*?\st=\"(\w+)\"))?[^>]*?)" + content, re.S)
-        # the order every writer seen uses (Excel, LibreOffice, openpyxl, XlsxWriter): r first, then s, then t, any
-        # other attribute after them; twice as fast (no lookaheads). Its addresses stop at column ZZ and row 999999,
-        # so whatever it matches lies inside Excel's grid. A cell in another order or further out does not match it,
-        # and the sheet is read with the general pattern instead (and its addresses checked)
-        canonical = re.compile(
-            rb"<" + e + rb"c( r=\"(([A-Z]{1,2})([1-9][0-9]{0,5}))\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
-            rb"(?:\s+(?![st]=)[^\s=>/]+" + K + rb"\s*=\s*\"[^\"]*" + K + rb"\")*" + K + rb"\s*" + K + rb")" + content,
-            re.S)
-        opening = re.compile(rb"<" + e + rb"c[\s/>]")
-        unusual = re.compile(rb"<" + e + rb"c[>/\t\n\r\f\v]")      # an opening other than "<c "
-        formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
-        text = re.compile(rb"<" + e + rb"t\b[^>]*>([^<]*)</" + e + rb"t>|<" + e + rb"rPh\b.*?</" + e + rb"rPh>", re.S)
-        row = re.compile(rb"<" + e + rb"row\b[^>]*?\sr=\"([0-9]+)\"[^>]*?(/?)>")
-        merge = re.compile(rb"<" + e + rb"mergeCell\b[^>]*?\sref=\"([^\"]+)\"")
-        pats = _PATTERNS[p] = (cell, canonical, opening, unusual, formula, text, row, merge)
+        pats = _PATTERNS[p] = compile_patterns(p, _POSSESSIVE)
     return pats
+
+
+def compile_patterns(p: bytes, K: bytes) -> tuple[re.Pattern[bytes], ...]:
+    """:func:`_patterns` with the repeats marked ``K`` where giving back never helps (b"+": possessive, b"": greedy)."""
+    e = re.escape(p)
+    content = (rb"(?:/>|>\s*"                                                  # self-closed, or
+               rb"(<" + e + rb"f\b[^>]*?(?:/>|>[^<]*" + K + rb"</" + e + rb"f>))?\s*"     # the <f> element
+               rb"(?:<" + e + rb"v(?:\s[^>]*" + K + rb")?>([^<]*" + K + rb")</" + e + rb"v>"     # cached value
+               rb"|<" + e + rb"v\s*/>)?"
+               # the rest (<is>, <extLst>) up to the first </c>: (.*?)</c> unrolled, runs of [^<] taken at once
+               rb"([^<]*" + K + rb"(?:<(?!/" + e + rb"c>)[^<]*" + K + rb")*" + K + rb")</" + e + rb"c>)")
+    # any attribute order: each of r, s and t found by a lookahead
+    cell = re.compile(
+        rb"<" + e + rb"c\b((?=[^>]*?\sr=\"(([A-Z]{1,3})([0-9]+))\")"
+        rb"(?:(?=[^>]*?\ss=\"([0-9]+)\"))?(?:(?=[^>]*?\st=\"(\w+)\"))?[^>]*?)" + content, re.S)
+    # the order every writer seen uses (Excel, LibreOffice, openpyxl, XlsxWriter): r first, then s, then t, any
+    # other attribute after them; twice as fast (no lookaheads). Its addresses stop at column ZZ and row 999999,
+    # so whatever it matches lies inside Excel's grid. A cell in another order or further out does not match it,
+    # and the sheet is read with the general pattern instead (and its addresses checked)
+    canonical = re.compile(
+        rb"<" + e + rb"c( r=\"(([A-Z]{1,2})([1-9][0-9]{0,5}))\"(?: s=\"([0-9]+)\")?(?: t=\"(\w+)\")?"
+        rb"(?:\s+(?![st]=)[^\s=>/]+" + K + rb"\s*=\s*\"[^\"]*" + K + rb"\")*" + K + rb"\s*" + K + rb")" + content,
+        re.S)
+    opening = re.compile(rb"<" + e + rb"c[\s/>]")
+    unusual = re.compile(rb"<" + e + rb"c[>/\t\n\r\f\v]")      # an opening other than "<c "
+    formula = re.compile(rb"<" + e + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + e + rb"f>)")
+    text = re.compile(rb"<" + e + rb"t\b[^>]*>([^<]*)</" + e + rb"t>|<" + e + rb"rPh\b.*?</" + e + rb"rPh>", re.S)
+    row = re.compile(rb"<" + e + rb"row\b[^>]*?\sr=\"([0-9]+)\"[^>]*?(/?)>")
+    merge = re.compile(rb"<" + e + rb"mergeCell\b[^>]*?\sref=\"([^\"]+)\"")
+    return cell, canonical, opening, unusual, formula, text, row, merge
 
 
 _REF_OF = itemgetter(_REF)
