@@ -95,6 +95,38 @@ def test_result_sheet_is_styled_and_its_record_hidden(batch):
     assert ws.row_dimensions[long_row].height >= 30
 
 
+def test_annotated_copies_are_the_same_bytes_whatever_the_process_imported(tmp_path):
+    """The sheets annotation adds to xl/workbook.xml carry r:id. With its namespace declared only on the workbook's
+    own <sheet> elements, lxml named it "ns0", or "r" once openpyxl (which registers prefixes) had been imported:
+    the same input gave two different copies. Now "r" is declared on the new elements, in any process."""
+    import subprocess
+    import sys
+
+    src = EX / "seed001_评分表.xlsx"
+    assert b'<workbook xmlns:r=' not in zipfile.ZipFile(src).read("xl/workbook.xml")     # declared per <sheet> only
+    code = """
+import sys
+if sys.argv[2] == "openpyxl":
+    import openpyxl
+from perfeval_xl.recalc.batch import Job, prepare, process
+from perfeval_xl.engine.profile import NATIONAL
+prepare()
+assert ("openpyxl" in sys.modules) == (sys.argv[2] == "openpyxl")
+print(process(Job(sys.argv[1], "a.xlsx", sys.argv[3], NATIONAL, True, False))["status"])
+"""
+    outs = []
+    for mode in ("plain", "openpyxl"):
+        out = tmp_path / f"{mode}.xlsx"
+        res = subprocess.run([sys.executable, "-c", code, str(src), mode, str(out)], capture_output=True, text=True,
+                             cwd=ROOT)
+        assert res.returncode == 0 and res.stdout.split() == ["ok"], res.stderr[-2000:]
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    book = zipfile.ZipFile(tmp_path / "plain.xlsx").read("xl/workbook.xml").decode()
+    added = re.findall(r"<sheet [^>]*>", book)[1:]
+    assert len(added) == 2 and all(' r:id="rId' in el and "ns0" not in el for el in added)
+
+
 def test_clear_restores_after_the_hidden_record(tmp_path):
     src = tmp_path / "a.xlsx"
     shutil.copy(EX / "seed001_评分表.xlsx", src)

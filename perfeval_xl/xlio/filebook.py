@@ -253,7 +253,11 @@ class XlsxBook:
         wb = self.pkg.tree("xl/workbook.xml")
         sheets = wb.find(f"{N}sheets")
         sid = max(int(s.get("sheetId")) for s in sheets) + 1
-        el = etree.SubElement(sheets, f"{N}sheet", name=name, sheetId=str(sid))
+        # r:id's namespace declared here when the workbook has it only on its other <sheet>s: left to lxml, its prefix
+        # would be "ns0", or "r" once openpyxl (which registers prefixes) had been imported into the process
+        in_scope = R_NS in sheets.nsmap.values()
+        el = etree.SubElement(sheets, f"{N}sheet", nsmap=None if in_scope else {"r": R_NS}, name=name,
+                              sheetId=str(sid))
         if hidden:
             el.set("state", "veryHidden")
         el.set(f"{{{R_NS}}}id", rid)
