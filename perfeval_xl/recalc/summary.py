@@ -541,7 +541,8 @@ def _splice_rows(data: bytes, tables: list[_Spliced]) -> bytes:
         end = sheet.index(b"</sheetData>")
         sheet = sheet[:end] + rows + sheet[end:]
         sheet = re.sub(rb'<dimension ref="([A-Z]+)1:([A-Z]+)\d+"/>',
-                       lambda m: b'<dimension ref="' + m[1] + b"1:" + m[2] + str(last).encode() + b'"/>', sheet, 1)
+                       lambda m: b'<dimension ref="' + m[1] + b"1:" + m[2] + str(last).encode() + b'"/>', sheet,
+                       count=1)
         if links:
             at = _SHEET_SECTIONS_AFTER_LINKS.search(sheet, end + len(rows))     # past the rows just put in
             pos = at.start() if at else sheet.rindex(b"</worksheet>")
