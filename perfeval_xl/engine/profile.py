@@ -6,16 +6,11 @@ A profile is a small TOML file; every key is optional and falls back to the nati
 """
 from __future__ import annotations
 
-import sys
+import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 EXECUTION_BASES = ("arrived", "annual", "adjusted", "adjusted_with_carryover")
 REVERSE_CONVENTIONS = ("ratio", "linear", "deduct")

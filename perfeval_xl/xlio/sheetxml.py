@@ -92,7 +92,7 @@ def possessive_repeats_work() -> bool:
 #: "+" makes a repeat possessive: it never gives back what it took. Where placed below, giving back could never let
 #: the rest match (a run of [^<] before a "<", of [^>] before a ">", attribute characters before "=", spaces before
 #: ">"), so the matches are the same either way, found with fewer backtracking points (the scan of a benchmark
-#: workbook's cells: 0.85 -> 0.69 ms). Where possessive repeats are missing (3.10) or broken, the repeats stay greedy
+#: workbook's cells: 0.85 -> 0.69 ms). Where possessive repeats are broken (before 3.11.5), the repeats stay greedy
 _POSSESSIVE = b"+" if possessive_repeats_work() else b""
 
 
