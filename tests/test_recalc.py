@@ -608,3 +608,45 @@ def test_engine_values_read_in_one_rectangle_or_cell_by_cell_are_the_same(spread
     wb.save(buf)
     data = buf.getvalue()
     assert evaluate(XlsxPackage(data), data)["S"] == cells
+
+
+def test_file_names_in_gbk_bytes_are_read_as_gbk(tmp_path):
+    """A zip made on Chinese Windows stores its names in GBK, and unpacked on Linux the files keep those bytes: Python
+    then holds each non-UTF-8 byte as a lone surrogate, which summary.json could not encode (the whole batch ended in
+    PE-R009 before). Each such name, folder or file, is read as GBK; one that is not GBK either shows its bytes."""
+    import os
+
+    from perfeval_xl.recalc.summary import write_summaries
+    from perfeval_xl.workbook.errors import escaped, readable_path
+
+    src = ROOT / "workbooks" / "examples"
+    inp = os.fsencode(tmp_path / "in")
+    county = inp + b"/" + "县局".encode("gbk")
+    os.makedirs(county)
+    shutil.copy(src / "seed003_项目.xlsx", inp + b"/" + "自评表_县财政局.xlsx".encode("gbk"))
+    shutil.copy(src / "seed001_评分表.xlsx", county + b"/" + "表".encode("gbk") + b".xlsx")
+    shutil.copy(src / "seed001_评分表.xlsx", inp + b"/\xff\xfe.xlsx")          # neither UTF-8 nor GBK
+    shutil.copy(src / "seed001_评分表.xlsx", os.fsencode(tmp_path / "in" / "正常.xlsx"))
+    out = tmp_path / "out"
+    summary = run_batch([os.fsdecode(inp)], out, jobs=1)
+    write_summaries(summary, out)
+    entries = json.loads((out / "summary.json").read_text(encoding="utf-8"))["workbooks"]
+    assert sorted(e["path"] for e in entries) == sorted(["自评表_县财政局.xlsx", "县局/表.xlsx", "\\xff\\xfe.xlsx",
+                                                         "正常.xlsx"])
+    assert all(e["status"] == "ok" for e in entries)
+    by_path = {e["path"]: e for e in entries}
+    assert by_path["自评表_县财政局.xlsx"]["sheets"][0]["total_stated"] == 79.99
+    # the copies are written under the names as read, where the summary's links point
+    for e in entries:
+        assert Path(e["output"]).exists() and Path(e["output"]) == out / e["path"]
+    load_workbook(out / "summary.xlsx")            # holds the names too
+    # the command: the same names on the console, and its usual exit status (seed003 has an error-severity finding)
+    out2 = os.fsencode(tmp_path) + b"/" + "输出".encode("gbk")
+    res = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "recalc", os.fsdecode(inp), "--out", os.fsdecode(out2)],
+                         capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    text = res.stdout.decode("utf-8")
+    assert res.returncode == 1, res.stderr.decode("utf-8", "replace")[-2000:]
+    assert "× 自评表_县财政局.xlsx" in text and "√ 县局/表.xlsx" in text and f"{tmp_path}/输出/summary.xlsx" in text
+    assert readable_path(os.fsdecode(b"/a/" + "输出".encode("gbk") + "/正常/".encode() + b"\xb1\xed\xff.x")) == \
+        "/a/输出/正常/\\xb1\\xed\\xff.x"
+    assert escaped(os.fsdecode("文件 ".encode() + b"\xff")) == "文件 \\xff" and readable_path("正常.xlsx") == "正常.xlsx"

@@ -21,7 +21,7 @@ from ..engine.profile import NATIONAL, Profile
 from ..engine.scoring import score_form
 from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits
 from ..xlio.sheetxml import SheetScanError
-from ..workbook.errors import CODES, WorkbookError, os_reason
+from ..workbook.errors import CODES, WorkbookError, escaped, has_raw_bytes, os_reason, readable_path
 from ..xlio.grid import Grid
 from ..workbook.layouts import recognise
 from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole, _load_xls, decrypt_default_password
@@ -67,6 +67,8 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list
                     found.append((f, f.relative_to(p)))
         else:
             found.append((p, Path(p.name)))
+    # a name in bytes that are not UTF-8 (a zip from Chinese Windows holds GBK) is named, and its copy written, as read
+    found = [(f, Path(readable_path(rel.as_posix())) if has_raw_bytes(str(rel)) else rel) for f, rel in found]
     seen: dict[str, int] = {}
     for i, (f, rel) in enumerate(found):
         key = rel.as_posix().casefold()
@@ -126,7 +128,7 @@ def _draft_reports(job: Job, reviewed: list[tuple[Any, Any, list[Any]]], entry: 
 
     for (form, fs, findings), sheet in zip(reviewed, entry["sheets"]):
         path = report_path(job.report_dir, job.rel, form.sheet, len(reviewed) > 1)
-        sheet["report"] = str(write_report(form, fs, findings, path, Path(job.rel).name))
+        sheet["report"] = readable_path(str(write_report(form, fs, findings, path, Path(job.rel).name)))
 
 
 def _error_entry(path: str, code: str, message: str) -> dict[str, Any]:
@@ -226,8 +228,9 @@ def _process(job: Job) -> dict[str, Any]:
         if sp.outside:
             notes.append(f"[PE-W010] 工作表‘{sheet}’有 {len(sp.outside)} 个单元格超出 Excel 的表格范围"
                          f"（{'、'.join(sp.outside[:3])}{'等' if len(sp.outside) > 3 else ''}），已忽略，其余单元格照常处理")
+    output = job.src if job.in_place else job.out
     entry: dict[str, Any] = {"path": rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
-                             "not_recalculated": None, "output": job.src if job.in_place else job.out}
+                             "not_recalculated": None, "output": readable_path(output) if output else None}
     review_only = pkg.review_only
     if review_only:
         # read and reviewed on the saved values; a copy would be in a form Excel does not read, or ambiguous
@@ -365,9 +368,10 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
     todo: list[Job] = []
     for j in work:
         if not os.path.lexists(j.src):
-            results.append(_error_entry(j.rel, "PE-W008", f"[PE-W008] {CODES['PE-W008']}：文件不存在（文件 {j.src}）"))
+            results.append(_error_entry(j.rel, "PE-W008", f"[PE-W008] {CODES['PE-W008']}：文件不存在"
+                                                          f"（文件 {readable_path(j.src)}）"))
         elif j.out and _resolved(j.out) in inputs_resolved:
-            results.append(_error_entry(j.rel, "PE-R004", f"[PE-R004] 输出文件 {j.out} 就是输入文件，已拒绝写入；"
+            results.append(_error_entry(j.rel, "PE-R004", f"[PE-R004] 输出文件 {readable_path(j.out)} 就是输入文件，已拒绝写入；"
                                                           "请用 --out 指定另一个文件夹（文件 {j.rel}）"))
         else:
             todo.append(j)
@@ -387,7 +391,20 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
             done(j.rel)
     order = {j.rel: i for i, j in enumerate(work)}
     results.sort(key=lambda r: order.get(r["path"], 0))
+    if any(has_raw_bytes(p) for p in (str(out or ""), str(report_dir or ""), *(j.src for j in work))):
+        results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
     return {"workbooks": results}
+
+
+def _without_raw_bytes(value: Any) -> Any:
+    """An entry with every text holding a file name's undecoded bytes shown as \\xNN (:func:`escaped`)."""
+    if isinstance(value, str):
+        return escaped(value)
+    if isinstance(value, dict):
+        return {k: _without_raw_bytes(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_raw_bytes(v) for v in value]
+    return value
 
 
 def prepare(reports: bool = False) -> None:

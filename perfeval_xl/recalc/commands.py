@@ -17,6 +17,7 @@ from ..console import (BAD_MARK, NONE_MARK, OK_MARK, InputError, Progress, check
 from ..engine.profile import ProfileError, load_profile
 from ..limits import DEFAULT as DEFAULT_LIMITS
 from ..model import FORM_KINDS
+from ..workbook.errors import readable_path
 from .batch import collect, exit_status, run_batch
 from .summary import LEVEL, dumps, file_status, sheet_status, totals_line, write_summaries
 
@@ -116,8 +117,9 @@ def _recalc(args: argparse.Namespace) -> int:
         return exit_status(summary)
     print_entries(summary, findings=False)
     say(totals_line(summary))
-    copies = "输入文件已就地更新（原文件另存为 .bak）" if args.in_place else f"标注后的副本在 {out}"
-    say(f"汇总：{out / 'summary.xlsx'}（概况、汇总、问题清单、等级分布），{out / 'summary.json'}；{copies}")
+    xlsx, json_, folder = (readable_path(str(p)) for p in (out / "summary.xlsx", out / "summary.json", out))
+    copies = "输入文件已就地更新（原文件另存为 .bak）" if args.in_place else f"标注后的副本在 {folder}"
+    say(f"汇总：{xlsx}（概况、汇总、问题清单、等级分布），{json_}；{copies}")
     return exit_status(summary)
 
 
@@ -165,7 +167,7 @@ def _report(args: argparse.Namespace) -> int:
     print_entries(summary, findings=False)
     say(totals_line(summary))
     drafted = sum(1 for w in summary["workbooks"] for s in w["sheets"] if s.get("report"))
-    say(f"报告：{drafted} 份报告初稿在 {args.out}；复核意见汇总：{review}")
+    say(f"报告：{drafted} 份报告初稿在 {readable_path(args.out)}；复核意见汇总：{readable_path(str(review))}")
     return exit_status(summary)
 
 

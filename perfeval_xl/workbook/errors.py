@@ -74,6 +74,38 @@ def os_reason(exc: OSError) -> str:
     return _OS_REASONS.get(exc.errno or -1, f"系统错误（errno {exc.errno}）" if exc.errno else "系统错误")
 
 
+def readable_path(path: str) -> str:
+    """A file's path as a person reads it. A name the file system holds in bytes that are not UTF-8 comes to Python
+    with each such byte as a lone surrogate, which no report, JSON or workbook can hold; such names nearly always
+    come from a zip archive made on Chinese Windows, which stores them in GBK. Each folder and file name is read
+    as GBK when it is GBK (and not UTF-8), else its undecoded bytes are shown as \\xNN. Only for a path alone: in a
+    longer text use :func:`escaped`."""
+    if not has_raw_bytes(path):
+        return path
+    return "/".join(_readable_name(part) for part in path.split("/"))
+
+
+def _readable_name(name: str) -> str:
+    if not has_raw_bytes(name):
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("gbk")
+    except UnicodeDecodeError:
+        return escaped(name)
+
+
+def escaped(text: str) -> str:
+    """Text with each byte a file name held undecoded (a lone surrogate) shown as \\xNN; other text unchanged."""
+    if not has_raw_bytes(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def has_raw_bytes(text: str) -> bool:
+    """Does the text hold a byte of a file name that was not UTF-8 (Python's surrogate escape of it)?"""
+    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
 class WorkbookError(Exception):
     """A problem with an input workbook; ``str()`` names the code, file, sheet and cell."""
 
