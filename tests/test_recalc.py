@@ -650,3 +650,37 @@ def test_file_names_in_gbk_bytes_are_read_as_gbk(tmp_path):
     assert readable_path(os.fsdecode(b"/a/" + "输出".encode("gbk") + "/正常/".encode() + b"\xb1\xed\xff.x")) == \
         "/a/输出/正常/\\xb1\\xed\\xff.x"
     assert escaped(os.fsdecode("文件 ".encode() + b"\xff")) == "文件 \\xff" and readable_path("正常.xlsx") == "正常.xlsx"
+
+
+def test_an_output_the_disk_refuses_is_that_files_error_in_words(tmp_path, monkeypatch):
+    """A copy that cannot be written (disk full; a GBK name of 120 characters, 240 bytes, is 360 bytes as UTF-8, past
+    the 255 a Linux file name may hold) is that file's PE-R003 with the reason and the path, not an internal error;
+    the other files are written as usual."""
+    import errno
+    import os
+
+    from perfeval_xl.recalc import batch
+
+    src = ROOT / "workbooks" / "examples"
+    inp = tmp_path / "in"
+    inp.mkdir()
+    long_name = "绩效自评表" * 24 + ".xlsx"
+    shutil.copy(src / "seed001_评分表.xlsx", os.fsencode(inp) + b"/" + long_name.encode("gbk"))
+    shutil.copy(src / "seed003_项目.xlsx", inp / "正常.xlsx")
+    shutil.copy(src / "seed004_晋中自评表.xlsx", inp / "满盘.xlsx")
+    real = batch.atomic_write
+
+    def disk_full_for_one(path, data):
+        if str(path).endswith("满盘.xlsx"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(batch, "atomic_write", disk_full_for_one)
+    out = tmp_path / "out"
+    entries = {e["path"]: e for e in run_batch([inp], out, jobs=1, isolate=False)["workbooks"]}
+    assert entries["正常.xlsx"]["status"] == "ok" and (out / "正常.xlsx").exists()
+    full, long_ = entries["满盘.xlsx"], entries[long_name]
+    assert full["error"]["code"] == long_["error"]["code"] == "PE-R003"
+    assert f"磁盘空间不足，未写出 {out / '满盘.xlsx'}" in full["error"]["message"]
+    assert f"路径过长，未写出 {out / long_name}" in long_["error"]["message"]
+    assert exit_status({"workbooks": list(entries.values())}) == 2

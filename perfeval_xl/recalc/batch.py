@@ -265,18 +265,29 @@ def _process(job: Job) -> dict[str, Any]:
         all_findings += findings
         reviewed.append((form, fs, findings))
         entry["sheets"].append(_sheet_entry(form, fs, findings))
-    _draft_reports(job, reviewed, entry)
+    try:
+        _draft_reports(job, reviewed, entry)
+    except OSError as exc:
+        raise _not_written(job, exc, job.report_dir or "") from None
     if review_only:
         return entry
     if job.annotate and all_findings:
         annotate(book, all_findings)
     out_bytes = book.to_bytes()
-    if job.in_place:
-        src = Path(job.src)
-        backup_then_replace(src, data if not notes else src.read_bytes(), out_bytes)
-    elif job.out:
-        atomic_write(job.out, out_bytes)
+    try:
+        if job.in_place:
+            src = Path(job.src)
+            backup_then_replace(src, data if not notes else src.read_bytes(), out_bytes)
+        elif job.out:
+            atomic_write(job.out, out_bytes)
+    except OSError as exc:
+        raise _not_written(job, exc, job.src if job.in_place else job.out or "") from None
     return entry
+
+
+def _not_written(job: Job, exc: OSError, where: str) -> WorkbookError:
+    """A copy or report the disk refused (full, read-only, a name too long for it): that file's error, in words."""
+    return WorkbookError("PE-R003", f"{os_reason(exc)}，未写出 {readable_path(where)}", job.rel)
 
 
 def _review_legacy(job: Job, notes: list[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ PE-W013    not a regular file (device, FIFO, folder)
 PE-W014    a binary .xlsb workbook (cannot be written back as it was)
 PE-R001    an input that does not exist
 PE-R002    bad usage (a missing or wrong option)
-PE-R003    freeze could not write its output
+PE-R003    an output could not be written (freeze's, or a batch's copy or report: disk full, read-only, name too long)
 PE-R004    an output path that is an input file or folder
 PE-R005    an input that names no workbook (empty folder, glob without matches)
 PE-R006    an output path of the wrong kind (a file where a folder is needed, or one that exists)
