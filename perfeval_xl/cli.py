@@ -16,7 +16,8 @@ import importlib
 import os
 import sys
 
-from .console import Parser, chinese_argparse, safe_streams
+from .console import Parser, chinese_argparse, printable, safe_streams
+from .workbook.errors import CODES, os_reason, readable_path
 
 AREAS = (
     "perfeval_xl.engine.commands",
@@ -65,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:   # `perfeval-xl rules | head`: the reader left, end quietly
         _quiet_stdout()
         return 0
+    except OSError as exc:    # the disk refused what the command writes (a summary, an output folder)
+        if getattr(args, "debug", False) or os.environ.get("PERFEVAL_DEBUG"):
+            raise
+        named = isinstance(exc.filename, (str, bytes)) and exc.filename
+        where = f"，未写出 {readable_path(os.fsdecode(exc.filename))}" if named else ""
+        print(printable(f"错误 [PE-R003]（{CODES['PE-R003']}）：{os_reason(exc)}{where}"), file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - no traceback reaches a user
         if getattr(args, "debug", False) or os.environ.get("PERFEVAL_DEBUG"):
             raise

@@ -219,3 +219,20 @@ def test_an_unexpected_error_is_one_line_with_a_hint(monkeypatch, capsys):
     assert cli_module.main(["validate", str(SEED1)]) == 2
     err = capsys.readouterr().err
     assert one_line(err).startswith("错误 [PE-R009]") and "--debug" in err and "internal detail" not in err
+
+
+def test_a_summary_the_disk_refuses_is_said_in_words(monkeypatch, capsys, tmp_path):
+    """summary.json / summary.xlsx that cannot be written (disk full) end the command with PE-R003, the reason and the
+    path, exit 2 — not an internal error."""
+    import errno
+
+    from perfeval_xl import cli as cli_module
+    from perfeval_xl.recalc import commands
+
+    def full(summary, folder, jobs=1):
+        raise OSError(errno.ENOSPC, "No space left on device", str(Path(folder) / "summary.json"))
+
+    monkeypatch.setattr(commands, "write_summaries", full)
+    assert cli_module.main(["recalc", str(SEED1), "--out", str(tmp_path / "o"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert one_line(err) == f"错误 [PE-R003]（无法写出结果）：磁盘空间不足，未写出 {tmp_path / 'o' / 'summary.json'}"
