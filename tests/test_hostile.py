@@ -202,6 +202,8 @@ def test_output_over_an_input_is_refused(tmp_path):
     before = sha(f)
     s = run_batch([f], tmp_path, jobs=1, progress=False, isolate=False)
     assert s["workbooks"][0]["error"]["code"] == "PE-R004"
+    assert s["workbooks"][0]["error"]["message"] == (f"[PE-R004] 输出文件 {f} 就是输入文件，已拒绝写入；"
+                                                     "请用 --out 指定另一个文件夹（文件 a.xlsx）")
     assert sha(f) == before and not list(tmp_path.glob("*.bak"))
 
 

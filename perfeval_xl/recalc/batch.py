@@ -382,8 +382,8 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
             results.append(_error_entry(j.rel, "PE-W008", f"[PE-W008] {CODES['PE-W008']}：文件不存在"
                                                           f"（文件 {readable_path(j.src)}）"))
         elif j.out and _resolved(j.out) in inputs_resolved:
-            results.append(_error_entry(j.rel, "PE-R004", f"[PE-R004] 输出文件 {readable_path(j.out)} 就是输入文件，已拒绝写入；"
-                                                          "请用 --out 指定另一个文件夹（文件 {j.rel}）"))
+            results.append(_error_entry(j.rel, "PE-R004", f"[PE-R004] 输出文件 {readable_path(j.out)} 就是输入文件，"
+                                                          f"已拒绝写入；请用 --out 指定另一个文件夹（文件 {j.rel}）"))
         else:
             todo.append(j)
     jobs = jobs or os.cpu_count() or 1
