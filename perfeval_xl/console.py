@@ -22,7 +22,8 @@ from .workbook.errors import CODES
 
 OK_MARK, BAD_MARK, NONE_MARK = "√", "×", "·"      # all three are in GBK
 PROGRESS_EVERY = 20
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb")
+#: what a folder is searched for; .xlsb, WPS's .et / .ett and .ods are listed with why they are not processed
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ett", ".ods")
 
 _ARGPARSE_ZH = {
     "usage: ": "用法：",

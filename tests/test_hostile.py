@@ -276,8 +276,9 @@ def test_not_a_regular_file_is_refused(tmp_path):
 
 
 def test_odd_file_names_and_binary_workbooks(tmp_path):
-    """Leading dash, a newline and an escape sequence in the name, a very long name, and a real .xlsb (which used to
-    be skipped without a word): each gets its entry; the console shows control characters escaped."""
+    """Leading dash, a newline and an escape sequence in the name, a very long name, and a real .xlsb, WPS's .et and an
+    .ods (which used to be skipped without a word): each gets its entry, the last three saying how to save them as
+    .xlsx; the console shows control characters escaped."""
     inp = tmp_path / "in"
     inp.mkdir()
     good = (EX / "seed003_项目.xlsx").read_bytes()
@@ -285,6 +286,8 @@ def test_odd_file_names_and_binary_workbooks(tmp_path):
     for n in names:
         (inp / n).write_bytes(good)
     (inp / "binary.xlsb").write_bytes(b"PK\x03\x04" + bytes(60))
+    (inp / "单位.et").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))   # WPS's own format (OLE)
+    (inp / "单位.ods").write_bytes(b"PK\x03\x04" + bytes(60))
     r = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "recalc", str(inp), "--out", str(tmp_path / "out"),
                         "--jobs", "1"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 2 and "Traceback" not in r.stdout + r.stderr
@@ -292,7 +295,10 @@ def test_odd_file_names_and_binary_workbooks(tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     by = {w["path"]: w for w in summary["workbooks"]}
     assert all(by[n]["status"] == "ok" and by[n]["sheets"][0]["total"] == 79.99 for n in names)
-    assert by["binary.xlsb"]["error"]["code"] == "PE-W014"
+    assert by["binary.xlsb"]["error"]["code"] == by["单位.et"]["error"]["code"] == by["单位.ods"]["error"]["code"] \
+        == "PE-W014"
+    assert "请在 WPS 中另存为“Excel 工作簿（*.xlsx）”" in by["单位.et"]["error"]["message"]
+    assert "OpenDocument 表格（.ods）" in by["单位.ods"]["error"]["message"]
     assert all((tmp_path / "out" / n).exists() for n in names)
 
 

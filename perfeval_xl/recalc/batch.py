@@ -31,7 +31,14 @@ from .pool import run_isolated
 
 SUFFIXES = (".xlsx", ".xlsm")
 LEGACY = (".xls",)
-OTHER = (".xlsb",)   # listed so that the summary says why it was not processed
+#: formats listed so that the summary says why they were not processed, and what to do
+NOT_PROCESSED = {
+    ".xlsb": "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx",
+    ".et": "WPS 表格文件（.et）无法读取，请在 WPS 中另存为“Excel 工作簿（*.xlsx）”",
+    ".ett": "WPS 表格模板（.ett）无法读取，请在 WPS 中另存为“Excel 工作簿（*.xlsx）”",
+    ".ods": "OpenDocument 表格（.ods）无法读取，请另存为“Excel 工作簿（*.xlsx）”",
+}
+OTHER = tuple(NOT_PROCESSED)
 
 
 def _glob_root(pattern: str) -> Path:
@@ -184,8 +191,8 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
         raise WorkbookError("PE-W008", f"无法读取文件（{os_reason(exc)}）", rel) from None
     if not data:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", rel)
-    if src.suffix.lower() == ".xlsb":
-        raise WorkbookError("PE-W014", "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx", rel)
+    if src.suffix.lower() in NOT_PROCESSED:
+        raise WorkbookError("PE-W014", NOT_PROCESSED[src.suffix.lower()], rel)
     notes: list[str] = []
     if data.startswith(OLE_MAGIC):
         if _is_encrypted_ole(src):

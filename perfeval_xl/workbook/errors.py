@@ -14,7 +14,7 @@ PE-W010    cells past Excel's grid (left out; said in a note, the rest of the sh
 PE-W011    XML that is not well-formed or declares a DTD / entities
 PE-W012    the per-file time budget ran out
 PE-W013    not a regular file (device, FIFO, folder)
-PE-W014    a binary .xlsb workbook (cannot be written back as it was)
+PE-W014    a format not processed: a binary .xlsb (cannot be written back as it was), WPS's .et / .ett, .ods
 PE-R001    an input that does not exist
 PE-R002    bad usage (a missing or wrong option)
 PE-R003    an output could not be written (freeze's, or a batch's copy or report: disk full, read-only, name too long)
