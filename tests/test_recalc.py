@@ -684,3 +684,21 @@ def test_an_output_the_disk_refuses_is_that_files_error_in_words(tmp_path, monke
     assert f"磁盘空间不足，未写出 {out / '满盘.xlsx'}" in full["error"]["message"]
     assert f"路径过长，未写出 {out / long_name}" in long_["error"]["message"]
     assert exit_status({"workbooks": list(entries.values())}) == 2
+
+
+def test_an_output_folder_checked_again_gives_the_same_forms_and_not_its_summary(tmp_path):
+    """Run on an earlier run's output folder (copies corrected and checked again), the batch reads the annotated
+    copies as the same forms with the same totals and findings, and passes over that run's summary.xlsx (beside its
+    summary.json), which it listed as an unrecognised workbook before. A summary.xlsx of a unit's own is read."""
+    from perfeval_xl.recalc.summary import write_summaries
+
+    first = run_batch([ROOT / "workbooks" / "examples"], tmp_path / "one", jobs=1)
+    write_summaries(first, tmp_path / "one")
+    again = run_batch([tmp_path / "one"], tmp_path / "two", jobs=1)
+
+    def brief(summary):
+        return {w["path"]: [(s["total"], s["grade"], sorted(f["code"] for f in s["findings"])) for s in w["sheets"]]
+                for w in summary["workbooks"]}
+    assert brief(again) == brief(first) and "summary.xlsx" not in brief(again)
+    (tmp_path / "one" / "summary.json").unlink()        # a summary.xlsx alone is somebody's workbook: read it
+    assert "summary.xlsx" in brief(run_batch([tmp_path / "one"], tmp_path / "three", jobs=1))

@@ -69,7 +69,7 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.is_file() and f.suffix.lower() in SUFFIXES + LEGACY + OTHER and not f.name.startswith(("~$", ".~")):
-                    if _inside(f, out_dir):
+                    if _inside(f, out_dir) or _our_summary(f):
                         continue
                     found.append((f, f.relative_to(p)))
         else:
@@ -90,6 +90,12 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list
                 key = rel.as_posix().casefold()
         seen[key] = i
     return found
+
+
+def _our_summary(f: Path) -> bool:
+    """An earlier run's summary.xlsx (beside its summary.json), met when a run's output folder is checked again: not
+    a form, and not to be listed as one that was not recognised."""
+    return f.name == "summary.xlsx" and f.with_name("summary.json").is_file()
 
 
 def _relative(f: Path, root: Path) -> Path:
