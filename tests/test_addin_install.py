@@ -66,6 +66,18 @@ def test_install_refuses_and_says_what_is_missing(tmp_path, kw, expect):
     assert not xlstart(tmp_path).exists()
 
 
+def test_32_bit_office_with_64_bit_python_installs(tmp_path):
+    """xlwings runs Python outside Excel's process, so any bitness of the two works; 32-bit Office needs only the
+    xlwings32 DLL, which xlwings' 64-bit wheel ships beside xlwings64 (perfeval-xl's engine has no 32-bit Windows
+    wheels, so 64-bit Python is the one to install). When that DLL is missing, the hint no longer asks the user to
+    match Python's bitness to Excel's."""
+    status, message = install(fake(tmp_path / "ok", office=32, dll_bits=32))
+    assert status == 0 and "已安装" in message
+    status, message = install(fake(tmp_path / "missing", office=32, dll_bits=64))
+    assert status == 2 and f"找不到 xlwings32-{RUNTIME}.dll" in message and "Python 的位数不必与 Excel 相同" in message
+    assert "同为" not in message
+
+
 def test_off_windows_install_explains(tmp_path):
     status, message = install(fake(tmp_path, platform="linux"))
     assert status == 2 and "Windows" in message and "XLSTART" in message and "动态库" not in message

@@ -168,7 +168,7 @@ def requirements(machine: Machine, src: Path = OUTPUT) -> list[Check]:
                             f"{found}" if found else f"在 {where} 中找不到 {name}"
                             + ("" if office else f"（未读到 Office 位数，按 Python 的 {bits} 位检查）"),
                             f'xlwings 的安装不完整：请运行 "{machine.python}" -m pip install --force-reinstall '
-                            f'"xlwings=={runtime}"；Excel 与 Python 须同为 {bits} 位'))
+                            f'"xlwings=={runtime}"（{bits} 位 Excel 用此动态库；Python 的位数不必与 Excel 相同）'))
     checks.append(Check(machine.module_found(UDF_MODULES), "perfeval_xl 模块", f"{UDF_MODULES}（{machine.python}）",
                         f'请在该 Python 中安装 perfeval-xl："{machine.python}" -m pip install perfeval-xl'))
     return checks
