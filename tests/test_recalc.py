@@ -684,6 +684,28 @@ def test_an_output_the_disk_refuses_is_that_files_error_in_words(tmp_path, monke
     assert f"磁盘空间不足，未写出 {out / '满盘.xlsx'}" in full["error"]["message"]
     assert f"路径过长，未写出 {out / long_name}" in long_["error"]["message"]
     assert exit_status({"workbooks": list(entries.values())}) == 2
+    assert "正在 Excel" not in full["error"]["message"]
+
+
+def test_a_copy_still_open_in_excel_is_said_so(tmp_path, monkeypatch):
+    """On Windows, writing over last run's copy that the reviewer still has open in Excel is refused (permission
+    denied); Excel keeps its owner file ~$NAME beside it, and the message then says to close it."""
+    import errno
+
+    from perfeval_xl.recalc import batch
+
+    def refused(path, data):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(batch, "atomic_write", refused)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "~$seed001_评分表.xlsx").write_bytes(b"\x00" * 165)          # Excel's owner file
+    entries = {e["path"]: e for e in run_batch([ROOT / "workbooks" / "examples"], out, jobs=1, isolate=False)["workbooks"]}
+    assert entries["seed001_评分表.xlsx"]["error"]["message"] == (
+        f"[PE-R003] 无法写出结果：没有访问权限，未写出 {out / 'seed001_评分表.xlsx'}"
+        "（该文件正在 Excel、WPS 或 LibreOffice 中打开，请关闭后重新运行）（文件 seed001_评分表.xlsx）")
+    assert "正在 Excel" not in entries["seed003_项目.xlsx"]["error"]["message"]
 
 
 def test_an_output_folder_checked_again_gives_the_same_forms_and_not_its_summary(tmp_path):

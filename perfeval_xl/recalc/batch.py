@@ -299,8 +299,19 @@ def _process(job: Job) -> dict[str, Any]:
 
 
 def _not_written(job: Job, exc: OSError, where: str) -> WorkbookError:
-    """A copy or report the disk refused (full, read-only, a name too long for it): that file's error, in words."""
-    return WorkbookError("PE-R003", f"{os_reason(exc)}，未写出 {readable_path(where)}", job.rel)
+    """A copy or report the disk refused (full, read-only, a name too long for it): that file's error, in words. On
+    Windows the commonest cause is the copy of an earlier run still open in Excel, which then keeps its owner file
+    beside it (~$NAME; LibreOffice's .~lock.NAME#): said when one is there."""
+    open_in = ""
+    if where:
+        dest = Path(where)
+        owners = (f"~${dest.name}", f"~${dest.name[2:]}", f".~lock.{dest.name}#")
+        try:
+            if any((dest.parent / o).exists() for o in owners):
+                open_in = "（该文件正在 Excel、WPS 或 LibreOffice 中打开，请关闭后重新运行）"
+        except OSError:     # the name itself too long to look up beside
+            pass
+    return WorkbookError("PE-R003", f"{os_reason(exc)}，未写出 {readable_path(where)}{open_in}", job.rel)
 
 
 def _review_legacy(job: Job, notes: list[str]) -> dict[str, Any]:
