@@ -17,7 +17,7 @@ import os
 import sys
 
 from .console import Parser, chinese_argparse, printable, safe_streams
-from .workbook.errors import CODES, os_reason, readable_path
+from .workbook.errors import CODES, write_refused
 
 AREAS = (
     "perfeval_xl.engine.commands",
@@ -69,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:    # the disk refused what the command writes (a summary, an output folder)
         if getattr(args, "debug", False) or os.environ.get("PERFEVAL_DEBUG"):
             raise
-        named = isinstance(exc.filename, (str, bytes)) and exc.filename
-        where = f"，未写出 {readable_path(os.fsdecode(exc.filename))}" if named else ""
-        print(printable(f"错误 [PE-R003]（{CODES['PE-R003']}）：{os_reason(exc)}{where}"), file=sys.stderr)
+        print(printable(f"错误 [PE-R003]（{CODES['PE-R003']}）：{write_refused(exc)}"), file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - no traceback reaches a user
         if getattr(args, "debug", False) or os.environ.get("PERFEVAL_DEBUG"):

@@ -236,3 +236,38 @@ def test_a_summary_the_disk_refuses_is_said_in_words(monkeypatch, capsys, tmp_pa
     assert cli_module.main(["recalc", str(SEED1), "--out", str(tmp_path / "o"), "-q"]) == 2
     err = capsys.readouterr().err
     assert one_line(err) == f"错误 [PE-R003]（无法写出结果）：磁盘空间不足，未写出 {tmp_path / 'o' / 'summary.json'}"
+
+
+def test_a_summary_open_in_excel_is_said_so(monkeypatch, capsys, tmp_path):
+    """Excel keeps summary.xlsx locked while a reviewer has it open, and its owner file ~$summary.xlsx beside it:
+    the refusal says to close it, as it does for a workbook's copy."""
+    import errno
+
+    from perfeval_xl import cli as cli_module
+    from perfeval_xl.recalc import commands
+
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "~$summary.xlsx").write_bytes(b"\0" * 165)
+
+    def locked(summary, folder, jobs=1):
+        raise PermissionError(errno.EACCES, "Permission denied", str(Path(folder) / "summary.xlsx"))
+
+    monkeypatch.setattr(commands, "write_summaries", locked)
+    assert cli_module.main(["recalc", str(SEED1), "--out", str(out), "-q"]) == 2
+    assert one_line(capsys.readouterr().err) == (f"错误 [PE-R003]（无法写出结果）：没有访问权限，未写出 {out / 'summary.xlsx'}"
+                                                 "（该文件正在 Excel、WPS 或 LibreOffice 中打开，请关闭后重新运行）")
+
+
+def test_a_failed_write_names_the_file_meant_and_leaves_nothing(tmp_path):
+    """atomic_write's errors name the destination, not its temporary file (a failed rename) nor nothing (a failed
+    write): here a name of 300 bytes, which the rename refuses. No temporary file is left behind."""
+    import errno
+
+    from perfeval_xl.xlio import atomic_write
+
+    dest = tmp_path / ("长" * 100 + ".xlsx")
+    with pytest.raises(OSError) as info:
+        atomic_write(dest, b"data")
+    assert info.value.errno == errno.ENAMETOOLONG and info.value.filename == str(dest)
+    assert list(tmp_path.iterdir()) == []

@@ -21,7 +21,7 @@ from ..engine.profile import NATIONAL, Profile
 from ..engine.scoring import score_form
 from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits
 from ..xlio.sheetxml import SheetScanError
-from ..workbook.errors import CODES, WorkbookError, escaped, has_raw_bytes, os_reason, readable_path
+from ..workbook.errors import CODES, WorkbookError, escaped, has_raw_bytes, os_reason, readable_path, write_refused
 from ..xlio.grid import Grid
 from ..workbook.layouts import recognise
 from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole, _load_xls, decrypt_default_password
@@ -299,19 +299,9 @@ def _process(job: Job) -> dict[str, Any]:
 
 
 def _not_written(job: Job, exc: OSError, where: str) -> WorkbookError:
-    """A copy or report the disk refused (full, read-only, a name too long for it): that file's error, in words. On
-    Windows the commonest cause is the copy of an earlier run still open in Excel, which then keeps its owner file
-    beside it (~$NAME; LibreOffice's .~lock.NAME#): said when one is there."""
-    open_in = ""
-    if where:
-        dest = Path(where)
-        owners = (f"~${dest.name}", f"~${dest.name[2:]}", f".~lock.{dest.name}#")
-        try:
-            if any((dest.parent / o).exists() for o in owners):
-                open_in = "（该文件正在 Excel、WPS 或 LibreOffice 中打开，请关闭后重新运行）"
-        except OSError:     # the name itself too long to look up beside
-            pass
-    return WorkbookError("PE-R003", f"{os_reason(exc)}，未写出 {readable_path(where)}{open_in}", job.rel)
+    """A copy or report the disk refused (full, read-only, a name too long, open in Excel): that file's error, in
+    words (:func:`write_refused`; ``where`` names it when the error names no file)."""
+    return WorkbookError("PE-R003", write_refused(exc, where), job.rel)
 
 
 def _review_legacy(job: Job, notes: list[str]) -> dict[str, Any]:

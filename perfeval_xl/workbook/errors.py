@@ -31,6 +31,8 @@ PE-R009    an unexpected internal error while processing one file
 from __future__ import annotations
 
 import errno
+import os
+from pathlib import Path
 
 CODES = {
     "PE-W001": "不是有效的 Excel 工作簿",
@@ -72,6 +74,24 @@ _OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """An operating-system error in the user's words (the system's own text is English)."""
     return _OS_REASONS.get(exc.errno or -1, f"系统错误（errno {exc.errno}）" if exc.errno else "系统错误")
+
+
+def write_refused(exc: OSError, fallback: str = "") -> str:
+    """Why a file could not be written, and which (``exc.filename``, else ``fallback``), in words; and, when an owner
+    file is beside it (~$NAME from Excel or WPS, .~lock.NAME# from LibreOffice), that it is open there: on Windows
+    the commonest refusal is an earlier run's copy or summary still open in Excel."""
+    named = exc.filename if isinstance(exc.filename, (str, bytes)) and exc.filename else fallback
+    where = os.fsdecode(named) if named else ""
+    open_in = ""
+    if where:
+        dest = Path(where)
+        owners = (f"~${dest.name}", f"~${dest.name[2:]}", f".~lock.{dest.name}#")
+        try:
+            if any((dest.parent / o).exists() for o in owners):
+                open_in = "（该文件正在 Excel、WPS 或 LibreOffice 中打开，请关闭后重新运行）"
+        except OSError:     # the name itself too long to look up beside
+            pass
+    return os_reason(exc) + (f"，未写出 {readable_path(where)}{open_in}" if where else "")
 
 
 def readable_path(path: str) -> str:

@@ -385,17 +385,22 @@ _UMASK = _current_umask()
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:
+    """``data`` as the file ``path``, whole or not at all (a temporary file beside it, renamed over it). An OSError
+    names ``path``: not the temporary file (what a failed rename names), nor no file (what a failed write names)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc     # the same subclass for the same errno
         raise
 
 
