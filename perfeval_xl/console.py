@@ -16,14 +16,12 @@ import argparse
 import glob
 import sys
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 from .workbook.errors import CODES
 
 OK_MARK, BAD_MARK, NONE_MARK = "√", "×", "·"      # all three are in GBK
 PROGRESS_EVERY = 20
-#: what a folder is searched for; .xlsb, WPS's .et / .ett and .ods are listed with why they are not processed
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ett", ".ods")
 
 _ARGPARSE_ZH = {
     "usage: ": "用法：",
@@ -114,9 +112,10 @@ def _is_glob(item: str) -> bool:
     return any(ch in item for ch in "*?[")
 
 
-def check_inputs(inputs: Iterable[str | Path]) -> None:
+def check_inputs(inputs: Iterable[str | Path], taken: Callable[[Path], bool]) -> None:
     """Refuse, before any work, an input that names nothing: a missing file or folder, a glob that matches
-    no file, a folder without workbooks. (What a found file holds is the batch's business.)"""
+    no file, a folder without a file its walk ``taken`` (recalc.batch.taken). (What a found file holds is the batch's
+    business.)"""
     for item in inputs:
         text = str(item)
         p = Path(text)
@@ -125,8 +124,7 @@ def check_inputs(inputs: Iterable[str | Path]) -> None:
                 raise InputError("PE-R005", f"通配符 {text} 没有匹配到任何文件")
         elif not p.exists() and not p.is_symlink():
             raise InputError("PE-R001", f"找不到 {text}（请检查路径）")
-        elif p.is_dir() and not any(f.suffix.lower() in WORKBOOK_SUFFIXES and f.is_file()
-                                    and not f.name.startswith(("~$", ".~")) for f in p.rglob("*")):
+        elif p.is_dir() and not any(taken(f) for f in p.rglob("*")):
             raise InputError("PE-R005", f"文件夹 {text} 中没有 Excel 工作簿（.xlsx/.xlsm/.xls）")
 
 

@@ -68,9 +68,7 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list
             continue
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUFFIXES + LEGACY + OTHER and not f.name.startswith(("~$", ".~")):
-                    if _inside(f, out_dir) or _our_summary(f):
-                        continue
+                if taken(f) and not _inside(f, out_dir):
                     found.append((f, f.relative_to(p)))
         else:
             found.append((p, Path(p.name)))
@@ -92,10 +90,12 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None = None) -> list
     return found
 
 
-def _our_summary(f: Path) -> bool:
-    """An earlier run's summary.xlsx (beside its summary.json), met when a run's output folder is checked again: not
-    a form, and not to be listed as one that was not recognised."""
-    return f.name == "summary.xlsx" and f.with_name("summary.json").is_file()
+def taken(f: Path) -> bool:
+    """A file a folder's walk takes: a workbook's suffix (the formats not processed too, so that each is listed), not
+    the owner file Excel or WPS keeps beside an open workbook (~$NAME, .~NAME), not an earlier run's summary.xlsx
+    (beside its summary.json, met when a run's output folder is checked again: no form, and no unrecognised one)."""
+    return (f.suffix.lower() in SUFFIXES + LEGACY + OTHER and not f.name.startswith(("~$", ".~")) and f.is_file()
+            and not (f.name == "summary.xlsx" and f.with_name("summary.json").is_file()))
 
 
 def _relative(f: Path, root: Path) -> Path:

@@ -18,7 +18,7 @@ from ..engine.profile import ProfileError, load_profile
 from ..limits import DEFAULT as DEFAULT_LIMITS
 from ..model import FORM_KINDS
 from ..workbook.errors import readable_path
-from .batch import collect, exit_status, run_batch
+from .batch import collect, exit_status, run_batch, taken
 from .summary import LEVEL, dumps, file_status, sheet_status, totals_line, write_summaries
 
 INPUTS_HELP = "文件、文件夹（含子文件夹）或通配符，可给多个"
@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace, out: str | None, **kw: Any) -> dict[str, Any]
     except ProfileError as exc:
         return usage_error("PE-P001", str(exc))
     try:
-        check_inputs(args.inputs)
+        check_inputs(args.inputs, taken)
     except InputError as exc:
         return usage_error(exc.code, exc.text)
     limits = DEFAULT_LIMITS.but(seconds=args.timeout, cells=args.max_cells,
@@ -212,7 +212,7 @@ def _freeze(args: argparse.Namespace) -> int:
         os.environ["PERFEVAL_DEBUG"] = "1"
     try:
         profile = load_profile(args.profile)
-        check_inputs([args.file])
+        check_inputs([args.file], taken)
         if Path(args.file).is_dir():
             raise InputError("PE-R006", f"freeze 处理单个文件，而 {args.file} 是文件夹")
         check_out_file(args.out, args.file, args.force)
