@@ -39,9 +39,11 @@ def formula_cache(path):
 
 def test_every_file_is_named_in_the_summary(swept):
     inp, by = swept
-    assert set(by) == {p.relative_to(inp).as_posix() for p in inp.rglob("*.xlsx")}
+    assert set(by) == {p.relative_to(inp).as_posix() for p in inp.rglob("*") if p.suffix in (".xlsx", ".xls")}
     refused = {k: w["error"]["code"] for k, w in by.items() if w["status"] == "error"}
-    assert refused == {}                                             # every file openpyxl opens is processed
+    # every file openpyxl or xlrd opens is processed; refused: a .xls with a real password, an Excel 5.0 file whose
+    # compound-file directory xlrd cannot follow (tests/test_foreign_files.py)
+    assert refused == {"poi/password.xls": "PE-W003", "sheetjs/biff5_phonetic_text.xls": "PE-W002"}
 
 
 def test_files_excel_would_repair_or_not_open_are_read_and_say_what_they_lack(swept):

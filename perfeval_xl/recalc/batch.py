@@ -24,7 +24,9 @@ from ..xlio.sheetxml import SheetScanError
 from ..workbook.errors import CODES, WorkbookError, escaped, has_raw_bytes, os_reason, readable_path, write_refused
 from ..xlio.grid import Grid
 from ..workbook.layouts import recognise
-from ..workbook.reader import OLE_MAGIC, _is_encrypted_ole, _load_xls, decrypt_default_password
+from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, _is_encrypted_ole, decrypt_default_password, has_workbook_stream,
+                               is_bare_biff, legacy_grids)
+from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
 from .pool import run_isolated
@@ -204,7 +206,7 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
         if _is_encrypted_ole(src):
             plain = decrypt_default_password(data)
             if plain is None:
-                raise WorkbookError("PE-W003", "工作簿受密码保护，请取消密码后再处理", rel)
+                raise WorkbookError("PE-W003", NEEDS_PASSWORD, rel)
             notes.append("原文件使用 Excel 默认密码加密，已解密处理，输出副本未加密")
             return plain, notes
     return data, notes
@@ -224,7 +226,13 @@ def _process(job: Job) -> dict[str, Any]:
     rel = job.rel
     data, notes = _read_input(job)
     if data.startswith(OLE_MAGIC):
-        return _review_legacy(job, notes)
+        return _review_legacy(job, data, notes)
+    if not data.startswith(b"PK"):
+        entry = _review_text(job, data, notes)
+        if entry is not None:
+            return entry
+    elif Path(job.src).suffix.lower() == ".xls":
+        notes = notes + ["文件扩展名为 .xls，内容实为 .xlsx 工作簿（Excel 打开时会提示格式与扩展名不一致）：已按 .xlsx 处理"]
     pkg = XlsxPackage(data, job.limits)
     book = XlsxBook(pkg)
     sheets = pkg.sheets()
@@ -304,16 +312,49 @@ def _not_written(job: Job, exc: OSError, where: str) -> WorkbookError:
     return WorkbookError("PE-R003", write_refused(exc, where), job.rel)
 
 
-def _review_legacy(job: Job, notes: list[str]) -> dict[str, Any]:
-    """A legacy .xls: its forms are read (xlrd) and checked like any other, but no copy is written —
-    its binary format cannot be written back as it was."""
-    if Path(job.src).suffix.lower() != ".xls":
-        raise WorkbookError("PE-W001", "文件是旧版 Office 二进制格式，但扩展名不是 .xls，无法确定其类型", job.rel)
+LEGACY_NOTE = "旧版 .xls：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"
+
+
+def _review_legacy(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
+    """A legacy .xls (a compound file): its forms are read (xlrd) and checked like any other, but no copy is written —
+    its binary format cannot be written back as it was. Named .xlsx (renamed by hand), it is read all the same."""
+    suffix = Path(job.src).suffix.lower()
+    if not has_workbook_stream(data):
+        raise WorkbookError("PE-W001", "文件是 Office 二进制文档，但其中没有工作表（可能是 Word 或 PowerPoint 文件改了扩展名）",
+                            job.rel)
+    grids, more = legacy_grids(data, job.rel)
+    if suffix != ".xls":
+        more.append(f"扩展名为 {suffix or '（无）'}，内容却是旧版 .xls（Excel 97-2003）工作簿：已按 .xls 读取并校验；"
+                    f"Excel 不按此扩展名打开它，请把扩展名改为 .xls 后打开，另存为 .xlsx")
+    return _review_grids(job, grids, notes + more + [LEGACY_NOTE])
+
+
+def _review_text(job: Job, data: bytes, notes: list[str]) -> dict[str, Any] | None:
+    """A file that is no zip package: a bare BIFF worksheet (Excel 2.x–95) or an HTML, Excel 2003 XML or delimited
+    text table named .xls, as finance systems export them and Excel opens them; read and checked on what it holds,
+    no copy written. None: none of these (the package reader then says what the file is not)."""
+    suffix = Path(job.src).suffix.lower()
+    if suffix == ".xls" and is_bare_biff(data):
+        grids, more = legacy_grids(data, job.rel)
+        return _review_grids(job, grids, notes + more + [
+            "Excel 2.x–5.0 时代的单表格式（BIFF）：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"])
+    kind = sniff(data)
+    if kind is None:
+        return None
+    if suffix != ".xls":
+        raise WorkbookError("PE-W001", f"文件内容是{KIND_NAMES[kind]}，不是 {suffix} 工作簿，Excel 不按此扩展名打开它；"
+                                       "请向报送单位索取 .xlsx 文件", job.rel)
     try:
-        grids = _load_xls(Path(job.src))
-    except WorkbookError as exc:
-        raise WorkbookError(exc.code, exc.message, job.rel) from None
-    notes = notes + ["旧版 .xls：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"]
+        grids = text_grids(data, kind, excel_sheet_name(Path(job.src).stem), job.limits)
+    except LimitError as exc:
+        raise WorkbookError(exc.code, str(exc), job.rel) from None
+    return _review_grids(job, grids, notes + [
+        f"文件扩展名为 .xls，内容实为{KIND_NAMES[kind]}（财务系统导出的常见形式，Excel 打开时会提示格式与扩展名不一致）："
+        "已按 Excel 打开它的方式读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中打开后另存为 .xlsx）"])
+
+
+def _review_grids(job: Job, grids: list[Grid], notes: list[str]) -> dict[str, Any]:
+    """The forms of a file read into grids and reviewed on them, without an output copy."""
     entry: dict[str, Any] = {"path": job.rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
                              "not_recalculated": None, "output": None}
     reviewed = []

@@ -12,10 +12,14 @@ from pathlib import Path
 
 from ..model import Form
 from .errors import WorkbookError, os_reason
+from ..limits import LimitError
 from ..xlio.grid import Grid
+from ..xlio.textsheets import excel_sheet_name, sniff, text_grids
 from .layouts import recognise
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: PE-W003's message wherever a workbook needs a password to open (.xlsx or .xls)
+NEEDS_PASSWORD = "需要密码才能打开；请报送单位在 Excel 中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新报送"
 
 
 def _is_encrypted_ole(path: Path) -> bool:
@@ -29,9 +33,9 @@ def _is_encrypted_ole(path: Path) -> bool:
 
 
 def decrypt_default_password(data: bytes) -> bytes | None:
-    """The plain package of a workbook encrypted with Excel's default read password ("VelvetSweatshop",
-    which Excel and LibreOffice open without asking); None when it needs a real password or
-    msoffcrypto-tool is not installed."""
+    """The plain workbook of one encrypted with Excel's default password ("VelvetSweatshop", which Excel and
+    LibreOffice open without asking: a .xlsx saved so, or a .xls whose structure is protected): the package's zip
+    bytes, or the .xls's compound file; None when it needs a real password or msoffcrypto-tool is not installed."""
     try:
         import io
 
@@ -46,7 +50,82 @@ def decrypt_default_password(data: bytes) -> bytes | None:
     except Exception:  # wrong password, unsupported scheme, damaged file
         return None
     plain = out.getvalue()
-    return plain if plain.startswith(b"PK") else None
+    return plain if plain.startswith((b"PK", OLE_MAGIC)) else None
+
+
+#: the BOF record that starts a bare BIFF2–BIFF5 worksheet (Excel 2.x–95 saved without the OLE container)
+_BARE_BIFF = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")
+
+
+def is_bare_biff(data: bytes) -> bool:
+    return data[:2] in _BARE_BIFF and 4 <= int.from_bytes(data[2:4], "little") <= 20
+
+
+def has_workbook_stream(data: bytes) -> bool:
+    """Does the compound file hold a workbook (a .xls: its ``Workbook`` or, Excel 5–95, ``Book`` stream)? A Word
+    or PowerPoint file does not."""
+    try:
+        import io
+
+        import olefile
+
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return ole.exists("Workbook") or ole.exists("Book")
+    except Exception:  # damaged: let the reader say so
+        return True
+
+
+def legacy_grids(data: bytes, name: str) -> tuple[list[Grid], list[str]]:
+    """Every sheet of a legacy .xls (BIFF in a compound file, or bare BIFF2–5) as a Grid, and notes for the reviewer.
+    One encrypted with Excel's default password is decrypted (Excel opens it without asking); any other password is
+    PE-W003; a file xlrd cannot read is PE-W002."""
+    notes: list[str] = []
+    try:
+        book = _open_xls(data)
+    except _Encrypted:
+        plain = decrypt_default_password(data)
+        if plain is None or not plain.startswith(OLE_MAGIC):
+            raise WorkbookError("PE-W003", NEEDS_PASSWORD, name)
+        book = _open_xls(plain)
+        notes.append("原文件以 Excel 的默认密码加密（工作簿设了保护时 Excel 如此保存，打开时不问密码）：已解密读取")
+    except WorkbookError as exc:
+        raise WorkbookError(exc.code, exc.message, name) from None
+    grids = []
+    for sh in book.sheets():
+        g = Grid(sheet=sh.name, path=name)
+        for r in range(sh.nrows):
+            for c in range(sh.ncols):
+                v = sh.cell_value(r, c)
+                if v not in (None, ""):
+                    g.cells[(r + 1, c + 1)] = v
+        g.merged = [(r1 + 1, c1 + 1, r2, c2) for r1, r2, c1, c2 in getattr(sh, "merged_cells", [])]
+        grids.append(g)
+    return grids, notes
+
+
+class _Encrypted(Exception):
+    pass
+
+
+def _open_xls(data: bytes):
+    try:
+        import xlrd
+    except ImportError:  # pragma: no cover - xlrd is a declared dependency
+        raise WorkbookError("PE-W002", "读取 .xls 需要 xlrd（pip install 'perfeval-xl[legacy]'），"
+                                       "或在 Excel/LibreOffice 中另存为 .xlsx", "") from None
+    import os
+
+    try:
+        with open(os.devnull, "w") as quiet:   # xlrd prints what it finds odd to standard output
+            # ignore_workbook_corruption: a compound file whose directory lists a sector twice, as PHPExcel writes
+            # them; Excel opens those
+            return xlrd.open_workbook(file_contents=data, formatting_info=False, logfile=quiet,
+                                      ignore_workbook_corruption=True)
+    except Exception as exc:  # xlrd's own texts are English: say it in the user's words
+        if "encrypted" in str(exc).lower():
+            raise _Encrypted from None
+        raise WorkbookError("PE-W002", "文件已损坏或不是有效的旧版 .xls；请在 Excel 中另存为 .xlsx，"
+                                       "或运行 soffice --headless --convert-to xlsx 文件名.xls", "") from None
 
 
 def load_grids(path: str | Path) -> list[Grid]:
@@ -63,10 +142,22 @@ def load_grids(path: str | Path) -> list[Grid]:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", name)
     if head.startswith(OLE_MAGIC):
         if _is_encrypted_ole(p):
-            raise WorkbookError("PE-W003", "工作簿已加密，请在 Excel 中取消密码（文件→信息→保护工作簿→用密码进行加密）后另存", name)
+            raise WorkbookError("PE-W003", NEEDS_PASSWORD, name)
         return _load_xls(p)
     if not zipfile.is_zipfile(p):
-        raise WorkbookError("PE-W001", "文件不是 .xlsx/.xlsm/.xls 工作簿（请在 Excel 中另存为 .xlsx）", name)
+        data = p.read_bytes()
+        if p.suffix.lower() == ".xls" and is_bare_biff(data):
+            return _load_xls(p)
+        kind = sniff(data) if p.suffix.lower() == ".xls" else None
+        if kind is None:
+            raise WorkbookError("PE-W001", "文件不是 .xlsx/.xlsm/.xls 工作簿（请在 Excel 中另存为 .xlsx）", name)
+        try:
+            grids = text_grids(data, kind, excel_sheet_name(p.stem))
+        except LimitError as exc:
+            raise WorkbookError(exc.code, str(exc), name) from None
+        for g in grids:
+            g.path = name
+        return grids
     try:
         with zipfile.ZipFile(p) as z:
             if "xl/workbook.xml" not in z.namelist():
@@ -105,26 +196,10 @@ def _load_xlsx(p: Path) -> list[Grid]:
 
 def _load_xls(p: Path) -> list[Grid]:
     try:
-        import xlrd
-    except ImportError:  # pragma: no cover - xlrd is a declared extra
-        raise WorkbookError("PE-W002", "读取 .xls 需要 xlrd（pip install 'perfeval-xl[legacy]'），"
-                                       "或在 Excel/LibreOffice 中另存为 .xlsx", str(p)) from None
-    try:
-        book = xlrd.open_workbook(str(p), formatting_info=False)
-    except Exception:  # xlrd's own texts are English: say it in the user's words
-        raise WorkbookError("PE-W002", "文件已损坏或不是有效的旧版 .xls；请在 Excel 中另存为 .xlsx，"
-                                       "或运行 soffice --headless --convert-to xlsx 文件名.xls", str(p)) from None
-    grids = []
-    for sh in book.sheets():
-        g = Grid(sheet=sh.name, path=str(p))
-        for r in range(sh.nrows):
-            for c in range(sh.ncols):
-                v = sh.cell_value(r, c)
-                if v not in (None, ""):
-                    g.cells[(r + 1, c + 1)] = v
-        g.merged = [(r1 + 1, c1 + 1, r2, c2) for r1, r2, c1, c2 in getattr(sh, "merged_cells", [])]
-        grids.append(g)
-    return grids
+        data = p.read_bytes()
+    except OSError as exc:
+        raise WorkbookError("PE-W008", f"无法读取文件（{os_reason(exc)}）", str(p)) from None
+    return legacy_grids(data, str(p))[0]
 
 
 def read_workbook(path: str | Path) -> list[Form]:
