@@ -223,3 +223,57 @@ def test_recognised_forms_match_between_the_formats(tmp_path):
     for name in ("hebei_langfang_libreoffice_html.xls", "hebei_langfang_libreoffice_tab.xls"):
         assert digest(load_grids(FOREIGN / name)[0]) == base
     assert len(base) >= 9
+
+
+# ---------------------------------------------------------------- Excel's own HTML, single-file web pages
+
+@pytest.mark.parametrize("stem", ["column_width", "sized_boxen"])
+def test_excel_saved_html_gives_the_cells_of_excels_xlsx(stem):
+    """SheetJS' files saved by Excel 2016 as a web page and as .xlsx: the same cells in the same places. Excel spans
+    a cell over the empty cells its text overflows into (colspan marked mso-ignore:colspan): no merged range."""
+    from openpyxl import load_workbook
+
+    ws = load_workbook(SHEETJS / f"{stem}.xlsx").active
+    want = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    g = html_grid((SHEETJS / f"{stem}.htm").read_bytes(), "s")
+    assert g.cells == want and g.merged == [] == list(ws.merged_cells.ranges)
+    if stem == "column_width":
+        (x,) = xml2003_grids((SHEETJS / "column_width.xml").read_bytes())
+        assert x.cells == want
+
+
+def _single_file_web_page(pages: list[tuple[str, bytes]]) -> bytes:
+    """A .mht as Excel writes one ("单个文件网页"): multipart/related, each page quoted-printable."""
+    import quopri
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.nonmultipart import MIMENonMultipart
+
+    msg = MIMEMultipart("related")
+    msg["X-Document-Type"] = "Workbook"
+    for location, html_bytes in pages:
+        part = MIMENonMultipart("text", "html", charset="utf-8")
+        part.set_payload(quopri.encodestring(html_bytes).decode("ascii"))
+        part["Content-Transfer-Encoding"] = "quoted-printable"
+        part["Content-Location"] = location
+        msg.attach(part)
+    return msg.as_bytes()
+
+
+def test_single_file_web_page_sheets_named_as_excel_lists_them(tmp_path):
+    form = (FOREIGN / "hebei_langfang_libreoffice_html.xls").read_bytes()
+    frame = ('<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head><!--[if gte mso 9]><xml><x:ExcelWorkbook>'
+             '<x:ExcelWorksheets><x:ExcelWorksheet><x:Name>说明</x:Name></x:ExcelWorksheet><x:ExcelWorksheet>'
+             '<x:Name>自评表</x:Name></x:ExcelWorksheet></x:ExcelWorksheets></x:ExcelWorkbook></xml><![endif]-->'
+             '</head><frameset><frame src="sheet001.htm"></frameset></html>').encode("utf-8")
+    note = "<html><body><table><tr><td>填表说明</td></tr></table></body></html>".encode("utf-8")
+    data = _single_file_web_page([("file:///C:/x/book.htm", frame), ("file:///C:/x/sheet001.htm", note),
+                                  ("file:///C:/x/sheet002.htm", form)])
+    assert sniff(data) == "mht"
+    path = tmp_path / "src.mht"
+    path.write_bytes(data)
+    entry = run(path, tmp_path, "导出.xls")
+    assert entry["status"] == "ok" and entry["output"] is None
+    (sheet,) = entry["sheets"]
+    assert sheet["sheet"] == "自评表"
+    assert found(entry) == corpus_findings()
+    assert any("单个文件网页" in n for n in entry["notes"])

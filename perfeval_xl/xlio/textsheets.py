@@ -34,9 +34,15 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)"""
 _XML_CHARSET = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
 
 
+_MIME = re.compile(rb"^\s*(?:[\w-]+:[^\r\n]*\r?\n)*?(?:MIME-Version:|Content-Type:\s*multipart/related)", re.I)
+
+
 def sniff(data: bytes) -> str | None:
-    """"html", "xml2003", "delimited" or None, from the file's first bytes."""
+    """"html", "mht" (a single-file web page: Excel's "单个文件网页", MIME parts holding HTML), "xml2003",
+    "delimited" or None, from the file's first bytes."""
     head = _without_bom(data[:8192])
+    if _MIME.match(head[:2048]) and re.search(rb"multipart/related", head, re.I):
+        return "mht"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00" and head[:1] == b"<":
         return None     # UTF-16 text: not a form any system here exports; read as unknown
     if head.lstrip().startswith(b"<?xml"):
@@ -201,8 +207,13 @@ def _place_table(sheet: _Sheet, table: etree._Element) -> None:
             cs, rs = _span(td, "colspan", MAX_COLSPAN), _span(td, "rowspan", MAX_ROWSPAN)
             value, fmt = _html_cell_value(td)
             sheet.put(r, c, value, fmt)
-            if cs > 1 or rs > 1:
-                sheet.merge(r, c, r + rs - 1, c + cs - 1)
+            # Excel's own HTML spans a cell over the empty cells its text overflows into, and marks that span
+            # mso-ignore:colspan: columns taken, no merged range (Excel reopens it unmerged)
+            ignore = (td.get("style") or "").replace(" ", "").lower()
+            mc = 1 if "mso-ignore:colspan" in ignore else cs
+            mr = 1 if "mso-ignore:rowspan" in ignore else rs
+            if mc > 1 or mr > 1:
+                sheet.merge(r, c, r + mr - 1, c + mc - 1)
             if rs > 1:
                 for k in range(c, c + cs):
                     taken[k] = max(taken.get(k, 0), r + rs - 1)
@@ -237,20 +248,63 @@ def _text_row(sheet: _Sheet, text: str) -> None:
         sheet.put(sheet.row, 1, value, fmt)
 
 
+#: the sheet names Excel writes into its own HTML (in a conditional comment: <x:ExcelWorksheet><x:Name>)
+_EXCEL_SHEET_NAME = re.compile(r"<x:Name>([^<]{1,31})</x:Name>")
+
+
 def html_grid(data: bytes, sheet: str, limits: Limits = DEFAULT) -> Grid:
+    """The page's tables and text as one sheet, named as Excel names it: by the name Excel's own HTML records for
+    its one sheet, else ``sheet`` (the file's name)."""
     m = _CHARSET.search(data[:4096])
     m = m or _XML_CHARSET.search(data[:512])
     text = _decode(data, m.group(1).decode("ascii", "replace") if m else None, strict=False) or " "
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)     # lxml refuses a str that declares its encoding
+    names = _EXCEL_SHEET_NAME.findall(text[:65536])
+    return _html_text_grid(text, names[0] if len(names) == 1 else sheet, limits)
+
+
+def _html_text_grid(text: str, sheet: str, limits: Limits, count: int = 0) -> Grid:
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text) or " "     # lxml refuses a str that declares its encoding
     try:
         doc = html.document_fromstring(text, parser=html.HTMLParser(no_network=True, huge_tree=False,
                                                                              remove_comments=True))
     except (etree.ParserError, ValueError) as exc:
         raise LimitError("PE-W001", f"网页表格无法解析（{exc}）") from None
     out = _Sheet(sheet, limits)
+    out.count = count
     body = doc.find("body")
     _place_blocks(out, body if body is not None else doc)
     return out.grid
+
+
+def mht_grids(data: bytes, sheet: str, limits: Limits = DEFAULT) -> list[Grid]:
+    """A single-file web page (MIME): each HTML part holding a table is a sheet, in order, named by the sheet names
+    Excel lists in the page (else ``sheet``, then ``sheet (2)`` …)."""
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    pages: list[str] = []
+    for part in msg.walk():
+        if part.get_content_type() != "text/html":
+            continue
+        raw = part.get_payload(decode=True) or b""
+        declared = part.get_content_charset()
+        if not declared:
+            m = _CHARSET.search(raw[:4096])
+            declared = m.group(1).decode("ascii", "replace") if m else None
+        pages.append(_decode(raw, declared, strict=False) or "")
+    names = [n for page in pages for n in _EXCEL_SHEET_NAME.findall(page[:65536])]
+    tables = [page for page in pages if re.search(r"<table\b", page, re.I)]
+    if not tables:
+        raise LimitError("PE-W001", "单个文件网页中没有表格")
+    grids: list[Grid] = []
+    count = 0
+    for k, page in enumerate(tables):
+        name = names[k] if len(names) == len(tables) else (sheet if k == 0 else f"{sheet} ({k + 1})")
+        grid = _html_text_grid(page, name, limits, count)
+        count += len(grid.cells)
+        grids.append(grid)
+    return grids
 
 
 # ---------------------------------------------------------------- Excel 2003 XML
@@ -326,6 +380,8 @@ def text_grids(data: bytes, kind: str, sheet: str, limits: Limits = DEFAULT) -> 
     names it after the file)."""
     if kind == "html":
         return [html_grid(data, sheet, limits)]
+    if kind == "mht":
+        return mht_grids(data, sheet, limits)
     if kind == "xml2003":
         return xml2003_grids(data, limits)
     if kind == "delimited":
@@ -334,7 +390,7 @@ def text_grids(data: bytes, kind: str, sheet: str, limits: Limits = DEFAULT) -> 
 
 
 #: what each kind is called in a note to the reviewer
-KIND_NAMES = {"html": "网页（HTML）表格", "xml2003": "Excel 2003 XML 表格", "delimited": "以制表符或逗号分隔的文本"}
+KIND_NAMES = {"html": "网页（HTML）表格", "mht": "单个文件网页（MHT）表格", "xml2003": "Excel 2003 XML 表格", "delimited": "以制表符或逗号分隔的文本"}
 
 
 def excel_sheet_name(stem: str) -> str:
