@@ -277,3 +277,23 @@ def test_single_file_web_page_sheets_named_as_excel_lists_them(tmp_path):
     assert sheet["sheet"] == "自评表"
     assert found(entry) == corpus_findings()
     assert any("单个文件网页" in n for n in entry["notes"])
+
+
+def test_summary_says_recalculated_only_where_a_copy_was_written(tmp_path):
+    """An unrecognised .xlsx had its formulas recalculated into its copy; an unrecognised .xls was only read."""
+    from openpyxl import Workbook, load_workbook
+
+    from perfeval_xl.recalc.batch import run_batch
+    from perfeval_xl.recalc.summary import write_xlsx
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(POI / "testEXCEL_3.xls", inp / "旧表.xls")
+    wb = Workbook()
+    wb.active["A1"] = "会议纪要"
+    wb.save(inp / "纪要.xlsx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    write_xlsx(summary, tmp_path / "summary.xlsx")
+    rows = {r[2]: r[-1] for r in load_workbook(tmp_path / "summary.xlsx")["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert rows["纪要.xlsx"].startswith("未识别到自评表或评分表（公式已重算）")
+    assert rows["旧表.xls"].startswith("未识别到自评表或评分表；注：") and "公式已重算" not in rows["旧表.xls"]

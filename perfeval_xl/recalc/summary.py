@@ -330,7 +330,7 @@ _STATUS_MEANING = {
     "有错误": "至少一条“错误”级问题：数据矛盾、计算错误，须退回或更正",
     "有警告": "没有错误，但有须核实或说明的情况",
     "通过": "表单已识别，未发现问题",
-    "未识别": "能打开，但没有认出自评表/评分表，只重算了公式",
+    "未识别": "能打开，但没有认出自评表/评分表：只重算了公式（只复核的格式连公式也不重算）",
     "无法读取": "文件损坏、加密、格式不支持或超出限制，原因见汇总表",
 }
 
@@ -345,7 +345,8 @@ def _forms(ws: _Sheet, summary: dict[str, Any], folder: Path, splice: bool = Tru
         # what the file's notes say (decrypted, no copy written and why, cells left out) goes beside every row of it
         said = "".join(f"；注：{n}" for n in w.get("notes") or ())
         if w["status"] == "error" or not w["sheets"]:
-            why = w["error"]["message"] if w["status"] == "error" else "未识别到自评表或评分表（公式已重算）"
+            why = (w["error"]["message"] if w["status"] == "error" else
+                   "未识别到自评表或评分表" + ("（公式已重算）" if w.get("output") else ""))
             rows.append([len(rows) + 1, file_status(w), w["path"], *[None] * 15, why + said])
             if target and w["status"] != "error":
                 links[(len(rows) + 1, 3)] = (target, None)
