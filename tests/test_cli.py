@@ -147,6 +147,7 @@ def test_legacy_xls_is_reviewed_alike_by_validate_and_recalc(tmp_path):
     assert v.returncode == r.returncode == 1
     assert "[PE-B202]" in v.out and "旧版 .xls" in v.out and "旧版 .xls" in r.out
     assert not (tmp_path / "o" / xls.name).exists()          # no copy of a format that cannot be written back
+    assert r.out.splitlines()[-1].endswith("；未生成副本（没有能原样回写的工作簿）")
     entry = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))["workbooks"][0]
     assert entry["sheets"][0]["total"] == 79.99 and entry["output"] is None
 
@@ -205,6 +206,7 @@ def test_batch_ends_with_totals_and_reports_progress_off_a_terminal(tmp_path):
     assert r.err.splitlines() == ["已处理 20/21", "已处理 21/21"]
     last = r.out.splitlines()[-2:]
     assert last[0] == "共 21 个文件、21 张表单：有警告 21；错误 0 条，警告 21 条。" and last[1].startswith("汇总：")
+    assert last[1].endswith(f"；标注后的副本 21 份在 {tmp_path / 'o'}")
     assert cli("recalc", folder, "--out", tmp_path / "o2", "-q").err == ""
 
 

@@ -297,3 +297,19 @@ def test_summary_says_recalculated_only_where_a_copy_was_written(tmp_path):
     rows = {r[2]: r[-1] for r in load_workbook(tmp_path / "summary.xlsx")["汇总"].iter_rows(min_row=2, values_only=True)}
     assert rows["纪要.xlsx"].startswith("未识别到自评表或评分表（公式已重算）")
     assert rows["旧表.xls"].startswith("未识别到自评表或评分表；注：") and "公式已重算" not in rows["旧表.xls"]
+
+
+@pytest.mark.parametrize("fixture,name,ok", [
+    (FOREIGN / "hebei_langfang_libreoffice_html.xls", "自评表.html", True),
+    (FOREIGN / "hebei_langfang_libreoffice_html.xls", "自评表.htm", True),
+    (FOREIGN / "hebei_langfang_libreoffice_tab.xls", "自评表.txt", True),
+    (SHEETJS / "merge_cells.xls.xml", "导出.xml", True),
+    (FOREIGN / "hebei_langfang_libreoffice_tab.xls", "自评表.xlsx", False),
+    (SHEETJS / "merge_cells.xls.xml", "导出.xlsm", False)])
+def test_text_formats_under_the_names_excel_opens_them_by(fixture, name, ok, tmp_path):
+    entry = run(fixture, tmp_path, name)
+    assert (entry["status"] == "ok") is ok
+    if ok:
+        assert entry["output"] is None and not any("扩展名为" in n for n in entry["notes"])
+    else:
+        assert entry["error"]["code"] == "PE-W001" and "Excel 不按此扩展名打开它" in entry["error"]["message"]

@@ -341,16 +341,23 @@ def _review_text(job: Job, data: bytes, notes: list[str]) -> dict[str, Any] | No
     kind = sniff(data)
     if kind is None:
         return None
-    if suffix != ".xls":
+    if suffix not in EXCEL_OPENS[kind]:
         raise WorkbookError("PE-W001", f"文件内容是{KIND_NAMES[kind]}，不是 {suffix} 工作簿，Excel 不按此扩展名打开它；"
                                        "请向报送单位索取 .xlsx 文件", job.rel)
     try:
         grids = text_grids(data, kind, excel_sheet_name(Path(job.src).stem), job.limits)
     except LimitError as exc:
         raise WorkbookError(exc.code, str(exc), job.rel) from None
+    what = (f"文件扩展名为 .xls，内容实为{KIND_NAMES[kind]}（财务系统导出的常见形式，Excel 打开时会提示格式与扩展名不一致）"
+            if suffix == ".xls" else f"{KIND_NAMES[kind]}")
     return _review_grids(job, grids, notes + [
-        f"文件扩展名为 .xls，内容实为{KIND_NAMES[kind]}（财务系统导出的常见形式，Excel 打开时会提示格式与扩展名不一致）："
-        "已按 Excel 打开它的方式读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中打开后另存为 .xlsx）"])
+        f"{what}：已按 Excel 打开它的方式读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中打开后另存为 .xlsx）"])
+
+
+#: the names Excel opens each text format under (a folder's walk takes only .xls among them; a file named on the
+#: command line is taken whatever its name)
+EXCEL_OPENS = {"html": (".xls", ".htm", ".html", ".mht", ".mhtml"), "mht": (".xls", ".mht", ".mhtml", ".htm", ".html"),
+               "xml2003": (".xls", ".xml"), "delimited": (".xls", ".csv", ".txt")}
 
 
 def _review_grids(job: Job, grids: list[Grid], notes: list[str]) -> dict[str, Any]:

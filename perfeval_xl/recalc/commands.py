@@ -118,7 +118,12 @@ def _recalc(args: argparse.Namespace) -> int:
     print_entries(summary, findings=False)
     say(totals_line(summary))
     xlsx, json_, folder = (readable_path(str(p)) for p in (out / "summary.xlsx", out / "summary.json", out))
-    copies = "输入文件已就地更新（原文件另存为 .bak）" if args.in_place else f"标注后的副本在 {folder}"
+    written = sum(1 for w in summary["workbooks"] if w.get("output"))
+    if args.in_place:
+        copies = "输入文件已就地更新（原文件另存为 .bak）" if written else "没有可就地更新的文件"
+    else:
+        label = "标注后的副本" if not args.no_annotate else "重算后的副本"
+        copies = f"{label} {written} 份在 {folder}" if written else "未生成副本（没有能原样回写的工作簿）"
     say(f"汇总：{xlsx}（概况、汇总、问题清单、等级分布），{json_}；{copies}")
     return exit_status(summary)
 
