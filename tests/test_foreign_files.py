@@ -313,3 +313,9 @@ def test_text_formats_under_the_names_excel_opens_them_by(fixture, name, ok, tmp
         assert entry["output"] is None and not any("扩展名为" in n for n in entry["notes"])
     else:
         assert entry["error"]["code"] == "PE-W001" and "Excel 不按此扩展名打开它" in entry["error"]["message"]
+
+
+def test_xls_merged_ranges_are_read_as_in_excels_other_formats():
+    (x,) = xml2003_grids((SHEETJS / "merge_cells.xls.xml").read_bytes())
+    (g,) = load_grids(SHEETJS / "merge_cells.xls")
+    assert sorted(g.merged) == sorted(x.merged) and g.cells == x.cells

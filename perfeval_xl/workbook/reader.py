@@ -115,17 +115,21 @@ def _open_xls(data: bytes):
                                        "或在 Excel/LibreOffice 中另存为 .xlsx", "") from None
     import os
 
-    try:
-        with open(os.devnull, "w") as quiet:   # xlrd prints what it finds odd to standard output
-            # ignore_workbook_corruption: a compound file whose directory lists a sector twice, as PHPExcel writes
-            # them; Excel opens those
-            return xlrd.open_workbook(file_contents=data, formatting_info=False, logfile=quiet,
-                                      ignore_workbook_corruption=True)
-    except Exception as exc:  # xlrd's own texts are English: say it in the user's words
-        if "encrypted" in str(exc).lower():
-            raise _Encrypted from None
-        raise WorkbookError("PE-W002", "文件已损坏或不是有效的旧版 .xls；请在 Excel 中另存为 .xlsx，"
-                                       "或运行 soffice --headless --convert-to xlsx 文件名.xls", "") from None
+    error: Exception | None = None
+    # formatting_info gives the merged ranges (a label spanning rows reads as in the .xlsx of the same form); a file
+    # whose formatting records xlrd cannot follow is read again without them. ignore_workbook_corruption: a compound
+    # file whose directory lists a sector twice, as PHPExcel writes them; Excel opens those
+    for formatting in (True, False):
+        try:
+            with open(os.devnull, "w") as quiet:   # xlrd prints what it finds odd to standard output
+                return xlrd.open_workbook(file_contents=data, formatting_info=formatting, logfile=quiet,
+                                          ignore_workbook_corruption=True)
+        except Exception as exc:  # xlrd's own texts are English: say it in the user's words
+            if "encrypted" in str(exc).lower():
+                raise _Encrypted from None
+            error = exc
+    raise WorkbookError("PE-W002", "文件已损坏或不是有效的旧版 .xls；请在 Excel 中另存为 .xlsx，"
+                                   "或运行 soffice --headless --convert-to xlsx 文件名.xls", "") from error
 
 
 def load_grids(path: str | Path) -> list[Grid]:
