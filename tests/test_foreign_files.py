@@ -74,13 +74,16 @@ def test_html_table_spans_become_merged_ranges_and_numbers_numbers():
 
 
 EXCEL_HTML = """<html xmlns:x="urn:schemas-microsoft-com:office:excel">
-<head><meta http-equiv=Content-Type content="text/html; charset=gb2312"></head>
+<head><meta http-equiv=Content-Type content="text/html; charset=gb2312">
+<style><!--.xl65 {mso-style-parent:style0; mso-number-format:"\\@";} .xl66 {mso-number-format:"0\\.00%";}--></style>
+</head>
 <body><p>附件1</p>
 <table>
  <tr><td colspan=3>项目支出绩效自评表</td></tr>
  <tr><td rowspan=2>项目资金</td><td>全年预算数</td><td>执行率</td></tr>
  <tr><td x:num="43.2">43.20</td><td x:num="0.862037037">86%</td></tr>
  <tr><td x:str>001</td><td>1,234.5</td><td style='mso-number-format:"\\@"'>002</td></tr>
+ <tr><td class=xl65>003</td><td class=xl66>12.5</td><td style="vnd.ms-excel.numberformat:@">004</td></tr>
 </table></body></html>"""
 
 
@@ -96,6 +99,8 @@ def test_excel_style_html_in_gb2312_with_typed_cells():
     assert g.cells[(4, 3)] == pytest.approx(0.862037037) and g.number_formats[(4, 3)] == "0%"   # x:num, not "86%"
     assert g.cells[(5, 1)] == "001" and g.cells[(5, 3)] == "002"       # x:str and the text format stay text
     assert g.cells[(5, 2)] == 1234.5
+    # a text format given by a class of the page's style (Excel's own HTML), or as Java/PHP exporters write it
+    assert (g.cells[(6, 1)], g.cells[(6, 2)], g.cells[(6, 3)]) == ("003", 12.5, "004")
 
 
 def test_excel_2003_xml_saved_by_excel_cells_and_merges():

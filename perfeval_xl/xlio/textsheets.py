@@ -138,6 +138,7 @@ class _Sheet:
         self.limits = limits
         self.row = 0            # the last row used
         self.count = 0
+        self.text_classes: frozenset[str] = frozenset()
 
     def put(self, r: int, c: int, value: Any, fmt: str | None = None) -> None:
         if value is None or value == "":
@@ -162,9 +163,21 @@ def _span(el: etree._Element, attr: str, cap: int) -> int:
     return min(max(int(m.group(1)), 1), cap) if m else 1
 
 
-def _html_cell_value(td: etree._Element) -> tuple[Any, str | None]:
-    """Excel's own HTML marks a cell's type: ``x:str`` text, ``x:num="0.862"`` the number behind what is shown;
-    ``mso-number-format:"\\@"`` text."""
+#: a text number format ("@") in a style: Excel's mso-number-format, and vnd.ms-excel.numberformat, the one the
+#: exporters of Java and PHP systems write to keep "001" a text in Excel
+_TEXT_FORMAT = re.compile(r"""(?:mso-number-format|vnd\.ms-excel\.numberformat)\s*:\s*["']?\\?@""", re.I)
+_TEXT_CLASS = re.compile(r"""\.([\w-]+)\s*\{[^}]*?(?:mso-number-format|vnd\.ms-excel\.numberformat)\s*:\s*["']?\\?@""",
+                         re.I)
+
+
+def _text_classes(doc: etree._Element) -> frozenset[str]:
+    """The CSS classes of the page's <style> that give a cell the text format (Excel's own HTML: ``.xl65``)."""
+    return frozenset(m for style in doc.iter("style") for m in _TEXT_CLASS.findall(style.text or ""))
+
+
+def _html_cell_value(td: etree._Element, text_classes: frozenset[str] = frozenset()) -> tuple[Any, str | None]:
+    """Excel's own HTML marks a cell's type: ``x:str`` text, ``x:num="0.862"`` the number behind what is shown; a
+    text format (``@``) in the cell's style or class keeps a number-like text a text."""
     text = _cell_text(td)
     for key, v in td.attrib.items():
         local = key.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
@@ -177,8 +190,8 @@ def _html_cell_value(td: etree._Element) -> tuple[Any, str | None]:
                 if not isinstance(value, str):
                     shown_value, shown_fmt = excel_value(text)
                     return value, shown_fmt if isinstance(shown_value, float) and shown_fmt else None
-    style = (td.get("style") or "").replace(" ", "").lower()
-    if 'mso-number-format:"\\@"' in style or "mso-number-format:\\@" in style or "mso-number-format:'\\@'" in style:
+    if _TEXT_FORMAT.search(td.get("style") or "") or (
+            text_classes and not text_classes.isdisjoint((td.get("class") or "").split())):
         return (text or None), None
     return excel_value(text)
 
@@ -205,7 +218,7 @@ def _place_table(sheet: _Sheet, table: etree._Element) -> None:
             while taken.get(c, 0) >= r:
                 c += 1
             cs, rs = _span(td, "colspan", MAX_COLSPAN), _span(td, "rowspan", MAX_ROWSPAN)
-            value, fmt = _html_cell_value(td)
+            value, fmt = _html_cell_value(td, sheet.text_classes)
             sheet.put(r, c, value, fmt)
             # Excel's own HTML spans a cell over the empty cells its text overflows into, and marks that span
             # mso-ignore:colspan: columns taken, no merged range (Excel reopens it unmerged)
@@ -271,6 +284,7 @@ def _html_text_grid(text: str, sheet: str, limits: Limits, count: int = 0) -> Gr
         raise LimitError("PE-W001", f"网页表格无法解析（{exc}）") from None
     out = _Sheet(sheet, limits)
     out.count = count
+    out.text_classes = _text_classes(doc)
     body = doc.find("body")
     _place_blocks(out, body if body is not None else doc)
     return out.grid
