@@ -324,3 +324,14 @@ def test_xls_merged_ranges_are_read_as_in_excels_other_formats():
     (x,) = xml2003_grids((SHEETJS / "merge_cells.xls.xml").read_bytes())
     (g,) = load_grids(SHEETJS / "merge_cells.xls")
     assert sorted(g.merged) == sorted(x.merged) and g.cells == x.cells
+
+
+def test_unicode_text_utf16_as_excel_saves_it(tmp_path):
+    """Excel's "Unicode 文本 (*.txt)": UTF-16 with its byte-order mark, tab-separated, CRLF."""
+    text = (FOREIGN / "hebei_langfang_libreoffice_tab.xls").read_bytes().decode("utf-8").replace("\n", "\r\n")
+    path = tmp_path / "src.txt"
+    path.write_bytes(text.encode("utf-16"))          # BOM first, little-endian on this machine
+    assert path.read_bytes()[:2] == b"\xff\xfe" and sniff(path.read_bytes()) == "delimited"
+    entry = run(path, tmp_path, "自评表.xls")
+    assert entry["status"] == "ok" and found(entry) == corpus_findings()
+    assert sniff("<table>".encode("utf-16-le")) is None        # UTF-16 without its mark: not guessed

@@ -1,8 +1,9 @@
-"""Sheets that arrive named .xls but are text: an HTML table, Excel 2003 XML (SpreadsheetML), tab- or comma-separated
-values. Finance systems export forms this way and Excel opens each of them (after a warning that the format and the
-extension differ), so a reviewer receives them among the real workbooks.
+"""Sheets that arrive named .xls but are text: an HTML table, a single-file web page (.mht), Excel 2003 XML
+(SpreadsheetML), tab- or comma-separated values (also Excel's "Unicode 文本", UTF-16). Finance systems export forms this
+way and Excel opens each of them (after a warning that the format and the extension differ), so a reviewer receives
+them among the real workbooks.
 
-``sniff(data)`` says which of the three a file's bytes are (None: none of them); ``text_grids(data, kind, sheet,
+``sniff(data)`` says which of these a file's bytes are (None: none of them); ``text_grids(data, kind, sheet,
 limits)`` reads it into :class:`~.grid.Grid` s as Excel shows it: an HTML table's ``rowspan`` / ``colspan`` as merged
 ranges, each table and each paragraph of text on the rows after the previous one, from A1; numbers written as text
 (``1,234.5``, ``86%``) as numbers, as Excel's General format reads them; SpreadsheetML's ``ss:Index``,
@@ -40,11 +41,11 @@ _MIME = re.compile(rb"^\s*(?:[\w-]+:[^\r\n]*\r?\n)*?(?:MIME-Version:|Content-Typ
 def sniff(data: bytes) -> str | None:
     """"html", "mht" (a single-file web page: Excel's "单个文件网页", MIME parts holding HTML), "xml2003",
     "delimited" or None, from the file's first bytes."""
-    head = _without_bom(data[:8192])
+    head = _without_bom(_utf8(data[:8192]))
     if _MIME.match(head[:2048]) and re.search(rb"multipart/related", head, re.I):
         return "mht"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00" and head[:1] == b"<":
-        return None     # UTF-16 text: not a form any system here exports; read as unknown
+    if head[1:2] == b"\x00" or head[:1] == b"\x00":
+        return None     # UTF-16 without its byte-order mark: no program here writes it
     if head.lstrip().startswith(b"<?xml"):
         if SPREADSHEET_NS.encode() in head or b'progid="Excel.Sheet"' in head:
             return "xml2003"
@@ -57,6 +58,16 @@ def sniff(data: bytes) -> str | None:
     if text is None or sum(ch.isprintable() or ch in "\t\r\n" for ch in text) < 0.98 * len(text):
         return None
     return "delimited" if ("\t" in text or "," in text or "，" in text) else None
+
+
+def _utf8(data: bytes) -> bytes:
+    """UTF-16 text with its byte-order mark (Excel's "Unicode 文本 (*.txt)") as UTF-8 with one; other bytes as
+    they are."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if len(data) % 2:
+            data = data[:-1]
+        return codecs.BOM_UTF8 + data.decode("utf-16", "replace").encode("utf-8")
+    return data
 
 
 def _without_bom(data: bytes) -> bytes:
@@ -392,6 +403,7 @@ def delimited_grid(data: bytes, sheet: str, limits: Limits = DEFAULT) -> Grid:
 def text_grids(data: bytes, kind: str, sheet: str, limits: Limits = DEFAULT) -> list[Grid]:
     """The sheets of a file :func:`sniff` named; ``sheet`` names the one sheet of an HTML or delimited file (Excel
     names it after the file)."""
+    data = _utf8(data)
     if kind == "html":
         return [html_grid(data, sheet, limits)]
     if kind == "mht":
