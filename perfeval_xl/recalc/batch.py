@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -29,6 +31,7 @@ from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, _is_encrypted_ole, dec
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
+from .archives import ARCHIVE_SUFFIXES, OTHER_ARCHIVES, expand
 from .pool import run_isolated
 
 SUFFIXES = (".xlsx", ".xlsm")
@@ -39,6 +42,7 @@ NOT_PROCESSED = {
     ".et": "WPS 表格文件（.et）无法读取，请在 WPS 中另存为“Excel 工作簿（*.xlsx）”",
     ".ett": "WPS 表格模板（.ett）无法读取，请在 WPS 中另存为“Excel 工作簿（*.xlsx）”",
     ".ods": "OpenDocument 表格（.ods）无法读取，请另存为“Excel 工作簿（*.xlsx）”",
+    **OTHER_ARCHIVES,
 }
 OTHER = tuple(NOT_PROCESSED)
 
@@ -96,8 +100,14 @@ def taken(f: Path) -> bool:
     """A file a folder's walk takes: a workbook's suffix (the formats not processed too, so that each is listed), not
     the owner file Excel or WPS keeps beside an open workbook (~$NAME, .~NAME), not an earlier run's summary.xlsx
     (beside its summary.json, met when a run's output folder is checked again: no form, and no unrecognised one)."""
-    return (f.suffix.lower() in SUFFIXES + LEGACY + OTHER and not f.name.startswith(("~$", ".~")) and f.is_file()
-            and not (f.name == "summary.xlsx" and f.with_name("summary.json").is_file()))
+    return (taken_name(f.name) or f.suffix.lower() in ARCHIVE_SUFFIXES) and f.is_file() and not (
+        f.name == "summary.xlsx" and f.with_name("summary.json").is_file())
+
+
+def taken_name(name: str) -> bool:
+    """A file name a walk takes, in a folder or in a .zip: a workbook's suffix (or a format listed as not
+    processed), not an owner file (~$NAME, .~NAME)."""
+    return Path(name).suffix.lower() in SUFFIXES + LEGACY + OTHER and not name.startswith(("~$", ".~"))
 
 
 def _relative(f: Path, root: Path) -> Path:
@@ -125,6 +135,7 @@ class Job:
     in_place: bool
     limits: Limits = DEFAULT_LIMITS
     report_dir: str | None = None      # draft each form's report (.docx) into this folder
+    notes: tuple[str, ...] = ()        # said of the file before it is read (taken from a .zip)
 
 
 def report_path(report_dir: str, rel: str, sheet: str, several: bool) -> Path:
@@ -201,7 +212,7 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", rel)
     if src.suffix.lower() in NOT_PROCESSED:
         raise WorkbookError("PE-W014", NOT_PROCESSED[src.suffix.lower()], rel)
-    notes: list[str] = []
+    notes: list[str] = list(job.notes)
     if data.startswith(OLE_MAGIC):
         if _is_encrypted_ole(src):
             plain = decrypt_default_password(data)
@@ -432,12 +443,36 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
 
     With ``isolate`` (the default) each workbook runs in a worker process under the per-file time budget
     ``limits.seconds``: a workbook that hangs or kills its worker is reported and the batch goes on."""
-    files = collect(inputs, out)
+    scratch_dirs: list[Path] = []
+
+    def scratch() -> Path:
+        scratch_dirs.append(Path(tempfile.mkdtemp(prefix="perfeval-zip-")))
+        return scratch_dirs[-1]
+
+    try:
+        return _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits, isolate, report_dir, scratch)
+    finally:
+        for d in scratch_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+#: said of a workbook taken from a .zip when the batch runs --in-place
+IN_PLACE_ZIPPED = "压缩包中的文件不能就地更新：副本写在输出文件夹中"
+
+
+def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits, isolate, report_dir,
+               scratch) -> dict[str, Any]:
     out_dir = Path(out) if out else None
-    work = [Job(str(f), rel.as_posix(), str(out_dir / rel) if out_dir and not in_place else None, profile, annotate,
-                in_place, limits, str(report_dir) if report_dir else None) for f, rel in files]
+    files, zip_errors = expand(collect(inputs, out), limits, scratch, taken_name)
+    work: list[Job] = []
+    for f, rel, said in files:
+        zipped = bool(said) and f.suffix.lower() not in ARCHIVE_SUFFIXES
+        here = in_place and not zipped
+        work.append(Job(str(f), rel.as_posix(), str(out_dir / rel) if out_dir and not here else None, profile, annotate,
+                        here, limits, str(report_dir) if report_dir else None,
+                        said + ((IN_PLACE_ZIPPED,) if in_place and zipped else ())))
     inputs_resolved = {_resolved(j.src) for j in work}
-    results: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = [entry for _at, entry in zip_errors]
     todo: list[Job] = []
     for j in work:
         if not os.path.lexists(j.src):
@@ -462,7 +497,8 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
         for j in todo:
             results.append(process(j))
             done(j.rel)
-    order = {j.rel: i for i, j in enumerate(work)}
+    order = {j.rel: 2 * i + 1 for i, j in enumerate(work)}
+    order.update({entry["path"]: 2 * at for at, entry in zip_errors})   # an archive's own entry after its workbooks
     results.sort(key=lambda r: order.get(r["path"], 0))
     if any(has_raw_bytes(p) for p in (str(out or ""), str(report_dir or ""), *(j.src for j in work))):
         results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
