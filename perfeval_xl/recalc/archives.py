@@ -1,10 +1,11 @@
 """Workbooks that arrive inside a .zip: a unit sends its 自评表 zipped, and the folder a reviewer runs holds the archive.
 
-``expand(found, limits, scratch)`` replaces each .zip among the batch's files by the workbooks it holds, each extracted
-into ``scratch`` and named ``单位A.zip/自评表.xlsx`` in the summary and in the output folder; what cannot be read from it
-becomes that archive's error entry (an archive that will not open, one with a password, one that holds no workbook, an
-archive inside it). A .zip that is itself an Excel package (renamed) stays a workbook. Names stored by Chinese Windows
-(GBK, without the zip's UTF-8 flag) are read as GBK. The zip's directory is checked against the batch's limits
+``expand(found, limits, scratch, wanted)`` replaces each .zip among the batch's files by the workbooks it holds, each
+extracted into a ``scratch()`` folder and named ``单位A.zip/自评表.xlsx`` in the summary and in the output folder; what
+cannot be read from it is that archive's problem (an archive that will not open, one with a password, one that holds no
+workbook, an archive inside it), which the batch lists as the archive's error line. A .zip that is itself an Excel
+package (renamed) stays a workbook. Names stored without the zip's UTF-8 flag are read as UTF-8 (Info-ZIP), else GBK
+(Chinese Windows). The zip's directory is checked against the batch's limits
 (:func:`..limits.check_directory`: entries, sizes, ratio) before anything is inflated, and each member's inflated size
 is capped while it is read.
 """
@@ -12,14 +13,30 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Callable, NamedTuple
 
 from ..limits import LimitError, Limits, check_directory, read_part
-from ..workbook.errors import CODES
 
 ARCHIVE_SUFFIXES = (".zip",)
 #: archives read by programs this package does not ship: listed, with what to do
 OTHER_ARCHIVES = {".rar": "RAR 压缩包无法直接读取，请解压后重新运行", ".7z": "7z 压缩包无法直接读取，请解压后重新运行"}
+
+
+class Taken(NamedTuple):
+    """A file the batch processes: where its bytes are, its name in the summary and the output folder, what is said
+    of it first, and whether it was extracted from an archive (then it cannot be updated in place)."""
+    src: Path
+    rel: Path
+    notes: tuple[str, ...] = ()
+    extracted: bool = False
+
+
+class Problem(NamedTuple):
+    """What an archive could not give: listed after the files taken before it (``at``: their number)."""
+    at: int
+    rel: str
+    code: str
+    message: str
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -50,27 +67,27 @@ def is_excel_package(names: list[str]) -> bool:
 
 
 def expand(found: list[tuple[Path, Path]], limits: Limits, scratch: Callable[[], Path],
-           wanted: Callable[[str], bool]) -> tuple[list[tuple[Path, Path, tuple[str, ...]]], list[tuple[int, dict]]]:
-    """(files, errors). ``files``: every entry of ``found`` with its notes, each .zip replaced by its workbooks
-    (``wanted`` says which member names a folder's walk would take); ``errors``: (position in ``files`` order,
-    error entry) for archives that gave none. ``scratch()`` makes the folder members are extracted into."""
-    out: list[tuple[Path, Path, tuple[str, ...]]] = []
-    errors: list[tuple[int, dict]] = []
+           wanted: Callable[[str], bool]) -> tuple[list[Taken], list[Problem]]:
+    """(files, problems). ``files``: every entry of ``found`` as a :class:`Taken`, each .zip replaced by its workbooks
+    (``wanted`` says which member names a folder's walk would take); ``problems``: what an archive could not give.
+    ``scratch()`` makes the folder members are extracted into."""
+    out: list[Taken] = []
+    errors: list[Problem] = []
     for src, rel in found:
         if src.suffix.lower() not in ARCHIVE_SUFFIXES:
-            out.append((src, rel, ()))
+            out.append(Taken(src, rel))
             continue
         try:
             members, problem = _members(src, rel, limits, scratch, wanted)
         except _Refused as exc:
-            errors.append((len(out), _entry(rel.as_posix(), exc.code, exc.message)))
+            errors.append(Problem(len(out), rel.as_posix(), exc.code, exc.message))
             continue
         if members is None:      # an Excel package named .zip: a workbook
-            out.append((src, rel, (f"扩展名为 {src.suffix}，内容是 Excel 工作簿（.xlsx）：已按工作簿处理",)))
+            out.append(Taken(src, rel, (f"扩展名为 {src.suffix}，内容是 Excel 工作簿（.xlsx）：已按工作簿处理",)))
             continue
         out += members
         if problem:
-            errors.append((len(out), _entry(rel.as_posix(), problem[0], problem[1])))
+            errors.append(Problem(len(out), rel.as_posix(), *problem))
     return out, errors
 
 
@@ -78,12 +95,6 @@ class _Refused(Exception):
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code, self.message = code, message
-
-
-def _entry(path: str, code: str, message: str) -> dict[str, Any]:
-    return {"path": path, "status": "error",
-            "error": {"code": code, "message": f"[{code}] {CODES.get(code, '')}：{message}（文件 {path}）"},
-            "sheets": [], "notes": [], "not_recalculated": None, "output": None}
 
 
 def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], wanted: Callable[[str], bool]):
@@ -99,7 +110,7 @@ def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], 
         names = [i.filename for i in infos]
         if is_excel_package(names):
             return None, None
-        members: list[tuple[Path, Path, tuple[str, ...]]] = []
+        members: list[Taken] = []
         skipped: list[str] = []
         locked: list[str] = []
         nested: list[str] = []
@@ -136,8 +147,7 @@ def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], 
             target = folder / str(len(members)) / path.name
             target.parent.mkdir(parents=True)
             target.write_bytes(data)
-            members.append((target, rel / Path(*parts),
-                            (f"取自压缩包 {rel.as_posix()}（其中的 {name}）",)))
+            members.append(Taken(target, rel / Path(*parts), (f"取自压缩包 {rel.as_posix()}（其中的 {name}）",), True))
     problem = None
     if locked:
         problem = ("PE-W003", f"压缩包中的 {'、'.join(locked[:3])}{'等' if len(locked) > 3 else ''} 设有解压密码，"

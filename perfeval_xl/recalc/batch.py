@@ -465,14 +465,14 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
     out_dir = Path(out) if out else None
     files, zip_errors = expand(collect(inputs, out), limits, scratch, taken_name)
     work: list[Job] = []
-    for f, rel, said in files:
-        zipped = bool(said) and f.suffix.lower() not in ARCHIVE_SUFFIXES
-        here = in_place and not zipped
-        work.append(Job(str(f), rel.as_posix(), str(out_dir / rel) if out_dir and not here else None, profile, annotate,
-                        here, limits, str(report_dir) if report_dir else None,
-                        said + ((IN_PLACE_ZIPPED,) if in_place and zipped else ())))
+    for t in files:
+        here = in_place and not t.extracted
+        work.append(Job(str(t.src), t.rel.as_posix(), str(out_dir / t.rel) if out_dir and not here else None, profile,
+                        annotate, here, limits, str(report_dir) if report_dir else None,
+                        t.notes + ((IN_PLACE_ZIPPED,) if in_place and t.extracted else ())))
     inputs_resolved = {_resolved(j.src) for j in work}
-    results: list[dict[str, Any]] = [entry for _at, entry in zip_errors]
+    results: list[dict[str, Any]] = [
+        _error_entry(p.rel, p.code, f"[{p.code}] {CODES.get(p.code, '')}：{p.message}（文件 {p.rel}）") for p in zip_errors]
     todo: list[Job] = []
     for j in work:
         if not os.path.lexists(j.src):
@@ -498,7 +498,7 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
             results.append(process(j))
             done(j.rel)
     order = {j.rel: 2 * i + 1 for i, j in enumerate(work)}
-    order.update({entry["path"]: 2 * at for at, entry in zip_errors})   # an archive's own entry after its workbooks
+    order.update({p.rel: 2 * p.at for p in zip_errors})   # an archive's own line after the workbooks it gave
     results.sort(key=lambda r: order.get(r["path"], 0))
     if any(has_raw_bytes(p) for p in (str(out or ""), str(report_dir or ""), *(j.src for j in work))):
         results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
