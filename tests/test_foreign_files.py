@@ -335,3 +335,12 @@ def test_unicode_text_utf16_as_excel_saves_it(tmp_path):
     entry = run(path, tmp_path, "自评表.xls")
     assert entry["status"] == "ok" and found(entry) == corpus_findings()
     assert sniff("<table>".encode("utf-16-le")) is None        # UTF-16 without its mark: not guessed
+
+
+def test_xls_errors_booleans_and_dates_read_as_from_the_xlsx():
+    """SheetJS' ErrorTypes saved by Excel as .xls and .xlsx: xlrd gives an error cell's code (7 for #DIV/0!), which
+    must not be read as the number 7; booleans as booleans, dates as dates, as openpyxl reads the .xlsx."""
+    xls, xlsx = load_grids(SHEETJS / "ErrorTypes.xls"), load_grids(SHEETJS / "ErrorTypes.xlsx")
+    assert [g.cells for g in xls] == [g.cells for g in xlsx]
+    values = set(xls[0].cells.values())
+    assert {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"} <= values

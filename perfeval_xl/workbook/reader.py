@@ -81,23 +81,37 @@ def legacy_grids(data: bytes, name: str) -> tuple[list[Grid], list[str]]:
     PE-W003; a file xlrd cannot read is PE-W002."""
     notes: list[str] = []
     try:
-        book = _open_xls(data)
+        try:
+            book = _open_xls(data)
+        except _Encrypted:
+            plain = decrypt_default_password(data)
+            if plain is None or not plain.startswith(OLE_MAGIC):
+                raise WorkbookError("PE-W003", NEEDS_PASSWORD, name) from None
+            book = _open_xls(plain)
+            notes.append("原文件以 Excel 的默认密码加密（工作簿设了保护时 Excel 如此保存，打开时不问密码）：已解密读取")
     except _Encrypted:
-        plain = decrypt_default_password(data)
-        if plain is None or not plain.startswith(OLE_MAGIC):
-            raise WorkbookError("PE-W003", NEEDS_PASSWORD, name)
-        book = _open_xls(plain)
-        notes.append("原文件以 Excel 的默认密码加密（工作簿设了保护时 Excel 如此保存，打开时不问密码）：已解密读取")
+        raise WorkbookError("PE-W003", NEEDS_PASSWORD, name) from None
     except WorkbookError as exc:
         raise WorkbookError(exc.code, exc.message, name) from None
+    import xlrd
+
     grids = []
     for sh in book.sheets():
         g = Grid(sheet=sh.name, path=name)
         for r in range(sh.nrows):
-            for c in range(sh.ncols):
-                v = sh.cell_value(r, c)
-                if v not in (None, ""):
-                    g.cells[(r + 1, c + 1)] = v
+            for c, (kind, v) in enumerate(zip(sh.row_types(r), sh.row_values(r))):
+                if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) or v in (None, ""):
+                    continue
+                if kind == xlrd.XL_CELL_ERROR:       # xlrd gives the error's code (7 for #DIV/0!), not a number
+                    v = xlrd.error_text_from_code.get(v, "#VALUE!")
+                elif kind == xlrd.XL_CELL_BOOLEAN:
+                    v = bool(v)
+                elif kind == xlrd.XL_CELL_DATE:      # as openpyxl reads a date of a .xlsx
+                    try:
+                        v = xlrd.xldate.xldate_as_datetime(v, book.datemode)
+                    except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                        pass
+                g.cells[(r + 1, c + 1)] = v
         g.merged = [(r1 + 1, c1 + 1, r2, c2) for r1, r2, c1, c2 in getattr(sh, "merged_cells", [])]
         grids.append(g)
     return grids, notes
