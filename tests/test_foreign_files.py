@@ -344,3 +344,11 @@ def test_xls_errors_booleans_and_dates_read_as_from_the_xlsx():
     assert [g.cells for g in xls] == [g.cells for g in xlsx]
     values = set(xls[0].cells.values())
     assert {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"} <= values
+
+
+def test_excel_2003_xml_datetime_is_a_date():
+    from openpyxl import load_workbook
+
+    (x,) = xml2003_grids((SHEETJS / "smart_tags_2007.xml").read_bytes())
+    ws = load_workbook(SHEETJS / "smart_tags_2007.xlsx").active
+    assert x.cells == {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}

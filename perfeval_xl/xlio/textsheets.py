@@ -363,6 +363,8 @@ def xml2003_grids(data: bytes, limits: Limits = DEFAULT) -> list[Grid]:
                         value, fmt = excel_value(text)
                     elif kind == "Boolean":
                         value, fmt = text.strip() in ("1", "true", "TRUE"), None
+                    elif kind == "DateTime":     # "2014-06-06T00:00:00.000": a date, as a .xlsx's reads
+                        value, fmt = _datetime(text), None
                     else:
                         value, fmt = (text if text.strip() else None), None
                     sheet.put(r, c, value, fmt)
@@ -372,6 +374,15 @@ def xml2003_grids(data: bytes, limits: Limits = DEFAULT) -> list[Grid]:
         count = sheet.count
         grids.append(sheet.grid)
     return grids
+
+
+def _datetime(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text.strip() or None
 
 
 def _int(v: str | None) -> int:
