@@ -349,6 +349,9 @@ def test_xls_errors_booleans_and_dates_read_as_from_the_xlsx():
 def test_excel_2003_xml_datetime_is_a_date():
     from openpyxl import load_workbook
 
-    (x,) = xml2003_grids((SHEETJS / "smart_tags_2007.xml").read_bytes())
-    ws = load_workbook(SHEETJS / "smart_tags_2007.xlsx").active
-    assert x.cells == {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    grids = xml2003_grids((SHEETJS / "smart_tags_2007.xml").read_bytes())
+    book = load_workbook(SHEETJS / "smart_tags_2007.xlsx")
+    assert [g.sheet for g in grids] == book.sheetnames
+    for g, ws in zip(grids, book.worksheets):
+        assert g.cells == {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    assert any(v.__class__.__name__ == "datetime" for v in grids[0].cells.values())
