@@ -87,6 +87,11 @@ EXCEL_HTML = """<html xmlns:x="urn:schemas-microsoft-com:office:excel">
 </table></body></html>"""
 
 
+def test_a_table_caption_is_the_row_above_it():
+    g = html_grid("<table><caption>项目支出绩效自评表</caption><tr><td>项目名称</td><td>x</td></tr></table>".encode(), "s")
+    assert g.cells == {(1, 1): "项目支出绩效自评表", (2, 1): "项目名称", (2, 2): "x"}
+
+
 def test_excel_style_html_in_gb2312_with_typed_cells():
     data = EXCEL_HTML.encode("gb2312")
     assert sniff(data) == "html"

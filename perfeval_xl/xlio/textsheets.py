@@ -217,6 +217,9 @@ def _html_rows(table: etree._Element) -> Iterator[etree._Element]:
 
 
 def _place_table(sheet: _Sheet, table: etree._Element) -> None:
+    caption = table.find("caption")
+    if caption is not None:     # a table's title written as its caption: a row of its own above it
+        _text_row(sheet, _cell_text(caption))
     start = sheet.row + 1
     taken: dict[int, int] = {}      # column → the last row a rowspan above holds it through
     r = start - 1
