@@ -360,3 +360,26 @@ def test_excel_2003_xml_datetime_is_a_date():
     for g, ws in zip(grids, book.worksheets):
         assert g.cells == {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
     assert any(v.__class__.__name__ == "datetime" for v in grids[0].cells.values())
+
+
+HOSTILE_TEXT = {
+    "deep.xls": ("<table><tr><td>" + "<b>" * 50000 + "x" + "</b>" * 50000 + "</td></tr></table>", "ok"),
+    "deep_div.xls": ("<html><body>" + "<div>" * 50000 + "<table><tr><td>1</td></tr></table>" + "</div>" * 50000, "ok"),
+    "spans.xls": ("<table><tr>" + "<td rowspan=65534 colspan=1000></td>" * 300 + "</tr></table>", "ok"),
+    "truncated.xls": ('<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook xmlns="'
+                      'urn:schemas-microsoft-com:office:spreadsheet"><Worksheet><Table><Row><Cell><Data>', "PE-W011"),
+    "entities.xls": ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><?mso-application progid="Excel.Sheet"?>'
+                     '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>', "PE-W011"),
+    "mime.xls": ('MIME-Version: 1.0\nContent-Type: multipart/related; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+                 'hi\n--b--\n', "PE-W001"),
+    "cells.xls": (("1\t" * 100 + "\n") * 200, "PE-W009"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TEXT))
+def test_hostile_text_tables_end_with_a_coded_line(name, tmp_path):
+    text, want = HOSTILE_TEXT[name]
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    entry = process(Job(str(src), name, None, NATIONAL, False, False, Limits(cells=10_000)))
+    assert (entry["status"] if want == "ok" else entry["error"]["code"]) == want, entry["error"]
