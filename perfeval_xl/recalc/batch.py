@@ -367,7 +367,7 @@ def _review_text(job: Job, data: bytes, notes: list[str]) -> dict[str, Any] | No
 
 #: the names Excel opens each text format under (a folder's walk takes only .xls among them; a file named on the
 #: command line is taken whatever its name)
-EXCEL_OPENS = {"html": (".xls", ".htm", ".html", ".mht", ".mhtml"), "mht": (".xls", ".mht", ".mhtml", ".htm", ".html"),
+EXCEL_OPENS = {"html": (".xls", ".htm", ".html", ".mht", ".mhtml"), "mht": (".xls", ".mht", ".mhtml"),
                "xml2003": (".xls", ".xml"), "delimited": (".xls", ".csv", ".txt")}
 
 
