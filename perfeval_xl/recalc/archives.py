@@ -11,6 +11,8 @@ is capped while it is read.
 """
 from __future__ import annotations
 
+import os
+import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Callable, NamedTuple
@@ -62,6 +64,13 @@ def safe_parts(name: str) -> tuple[str, ...]:
     return tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..") and not p.endswith(":"))
 
 
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def is_excel_package(names: list[str]) -> bool:
     return "[Content_Types].xml" in names and any(n.lower().endswith("workbook.xml") for n in names)
 
@@ -74,8 +83,8 @@ def expand(found: list[tuple[Path, Path]], limits: Limits, scratch: Callable[[],
     out: list[Taken] = []
     errors: list[Problem] = []
     for src, rel in found:
-        if src.suffix.lower() not in ARCHIVE_SUFFIXES:
-            out.append(Taken(src, rel))
+        if src.suffix.lower() not in ARCHIVE_SUFFIXES or not _regular(src):
+            out.append(Taken(src, rel))     # (not a regular file: the worker refuses it, PE-W013, never read here)
             continue
         try:
             members, problem = _members(src, rel, limits, scratch, wanted)

@@ -32,6 +32,7 @@ from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
 from .archives import ARCHIVE_SUFFIXES, OTHER_ARCHIVES, expand
+from .crosscheck import mark_repeats
 from .pool import run_isolated
 
 SUFFIXES = (".xlsx", ".xlsm")
@@ -500,6 +501,7 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
     order = {j.rel: 2 * i + 1 for i, j in enumerate(work)}
     order.update({p.rel: 2 * p.at for p in zip_errors})   # an archive's own line after the workbooks it gave
     results.sort(key=lambda r: order.get(r["path"], 0))
+    mark_repeats(results, {j.rel: j.src for j in work}, limits.file_bytes)
     if any(has_raw_bytes(p) for p in (str(out or ""), str(report_dir or ""), *(j.src for j in work))):
         results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
     return {"workbooks": results}

@@ -1,0 +1,67 @@
+"""What only the whole batch shows: the same form sent twice. A unit that resends its 自评表 (自评表.xlsx and
+自评表（修改）.xlsx), or two files with the same bytes under two names, would each be reviewed and counted on its own; the
+reviewer has to decide which one stands. ``mark_repeats(entries, sources)`` says so in a note on each file of such a
+group (a note, not a finding: nothing in either form is wrong)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from collections import defaultdict
+from typing import Any
+
+_SPACE = re.compile(r"\s+")
+
+
+def _key(text: Any) -> str:
+    """A project or unit name as compared: spaces dropped, full-width brackets as half-width."""
+    return _SPACE.sub("", str(text or "")).replace("（", "(").replace("）", ")")
+
+
+def _digest(path: str, most: int) -> str | None:
+    """The file's SHA-256, or None: only a regular file of at most ``most`` bytes is read (a FIFO or a device named
+    in the batch would block or never end here, in the parent, outside any worker's time budget)."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > most:
+            return None
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: int) -> None:
+    """Add to each entry of a group of repeats a note naming the others. ``sources``: {entry path: the file read};
+    ``most``: the largest file compared byte for byte (the batch's file-size limit).
+    Same bytes: "内容完全相同"; else the same project in the same unit on a recognised form: "项目名称和单位相同"."""
+    same_bytes: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        src = sources.get(entry["path"])
+        digest = _digest(src, most) if src else None
+        if digest:
+            same_bytes[digest].append(entry["path"])
+    said: dict[str, list[str]] = defaultdict(list)
+    twin_of: dict[str, set[str]] = defaultdict(set)
+    for paths in same_bytes.values():
+        if len(paths) > 1:
+            for p in paths:
+                twin_of[p] = set(paths) - {p}
+                others = "、".join(q for q in paths if q != p)
+                said[p].append(f"与 {others} 内容完全相同：同一份表单报送了不止一次，汇总中重复计数，请只保留一份")
+    same_form: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for entry in entries:
+        for sheet in entry.get("sheets") or ():
+            project, unit = _key(sheet.get("project")), _key(sheet.get("unit"))
+            if project and unit and entry["path"] not in same_form[(project, unit)]:
+                same_form[(project, unit)].append(entry["path"])
+    for (project, _unit), paths in same_form.items():
+        for p in paths:
+            others = [q for q in paths if q != p and q not in twin_of[p]]     # a byte-for-byte twin is said above
+            if others:
+                said[p].append(f"与 {'、'.join(others)} 的项目（{project}）和单位相同：可能是重复报送或修改稿，"
+                               "请确认以哪一份为准")
+    for entry in entries:
+        if entry["path"] in said:
+            entry["notes"] = list(entry.get("notes") or []) + said[entry["path"]]

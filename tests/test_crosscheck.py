@@ -1,0 +1,49 @@
+"""The same form sent twice, found only across the batch (recalc/crosscheck.py): notes, never findings."""
+import shutil
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from perfeval_xl.recalc.batch import run_batch
+
+EX = Path(__file__).resolve().parent.parent / "workbooks" / "examples"
+SEED1, SEED3 = EX / "seed001_评分表.xlsx", EX / "seed003_项目.xlsx"
+
+
+def test_resent_and_revised_forms_are_said_on_each_file_and_counted_nowhere(tmp_path):
+    inp = tmp_path / "in"
+    (inp / "第二批").mkdir(parents=True)
+    shutil.copy(SEED1, inp / "单位A.xlsx")
+    shutil.copy(SEED1, inp / "第二批" / "单位A.xlsx")               # the same bytes, resent
+    wb = load_workbook(SEED1)
+    wb.active["A1"] = str(wb.active["A1"].value or "") + " "           # a revision: other bytes, same project and unit
+    wb.save(inp / "单位A（修改）.xlsx")
+    shutil.copy(SEED3, inp / "单位B.xlsx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    by = {w["path"]: w for w in summary["workbooks"]}
+    notes = {k: w["notes"] for k, w in by.items()}
+    assert notes["单位B.xlsx"] == []
+    assert notes["单位A.xlsx"] == [
+        "与 第二批/单位A.xlsx 内容完全相同：同一份表单报送了不止一次，汇总中重复计数，请只保留一份",
+        "与 单位A（修改）.xlsx 的项目（2022年度樟树市防贫保险）和单位相同：可能是重复报送或修改稿，请确认以哪一份为准"]
+    assert notes["单位A（修改）.xlsx"] == [
+        "与 单位A.xlsx、第二批/单位A.xlsx 的项目（2022年度樟树市防贫保险）和单位相同：可能是重复报送或修改稿，请确认以哪一份为准"]
+    # notes only: the findings are each form's own, as without the others
+    alone = run_batch([SEED1], tmp_path / "alone", jobs=1, progress=None, isolate=False)["workbooks"][0]
+    assert by["单位A.xlsx"]["sheets"] == alone["sheets"]
+
+
+def test_forms_without_project_or_unit_are_not_grouped(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name in ("甲.xlsx", "乙.xlsx"):
+        wb = load_workbook(SEED1)
+        wb.active["A1"] = name                 # other bytes
+        for row in wb.active.iter_rows():
+            for c in row:
+                if c.value in ("2022年度樟树市防贫保险", "樟树市乡村振兴局"):
+                    c.value = None
+        wb.save(inp / name)
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    for w in summary["workbooks"]:
+        assert not any("相同" in n for n in w["notes"]), w["notes"]
