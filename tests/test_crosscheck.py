@@ -47,3 +47,24 @@ def test_forms_without_project_or_unit_are_not_grouped(tmp_path):
     summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
     for w in summary["workbooks"]:
         assert not any("相同" in n for n in w["notes"]), w["notes"]
+
+
+def test_repeats_are_listed_in_the_review_summary(tmp_path):
+    from docx import Document
+
+    from perfeval_xl.recalc.crosscheck import SAME_BYTES
+    from perfeval_xl.report.review import write_review
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SEED1, inp / "单位A.xlsx")
+    shutil.copy(SEED1, inp / "单位A（重发）.xlsx")
+    shutil.copy(SEED3, inp / "单位B.xlsx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    by = {w["path"]: w["repeats"] for w in summary["workbooks"]}
+    assert by == {"单位A.xlsx": [{"path": "单位A（重发）.xlsx", "same": SAME_BYTES}],
+                  "单位A（重发）.xlsx": [{"path": "单位A.xlsx", "same": SAME_BYTES}], "单位B.xlsx": []}
+    doc = Document(write_review(summary, tmp_path / "复核意见汇总.docx"))
+    assert "六、可能重复报送的文件" in [p.text for p in doc.paragraphs]
+    rows = [[c.text for c in r.cells] for r in doc.tables[-1].rows]
+    assert rows[1:] == [["单位A.xlsx", "单位A（重发）.xlsx", "内容完全相同"], ["单位A（重发）.xlsx", "单位A.xlsx", "内容完全相同"]]

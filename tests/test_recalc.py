@@ -63,7 +63,8 @@ def test_summary_json_shape(examples_out):
     out, _ = examples_out
     data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     w = data["workbooks"][0]
-    assert set(w) == {"path", "status", "error", "sheets", "notes", "not_recalculated", "output"}
+    assert set(w) == {"path", "status", "error", "sheets", "notes", "not_recalculated", "output", "repeats"}
+    assert w["repeats"] == []           # no example is sent twice
     assert w["output"] == str(out / w["path"])
     s = w["sheets"][0]
     assert {"sheet", "form", "project", "total_stated", "total", "grade_stated", "grade", "indicators", "findings"} <= set(s)

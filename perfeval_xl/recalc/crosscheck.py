@@ -12,6 +12,8 @@ from collections import defaultdict
 from typing import Any
 
 _SPACE = re.compile(r"\s+")
+#: what an entry's ``repeats`` say of each other file: the same bytes, or the same project and unit
+SAME_BYTES, SAME_FORM = "内容完全相同", "项目和单位相同"
 
 
 def _key(text: Any) -> str:
@@ -35,7 +37,8 @@ def _digest(path: str, most: int) -> str | None:
 def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: int) -> None:
     """Add to each entry of a group of repeats a note naming the others. ``sources``: {entry path: the file read};
     ``most``: the largest file compared byte for byte (the batch's file-size limit).
-    Same bytes: "内容完全相同"; else the same project in the same unit on a recognised form: "项目名称和单位相同"."""
+    Same bytes: "内容完全相同"; else the same project in the same unit on a recognised form: "项目和单位相同". Every
+    entry gets ``repeats``: [{"path": other file, "same": SAME_BYTES or SAME_FORM}], empty for most."""
     same_bytes: dict[str, list[str]] = defaultdict(list)
     for entry in entries:
         src = sources.get(entry["path"])
@@ -56,12 +59,17 @@ def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: i
             project, unit = _key(sheet.get("project")), _key(sheet.get("unit"))
             if project and unit and entry["path"] not in same_form[(project, unit)]:
                 same_form[(project, unit)].append(entry["path"])
+    form_of: dict[str, list[str]] = defaultdict(list)
     for (project, _unit), paths in same_form.items():
         for p in paths:
             others = [q for q in paths if q != p and q not in twin_of[p]]     # a byte-for-byte twin is said above
+            form_of[p] += [q for q in others if q not in form_of[p]]
             if others:
                 said[p].append(f"与 {'、'.join(others)} 的项目（{project}）和单位相同：可能是重复报送或修改稿，"
                                "请确认以哪一份为准")
     for entry in entries:
-        if entry["path"] in said:
-            entry["notes"] = list(entry.get("notes") or []) + said[entry["path"]]
+        path = entry["path"]
+        entry["repeats"] = ([{"path": q, "same": SAME_BYTES} for q in sorted(twin_of[path])]
+                            + [{"path": q, "same": SAME_FORM} for q in form_of[path]])
+        if path in said:
+            entry["notes"] = list(entry.get("notes") or []) + said[path]

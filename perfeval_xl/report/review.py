@@ -124,6 +124,16 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
         table(doc, ["文件", "状态", "原因"],
               [[w["path"], file_status(w), w["error"]["message"] if w["error"] else "未识别到自评表或评分表"] for w in odd],
               (4.5, 2, 9.1))
+
+    repeated = [w for w in wbs if w.get("repeats")]
+    if repeated:
+        heading(doc, "六、可能重复报送的文件", 1)
+        paragraph(doc, f"{len(repeated)}个文件与其他文件内容完全相同，或项目和单位相同（重发或修改稿），"
+                       "以上统计中各算一次，请确认以哪一份为准。")
+        caption(doc, "可能重复报送的文件")
+        table(doc, ["文件", "与之相同的文件", "相同之处"],
+              [[w["path"], "、".join(r["path"] for r in w["repeats"]),
+                "；".join(dict.fromkeys(r["same"] for r in w["repeats"]))] for w in repeated], (4.5, 6.6, 4.5))
     return doc
 
 
