@@ -68,3 +68,23 @@ def test_repeats_are_listed_in_the_review_summary(tmp_path):
     assert "六、可能重复报送的文件" in [p.text for p in doc.paragraphs]
     rows = [[c.text for c in r.cells] for r in doc.tables[-1].rows]
     assert rows[1:] == [["单位A.xlsx", "单位A（重发）.xlsx", "内容完全相同"], ["单位A（重发）.xlsx", "单位A.xlsx", "内容完全相同"]]
+
+
+def test_another_years_form_of_the_same_project_is_no_repeat(tmp_path):
+    """A recurring project's forms of two years in one folder: same project and unit, another budget."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SEED3, inp / "2022.xlsx")
+    wb = load_workbook(SEED3)
+    ws = wb["评价得分"]
+    changed = 0
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value == 276.96:          # 调整后预算数 (the budget the summary reports)
+                c.value, changed = 300, changed + 1
+    assert changed
+    wb.save(inp / "2023.xlsx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    budgets = {w["path"]: w["sheets"][0]["budget"] for w in summary["workbooks"]}
+    assert budgets == {"2022.xlsx": 276.96, "2023.xlsx": 300}
+    assert all(w["repeats"] == [] for w in summary["workbooks"])

@@ -37,7 +37,8 @@ def _digest(path: str, most: int) -> str | None:
 def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: int) -> None:
     """Add to each entry of a group of repeats a note naming the others. ``sources``: {entry path: the file read};
     ``most``: the largest file compared byte for byte (the batch's file-size limit).
-    Same bytes: "内容完全相同"; else the same project in the same unit on a recognised form: "项目和单位相同". Every
+    Same bytes: "内容完全相同"; else the same project of the same unit with the same budget on a recognised form:
+    "项目和单位相同". Every
     entry gets ``repeats``: [{"path": other file, "same": SAME_BYTES or SAME_FORM}], empty for most."""
     same_bytes: dict[str, list[str]] = defaultdict(list)
     for entry in entries:
@@ -53,14 +54,18 @@ def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: i
                 twin_of[p] = set(paths) - {p}
                 others = "、".join(q for q in paths if q != p)
                 said[p].append(f"与 {others} 内容完全相同：同一份表单报送了不止一次，汇总中重复计数，请只保留一份")
-    same_form: dict[tuple[str, str], list[str]] = defaultdict(list)
+    # the same project of the same unit with the same budget: one form twice (another year's form of a recurring
+    # project, in the same folder, has its own budget and is not one of them)
+    same_form: dict[tuple[str, str, Any], list[str]] = defaultdict(list)
     for entry in entries:
         for sheet in entry.get("sheets") or ():
             project, unit = _key(sheet.get("project")), _key(sheet.get("unit"))
-            if project and unit and entry["path"] not in same_form[(project, unit)]:
-                same_form[(project, unit)].append(entry["path"])
+            budget = sheet.get("budget")
+            key = (project, unit, round(budget, 2) if isinstance(budget, (int, float)) else None)
+            if project and unit and entry["path"] not in same_form[key]:
+                same_form[key].append(entry["path"])
     form_of: dict[str, list[str]] = defaultdict(list)
-    for (project, _unit), paths in same_form.items():
+    for (project, _unit, _budget), paths in same_form.items():
         for p in paths:
             others = [q for q in paths if q != p and q not in twin_of[p]]     # a byte-for-byte twin is said above
             form_of[p] += [q for q in others if q not in form_of[p]]
