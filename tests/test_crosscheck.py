@@ -64,6 +64,12 @@ def test_repeats_are_listed_in_the_review_summary(tmp_path):
     by = {w["path"]: w["repeats"] for w in summary["workbooks"]}
     assert by == {"单位A.xlsx": [{"path": "单位A（重发）.xlsx", "same": SAME_BYTES}],
                   "单位A（重发）.xlsx": [{"path": "单位A.xlsx", "same": SAME_BYTES}], "单位B.xlsx": []}
+    from openpyxl import load_workbook as load
+    from perfeval_xl.recalc.summary import write_xlsx
+
+    overview = {r[0]: r[1] for r in load(write_xlsx(summary, tmp_path / "summary.xlsx"))["概况"].iter_rows(
+        min_row=2, values_only=True)}
+    assert overview["可能重复报送的文件"] == 2
     doc = Document(write_review(summary, tmp_path / "复核意见汇总.docx"))
     assert "六、可能重复报送的文件" in [p.text for p in doc.paragraphs]
     rows = [[c.text for c in r.cells] for r in doc.tables[-1].rows]

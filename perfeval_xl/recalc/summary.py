@@ -320,6 +320,10 @@ def _overview(ws: _Sheet, summary: dict[str, Any]) -> None:
         rows.append([f"文件：{k}", v, _STATUS_MEANING[k]])
     rows += [[f"问题：{k}", v, ""] for k, v in t["findings"].items()]
     rows.append(["填报等级与复核等级不一致", t["grade_differs"], "按表内数据重新计算后等级不同的表单"])
+    repeated = sum(1 for w in summary["workbooks"] if w.get("repeats"))
+    if repeated:
+        rows.append(["可能重复报送的文件", repeated, "与其他文件内容完全相同，或项目、单位和预算数相同（重发或修改稿）："
+                                                  "各算一次，请确认以哪一份为准（见汇总表的“注”）"])
     for code, n in t["codes"][:8]:
         rows.append([f"常见问题 {code}", n, titles.get(code, "")])
     ws.table(["项目", "数量", "说明"], rows, [28, 10, 70], wrap={3}, autofilter=False)
