@@ -383,3 +383,18 @@ def test_hostile_text_tables_end_with_a_coded_line(name, tmp_path):
     src.write_text(text, encoding="utf-8")
     entry = process(Job(str(src), name, None, NATIONAL, False, False, Limits(cells=10_000)))
     assert (entry["status"] if want == "ok" else entry["error"]["code"]) == want, entry["error"]
+
+
+@pytest.mark.parametrize("source,want", [(HEBEI, "ok-copy"), (POI / "50833.xls", "ok-review"),
+                                         (SHEETJS / "biff5_phonetic_text.xls", "PE-W014"), (None, "PE-W014")])
+def test_a_wps_named_file_holding_an_excel_workbook_is_read(source, want, tmp_path):
+    """WPS can save a workbook as .xlsx or .xls content under its own .et name: read for what it holds; a real WPS
+    binary (or anything xlrd cannot follow) keeps PE-W014 with how to save it as .xlsx, not "damaged"."""
+    src = tmp_path / "in.et"
+    src.write_bytes(source.read_bytes() if source else b"\xd0\xcf\x11\xe0 not really")
+    entry = run(src, tmp_path, "单位.et")
+    if want.startswith("ok"):
+        assert entry["status"] == "ok" and bool(entry["output"]) == (want == "ok-copy")
+        assert any("扩展名为 .et" in n for n in entry["notes"])
+    else:
+        assert entry["error"]["code"] == "PE-W014" and "WPS" in entry["error"]["message"]

@@ -9,10 +9,12 @@ unless ``in_place`` (then a ``.bak`` copy is kept first).
 from __future__ import annotations
 
 import glob
+import io
 import os
 import shutil
 import stat
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -31,7 +33,7 @@ from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, _is_encrypted_ole, dec
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
-from .archives import ARCHIVE_SUFFIXES, OTHER_ARCHIVES, expand
+from .archives import ARCHIVE_SUFFIXES, OTHER_ARCHIVES, expand, is_excel_package
 from .crosscheck import mark_repeats
 from .pool import run_isolated
 
@@ -211,9 +213,16 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
         raise WorkbookError("PE-W008", f"无法读取文件（{os_reason(exc)}）", rel) from None
     if not data:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", rel)
-    if src.suffix.lower() in NOT_PROCESSED:
-        raise WorkbookError("PE-W014", NOT_PROCESSED[src.suffix.lower()], rel)
     notes: list[str] = list(job.notes)
+    suffix = src.suffix.lower()
+    if suffix in NOT_PROCESSED:
+        # a WPS file (.et) or another named as one that holds an Excel workbook after all (WPS can save either
+        # under that name) is read for what it holds; anything else is listed with how to save it as .xlsx
+        inside = _excel_inside(data)
+        if inside is None:
+            raise WorkbookError("PE-W014", NOT_PROCESSED[suffix], rel)
+        if inside == "xlsx":
+            notes.append(f"扩展名为 {suffix}，内容是 Excel 工作簿（.xlsx）：已按 .xlsx 处理")
     if data.startswith(OLE_MAGIC):
         if _is_encrypted_ole(src):
             plain = decrypt_default_password(data)
@@ -324,6 +333,19 @@ def _not_written(job: Job, exc: OSError, where: str) -> WorkbookError:
     return WorkbookError("PE-R003", write_refused(exc, where), job.rel)
 
 
+def _excel_inside(data: bytes) -> str | None:
+    """"xlsx" (an Excel package), "xls" (a compound file holding a workbook stream) or None."""
+    if data.startswith(OLE_MAGIC):
+        return "xls" if has_workbook_stream(data) else None
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                return "xlsx" if is_excel_package(z.namelist()) else None
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+    return None
+
+
 LEGACY_NOTE = "旧版 .xls：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"
 
 
@@ -334,7 +356,12 @@ def _review_legacy(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
     if not has_workbook_stream(data):
         raise WorkbookError("PE-W001", "文件是 Office 二进制文档，但其中没有工作表（可能是 Word 或 PowerPoint 文件改了扩展名）",
                             job.rel)
-    grids, more = legacy_grids(data, job.rel)
+    try:
+        grids, more = legacy_grids(data, job.rel)
+    except WorkbookError as exc:
+        if exc.code == "PE-W002" and suffix in NOT_PROCESSED:      # a WPS binary xlrd cannot follow
+            raise WorkbookError("PE-W014", NOT_PROCESSED[suffix], job.rel) from None
+        raise
     if suffix != ".xls":
         more.append(f"扩展名为 {suffix or '（无）'}，内容却是旧版 .xls（Excel 97-2003）工作簿：已按 .xls 读取并校验；"
                     f"Excel 不按此扩展名打开它，请把扩展名改为 .xls 后打开，另存为 .xlsx")
