@@ -113,6 +113,30 @@ def taken_name(name: str) -> bool:
     return Path(name).suffix.lower() in SUFFIXES + LEGACY + OTHER and not name.startswith(("~$", ".~"))
 
 
+#: files a folder holds beside the forms that nobody needs to hear about
+_HOUSEKEEPING = {"thumbs.db", "desktop.ini", "summary.json"}
+
+
+def others(inputs: Iterable[str | Path], out: str | Path | None = None) -> list[str]:
+    """The files in the input folders that the walk does not take (a 自评报告 in Word, a scan in PDF, a picture): not
+    processed, but counted, so that a form sent in another format is not missed without a word. Hidden files, owner
+    files and folders' housekeeping files are left out."""
+    out_dir = Path(out).resolve() if out else None
+    found: list[str] = []
+    for item in inputs:
+        p = Path(item)
+        if not p.is_dir():
+            continue
+        for f in sorted(p.rglob("*")):
+            name = f.name
+            if (name.startswith((".", "~$")) or name.lower() in _HOUSEKEEPING or _inside(f, out_dir)
+                    or any(part.startswith(".") for part in f.relative_to(p).parts[:-1])):
+                continue
+            if f.is_file() and not taken(f):
+                found.append(readable_path(f.relative_to(p).as_posix()))
+    return found
+
+
 def _relative(f: Path, root: Path) -> Path:
     try:
         return f.relative_to(root)
@@ -531,7 +555,7 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
     mark_repeats(results, {j.rel: j.src for j in work}, limits.file_bytes)
     if any(has_raw_bytes(p) for p in (str(out or ""), str(report_dir or ""), *(j.src for j in work))):
         results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
-    return {"workbooks": results}
+    return {"workbooks": results, "others": others(inputs, out)}
 
 
 def _without_raw_bytes(value: Any) -> Any:

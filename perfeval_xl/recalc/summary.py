@@ -160,7 +160,12 @@ def totals_line(summary: dict[str, Any]) -> str:
     """The one line every batch command ends with."""
     t = totals(summary)
     parts = "，".join(f"{k} {v}" for k, v in t["status"].items() if v)
-    return f"共 {t['files']} 个文件、{t['forms']} 张表单：{parts or '无'}；错误 {t['findings']['错误']} 条，警告 {t['findings']['警告']} 条。"
+    line = f"共 {t['files']} 个文件、{t['forms']} 张表单：{parts or '无'}；错误 {t['findings']['错误']} 条，警告 {t['findings']['警告']} 条。"
+    rest = summary.get("others") or []
+    if rest:
+        kinds = Counter(Path(p).suffix.lower() or "（无扩展名）" for p in rest)
+        line += f"另有 {len(rest)} 个其他文件未处理（{'，'.join(f'{k} {n}' for k, n in kinds.most_common())}），见 summary.json 的 others。"
+    return line
 
 
 def _link_target(output: str | None, folder: Path) -> str | None:
@@ -320,6 +325,10 @@ def _overview(ws: _Sheet, summary: dict[str, Any]) -> None:
         rows.append([f"文件：{k}", v, _STATUS_MEANING[k]])
     rows += [[f"问题：{k}", v, ""] for k, v in t["findings"].items()]
     rows.append(["填报等级与复核等级不一致", t["grade_differs"], "按表内数据重新计算后等级不同的表单"])
+    rest = summary.get("others") or []
+    if rest:
+        rows.append(["未处理的其他文件", len(rest), "不是 Excel 工作簿（如 Word、PDF、图片），未处理；若其中有自评表，请另存为 .xlsx 后"
+                                                f"重新运行：{'、'.join(rest[:5])}{'等' if len(rest) > 5 else ''}"])
     repeated = sum(1 for w in summary["workbooks"] if w.get("repeats"))
     if repeated:
         rows.append(["可能重复报送的文件", repeated, "与其他文件内容完全相同，或项目、单位和预算数相同（重发或修改稿）："

@@ -1,0 +1,40 @@
+"""Files in the input folders that are not workbooks: not processed, but counted and named, so that a form sent as a
+Word document or a scan is not missed without a word."""
+import json
+import shutil
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from perfeval_xl.recalc.batch import run_batch
+from perfeval_xl.recalc.summary import totals_line, write_xlsx
+
+EX = Path(__file__).resolve().parent.parent / "workbooks" / "examples"
+
+
+def test_other_files_are_counted_and_named(tmp_path):
+    inp = tmp_path / "in"
+    (inp / "单位B").mkdir(parents=True)
+    (inp / ".git").mkdir()
+    shutil.copy(EX / "seed001_评分表.xlsx", inp / "单位A.xlsx")
+    for name, data in {"单位B/自评表.docx": b"PK", "单位B/扫描件.pdf": b"%PDF", "照片.jpg": b"\xff\xd8",
+                       "Thumbs.db": b"", ".DS_Store": b"", "~$单位A.xlsx": b"", ".git/config": b"",
+                       "单位C.doc": b"\xd0\xcf"}.items():
+        (inp / name).write_bytes(data)
+    out = tmp_path / "out"
+    summary = run_batch([inp], out, jobs=1, progress=None, isolate=False)
+    assert summary["others"] == ["单位B/扫描件.pdf", "单位B/自评表.docx", "单位C.doc", "照片.jpg"]
+    assert [w["path"] for w in summary["workbooks"]] == ["单位A.xlsx"]
+    assert totals_line(summary).endswith("另有 4 个其他文件未处理（.pdf 1，.docx 1，.doc 1，.jpg 1），见 summary.json 的 others。")
+    json.dumps(summary, ensure_ascii=False)
+    overview = {r[0]: (r[1], r[2]) for r in load_workbook(write_xlsx(summary, out / "summary.xlsx"))["概况"].iter_rows(
+        min_row=2, values_only=True)}
+    assert overview["未处理的其他文件"][0] == 4 and "单位B/自评表.docx" in overview["未处理的其他文件"][1]
+    # a second run over the same folder with the output inside it does not count the first run's outputs
+    again = run_batch([inp], inp / "结果", jobs=1, progress=None, isolate=False)
+    assert again["others"] == summary["others"]
+
+
+def test_no_other_files_no_clause(tmp_path):
+    summary = run_batch([EX], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    assert summary["others"] == [] and "另有" not in totals_line(summary)
