@@ -68,6 +68,9 @@ def test_workbooks_in_a_zip_are_read_and_copied_under_its_name(tmp_path):
     assert any("取自压缩包 单位A报送.zip" in n for n in a["notes"])
     assert (tmp_path / "out" / "单位A报送.zip" / "自评表.xlsx").is_file()
     assert (tmp_path / "out" / "单位A报送.zip" / "附件" / "评分表.xlsx").is_file()
+    # what else the archive held is named with the folder's other files; the Mac's resource forks are not
+    summary = run_batch([inp], tmp_path / "out2", jobs=1, progress=None, isolate=False)
+    assert summary["others"] == ["单位A报送.zip/说明.docx"]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8"])

@@ -76,18 +76,20 @@ def is_excel_package(names: list[str]) -> bool:
 
 
 def expand(found: list[tuple[Path, Path]], limits: Limits, scratch: Callable[[], Path],
-           wanted: Callable[[str], bool]) -> tuple[list[Taken], list[Problem]]:
-    """(files, problems). ``files``: every entry of ``found`` as a :class:`Taken`, each .zip replaced by its workbooks
-    (``wanted`` says which member names a folder's walk would take); ``problems``: what an archive could not give.
-    ``scratch()`` makes the folder members are extracted into."""
+           wanted: Callable[[str], bool]) -> tuple[list[Taken], list[Problem], list[str]]:
+    """(files, problems, others). ``files``: every entry of ``found`` as a :class:`Taken`, each .zip replaced by its
+    workbooks (``wanted`` says which member names a folder's walk would take); ``problems``: what an archive could not
+    give; ``others``: the members that are no workbook, of archives that gave workbooks (``单位A.zip/说明.docx``; an
+    archive that gave none names them in its problem). ``scratch()`` makes the folder members are extracted into."""
     out: list[Taken] = []
     errors: list[Problem] = []
+    others: list[str] = []
     for src, rel in found:
         if src.suffix.lower() not in ARCHIVE_SUFFIXES or not _regular(src):
             out.append(Taken(src, rel))     # (not a regular file: the worker refuses it, PE-W013, never read here)
             continue
         try:
-            members, problem = _members(src, rel, limits, scratch, wanted)
+            members, problem, skipped = _members(src, rel, limits, scratch, wanted)
         except _Refused as exc:
             errors.append(Problem(len(out), rel.as_posix(), exc.code, exc.message))
             continue
@@ -95,9 +97,11 @@ def expand(found: list[tuple[Path, Path]], limits: Limits, scratch: Callable[[],
             out.append(Taken(src, rel, (f"扩展名为 {src.suffix}，内容是 Excel 工作簿（.xlsx）：已按工作簿处理",)))
             continue
         out += members
+        if members:
+            others += [(rel / Path(*safe_parts(name))).as_posix() for name in skipped]
         if problem:
             errors.append(Problem(len(out), rel.as_posix(), *problem))
-    return out, errors
+    return out, errors, others
 
 
 class _Refused(Exception):
@@ -118,7 +122,7 @@ def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], 
             raise _Refused(exc.code, f"压缩包：{exc}") from None
         names = [i.filename for i in infos]
         if is_excel_package(names):
-            return None, None
+            return None, None, []
         members: list[Taken] = []
         skipped: list[str] = []
         locked: list[str] = []
@@ -167,4 +171,4 @@ def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], 
     elif not members:
         problem = ("PE-W014", "压缩包中没有 Excel 工作簿（.xlsx/.xlsm/.xls）"
                               + (f"，只有 {'、'.join(skipped[:3])}{'等' if len(skipped) > 3 else ''}" if skipped else ""))
-    return members, problem
+    return members, problem, skipped

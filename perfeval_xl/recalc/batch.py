@@ -515,7 +515,7 @@ IN_PLACE_ZIPPED = "压缩包中的文件不能就地更新：副本写在输出�
 def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits, isolate, report_dir,
                scratch) -> dict[str, Any]:
     out_dir = Path(out) if out else None
-    files, zip_errors = expand(collect(inputs, out), limits, scratch, taken_name)
+    files, zip_errors, zipped_others = expand(collect(inputs, out), limits, scratch, taken_name)
     work: list[Job] = []
     for t in files:
         here = in_place and not t.extracted
@@ -555,7 +555,7 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
     mark_repeats(results, {j.rel: j.src for j in work}, limits.file_bytes)
     if any(has_raw_bytes(p) for p in (str(out or ""), str(report_dir or ""), *(j.src for j in work))):
         results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
-    return {"workbooks": results, "others": others(inputs, out)}
+    return {"workbooks": results, "others": others(inputs, out) + zipped_others}
 
 
 def _without_raw_bytes(value: Any) -> Any:
