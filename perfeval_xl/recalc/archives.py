@@ -160,7 +160,9 @@ def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], 
             target = folder / str(len(members)) / path.name
             target.parent.mkdir(parents=True)
             target.write_bytes(data)
-            members.append(Taken(target, rel / Path(*parts), (f"取自压缩包 {rel.as_posix()}（其中的 {name}）",), True))
+            # the path 单位A.zip/自评表.xlsx says where it came from; a name made safe (../x.xlsx) is said as stored
+            said = () if name == "/".join(parts) else (f"取自压缩包 {rel.as_posix()}，其中存为 {name}",)
+            members.append(Taken(target, rel / Path(*parts), said, True))
     problem = None
     if locked:
         problem = ("PE-W003", f"压缩包中的 {'、'.join(locked[:3])}{'等' if len(locked) > 3 else ''} 设有解压密码，"
