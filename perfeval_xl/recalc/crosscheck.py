@@ -1,10 +1,9 @@
 """What only the whole batch shows: the same form sent twice. A unit that resends its 自评表 (自评表.xlsx and
 自评表（修改）.xlsx), or two files with the same bytes under two names, would each be reviewed and counted on its own; the
-reviewer has to decide which one stands. ``mark_repeats(entries, sources)`` says so in a note on each file of such a
-group (a note, not a finding: nothing in either form is wrong)."""
+reviewer has to decide which one stands. ``mark_repeats(entries, sources, most)`` says so in a note on each file of
+such a group (a note, not a finding: nothing in either form is wrong)."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -12,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 _SPACE = re.compile(r"\s+")
-#: what an entry's ``repeats`` say of each other file: the same bytes, or the same project and unit
+#: what an entry's ``repeats`` say of each other file: the same bytes, or the same project and unit (and budget)
 SAME_BYTES, SAME_FORM = "内容完全相同", "项目和单位相同"
 
 
@@ -24,6 +23,8 @@ def _key(text: Any) -> str:
 def _digest(path: str, most: int) -> str | None:
     """The file's SHA-256, or None: only a regular file of at most ``most`` bytes is read (a FIFO or a device named
     in the batch would block or never end here, in the parent, outside any worker's time budget)."""
+    import hashlib      # here, not at import: OpenSSL's library would be mapped into every batch worker (1.7 MB)
+
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size > most:
@@ -36,10 +37,9 @@ def _digest(path: str, most: int) -> str | None:
 
 def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: int) -> None:
     """Add to each entry of a group of repeats a note naming the others. ``sources``: {entry path: the file read};
-    ``most``: the largest file compared byte for byte (the batch's file-size limit).
-    Same bytes: "内容完全相同"; else the same project of the same unit with the same budget on a recognised form:
-    "项目和单位相同". Every
-    entry gets ``repeats``: [{"path": other file, "same": SAME_BYTES or SAME_FORM}], empty for most."""
+    ``most``: the largest file compared byte for byte (the batch's file-size limit). Same bytes: SAME_BYTES; else the
+    same project of the same unit with the same budget on a recognised form: SAME_FORM. Every entry gets ``repeats``:
+    [{"path": other file, "same": SAME_BYTES or SAME_FORM}], empty for most."""
     same_bytes: dict[str, list[str]] = defaultdict(list)
     for entry in entries:
         src = sources.get(entry["path"])

@@ -13,12 +13,10 @@ an output copy. Every failure is a :class:`~..limits.LimitError` with a PE-W cod
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import re
 from typing import Any, Iterator
 
-from lxml import etree, html
+from lxml import etree
 
 from ..limits import DEFAULT, MAX_COLS, MAX_ROWS, LimitError, Limits, parse_xml
 from .grid import Grid
@@ -290,6 +288,8 @@ def html_grid(data: bytes, sheet: str, limits: Limits = DEFAULT) -> Grid:
 
 
 def _html_text_grid(text: str, sheet: str, limits: Limits, count: int = 0) -> Grid:
+    from lxml import html       # imported when a web page is met: the batch's workers need it rarely (1.8 MB)
+
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text) or " "     # lxml refuses a str that declares its encoding
     try:
         doc = html.document_fromstring(text, parser=html.HTMLParser(no_network=True, huge_tree=False,
@@ -407,6 +407,9 @@ def delimited_grid(data: bytes, sheet: str, limits: Limits = DEFAULT) -> Grid:
     first = text[:4096]
     delimiter = "\t" if "\t" in first else ","
     out = _Sheet(sheet, limits)
+    import csv
+    import io
+
     for r, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
         for c, raw in enumerate(row, 1):
             value, fmt = excel_value(raw)
