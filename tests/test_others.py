@@ -38,3 +38,18 @@ def test_other_files_are_counted_and_named(tmp_path):
 def test_no_other_files_no_clause(tmp_path):
     summary = run_batch([EX], tmp_path / "out", jobs=1, progress=None, isolate=False)
     assert summary["others"] == [] and "另有" not in totals_line(summary)
+
+
+def test_other_files_are_named_in_the_review_summary(tmp_path):
+    from docx import Document
+
+    from perfeval_xl.report.review import write_review
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(EX / "seed001_评分表.xlsx", inp / "单位A.xlsx")
+    (inp / "单位B自评表.docx").write_bytes(b"PK")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    text = [p.text for p in Document(write_review(summary, tmp_path / "复核意见汇总.docx")).paragraphs]
+    assert "另有1个文件不是 Excel 工作簿，未处理：单位B自评表.docx。其中若有自评表（如 Word 或扫描件），请报送单位提供 Excel 版本。" in text
+    assert "所有工作簿均已读取并识别。" in text
