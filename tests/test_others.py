@@ -30,9 +30,15 @@ def test_other_files_are_counted_and_named(tmp_path):
     overview = {r[0]: (r[1], r[2]) for r in load_workbook(write_xlsx(summary, out / "summary.xlsx"))["概况"].iter_rows(
         min_row=2, values_only=True)}
     assert overview["未处理的其他文件"][0] == 4 and "单位B/自评表.docx" in overview["未处理的其他文件"][1]
-    # a second run over the same folder with the output inside it does not count the first run's outputs
+    # a second run over the same folder with the output inside it does not count the first run's outputs, nor an
+    # earlier run's summary and report drafts left in the folder
     again = run_batch([inp], inp / "结果", jobs=1, progress=None, isolate=False)
     assert again["others"] == summary["others"]
+    old = inp / "上次结果"
+    old.mkdir()
+    for name in ("summary.json", "summary.xlsx", "复核意见汇总.docx", "单位A_报告初稿.docx"):
+        (old / name).write_bytes(b"x")
+    assert run_batch([inp], tmp_path / "o3", jobs=1, progress=None, isolate=False)["others"] == summary["others"]
 
 
 def test_no_other_files_no_clause(tmp_path):

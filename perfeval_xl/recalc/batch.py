@@ -103,8 +103,7 @@ def taken(f: Path) -> bool:
     """A file a folder's walk takes: a workbook's suffix (the formats not processed too, so that each is listed), not
     the owner file Excel or WPS keeps beside an open workbook (~$NAME, .~NAME), not an earlier run's summary.xlsx
     (beside its summary.json, met when a run's output folder is checked again: no form, and no unrecognised one)."""
-    return (taken_name(f.name) or f.suffix.lower() in ARCHIVE_SUFFIXES) and f.is_file() and not (
-        f.name == "summary.xlsx" and f.with_name("summary.json").is_file())
+    return (taken_name(f.name) or f.suffix.lower() in ARCHIVE_SUFFIXES) and f.is_file() and not _earlier_output(f)
 
 
 def taken_name(name: str) -> bool:
@@ -113,8 +112,13 @@ def taken_name(name: str) -> bool:
     return Path(name).suffix.lower() in SUFFIXES + LEGACY + OTHER and not name.startswith(("~$", ".~"))
 
 
-#: files a folder holds beside the forms that nobody needs to hear about
-_HOUSEKEEPING = {"thumbs.db", "desktop.ini", "summary.json"}
+#: files a folder holds beside the forms that nobody needs to hear about: the system's, and an earlier run's outputs
+_HOUSEKEEPING = {"thumbs.db", "desktop.ini", "summary.json", "复核意见汇总.docx"}
+
+
+def _earlier_output(f: Path) -> bool:
+    """An earlier run's summary.xlsx (beside its summary.json) or a report draft (NAME_报告初稿.docx)."""
+    return (f.name == "summary.xlsx" and f.with_name("summary.json").is_file()) or f.name.endswith("_报告初稿.docx")
 
 
 def others(inputs: Iterable[str | Path], out: str | Path | None = None) -> list[str]:
@@ -129,8 +133,8 @@ def others(inputs: Iterable[str | Path], out: str | Path | None = None) -> list[
             continue
         for f in sorted(p.rglob("*")):
             name = f.name
-            if (name.startswith((".", "~$")) or name.lower() in _HOUSEKEEPING or _inside(f, out_dir)
-                    or any(part.startswith(".") for part in f.relative_to(p).parts[:-1])):
+            if (name.startswith((".", "~$")) or name.lower() in _HOUSEKEEPING or _earlier_output(f)
+                    or _inside(f, out_dir) or any(part.startswith(".") for part in f.relative_to(p).parts[:-1])):
                 continue
             if f.is_file() and not taken(f):
                 found.append(readable_path(f.relative_to(p).as_posix()))
