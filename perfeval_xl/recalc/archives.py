@@ -1,7 +1,7 @@
 """Workbooks that arrive inside a .zip: a unit sends its 自评表 zipped, and the folder a reviewer runs holds the archive.
 
 ``expand(found, limits, scratch, wanted)`` replaces each .zip among the batch's files by the workbooks it holds, each
-extracted into a ``scratch()`` folder and named ``单位A.zip/自评表.xlsx`` in the summary and in the output folder; what
+extracted below a ``scratch`` folder and named ``单位A.zip/自评表.xlsx`` in the summary and in the output folder; what
 cannot be read from it is that archive's problem (an archive that will not open, one with a password, one that holds no
 workbook, an archive inside it), which the batch lists as the archive's error line. A .zip that is itself an Excel
 package (renamed) stays a workbook. Names stored without the zip's UTF-8 flag are read as UTF-8 (Info-ZIP), else GBK
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Callable, NamedTuple
@@ -75,12 +76,13 @@ def is_excel_package(names: list[str]) -> bool:
     return "[Content_Types].xml" in names and any(n.lower().endswith("workbook.xml") for n in names)
 
 
-def expand(found: list[tuple[Path, Path]], limits: Limits, scratch: Callable[[], Path],
+def expand(found: list[tuple[Path, Path]], limits: Limits, scratch: Path,
            wanted: Callable[[str], bool]) -> tuple[list[Taken], list[Problem], list[str]]:
     """(files, problems, others). ``files``: every entry of ``found`` as a :class:`Taken`, each .zip replaced by its
     workbooks (``wanted`` says which member names a folder's walk would take); ``problems``: what an archive could not
     give; ``others``: the members that are no workbook, of archives that gave workbooks (``单位A.zip/说明.docx``; an
-    archive that gave none names them in its problem). ``scratch()`` makes the folder members are extracted into."""
+    archive that gave none names them in its problem). Members are extracted below ``scratch``, one folder an
+    archive."""
     out: list[Taken] = []
     errors: list[Problem] = []
     others: list[str] = []
@@ -110,7 +112,7 @@ class _Refused(Exception):
         self.code, self.message = code, message
 
 
-def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], wanted: Callable[[str], bool]):
+def _members(src: Path, rel: Path, limits: Limits, scratch: Path, wanted: Callable[[str], bool]):
     try:
         zf = zipfile.ZipFile(src)
     except (OSError, zipfile.BadZipFile, ValueError):
@@ -156,7 +158,7 @@ def _members(src: Path, rel: Path, limits: Limits, scratch: Callable[[], Path], 
                 raise _Refused(exc.code, f"压缩包中的 {name}：{exc}") from None
             except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError):
                 raise _Refused("PE-W001", f"压缩包中的 {name} 无法解压（压缩包已损坏或压缩方式不受支持）") from None
-            folder = folder or scratch()
+            folder = folder or Path(tempfile.mkdtemp(dir=scratch))
             target = folder / str(len(members)) / path.name
             target.parent.mkdir(parents=True)
             target.write_bytes(data)

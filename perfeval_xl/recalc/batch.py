@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import io
 import os
-import shutil
 import stat
 import tempfile
 import zipfile
@@ -28,7 +27,7 @@ from ..xlio.sheetxml import SheetScanError
 from ..workbook.errors import CODES, WorkbookError, escaped, has_raw_bytes, os_reason, readable_path, write_refused
 from ..xlio.grid import Grid
 from ..workbook.layouts import recognise
-from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, _is_encrypted_ole, decrypt_default_password, has_workbook_stream,
+from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, decrypt_default_password, is_encrypted_ole, has_workbook_stream,
                                is_bare_biff, legacy_grids)
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
@@ -252,7 +251,7 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
         if inside == "xlsx":
             notes.append(f"扩展名为 {suffix}，内容是 Excel 工作簿（.xlsx）：已按 .xlsx 处理")
     if data.startswith(OLE_MAGIC):
-        if _is_encrypted_ole(src):
+        if is_encrypted_ole(data):
             plain = decrypt_default_password(data)
             if plain is None:
                 raise WorkbookError("PE-W003", NEEDS_PASSWORD, rel)
@@ -374,7 +373,9 @@ def _excel_inside(data: bytes) -> str | None:
     return None
 
 
-LEGACY_NOTE = "旧版 .xls：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"
+#: what is said of a file read and reviewed without a copy (a legacy format)
+_NO_COPY = "已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"
+LEGACY_NOTE = "旧版 .xls：" + _NO_COPY
 
 
 def _review_legacy(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
@@ -403,8 +404,7 @@ def _review_text(job: Job, data: bytes, notes: list[str]) -> dict[str, Any] | No
     suffix = Path(job.src).suffix.lower()
     if suffix == ".xls" and is_bare_biff(data):
         grids, more = legacy_grids(data, job.rel)
-        return _review_grids(job, grids, notes + more + [
-            "Excel 2.x–5.0 时代的单表格式（BIFF）：已读取并校验，但不能原样回写，未生成输出副本（如需标注副本，请在 Excel 中另存为 .xlsx）"])
+        return _review_grids(job, grids, notes + more + ["Excel 2.x–5.0 时代的单表格式（BIFF）：" + _NO_COPY])
     kind = sniff(data)
     if kind is None:
         return None
@@ -499,17 +499,10 @@ def run_batch(inputs: Iterable[str | Path], out: str | Path | None, *, jobs: int
 
     With ``isolate`` (the default) each workbook runs in a worker process under the per-file time budget
     ``limits.seconds``: a workbook that hangs or kills its worker is reported and the batch goes on."""
-    scratch_dirs: list[Path] = []
-
-    def scratch() -> Path:
-        scratch_dirs.append(Path(tempfile.mkdtemp(prefix="perfeval-zip-")))
-        return scratch_dirs[-1]
-
-    try:
-        return _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits, isolate, report_dir, scratch)
-    finally:
-        for d in scratch_dirs:
-            shutil.rmtree(d, ignore_errors=True)
+    # the workbooks of a .zip are extracted below a scratch folder that lives as long as the batch
+    with tempfile.TemporaryDirectory(prefix="perfeval-zip-", ignore_cleanup_errors=True) as scratch:
+        return _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits, isolate, report_dir,
+                          Path(scratch))
 
 
 #: said of a workbook taken from a .zip when the batch runs --in-place
@@ -517,7 +510,7 @@ IN_PLACE_ZIPPED = "压缩包中的文件不能就地更新：副本写在输出�
 
 
 def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits, isolate, report_dir,
-               scratch) -> dict[str, Any]:
+               scratch: Path) -> dict[str, Any]:
     out_dir = Path(out) if out else None
     files, zip_errors, zipped_others = expand(collect(inputs, out), limits, scratch, taken_name)
     work: list[Job] = []

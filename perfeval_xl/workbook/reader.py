@@ -22,14 +22,23 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NEEDS_PASSWORD = "需要密码才能打开；请报送单位在 Excel 中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新报送"
 
 
-def _is_encrypted_ole(path: Path) -> bool:
+def _ole_holds(data: bytes, *streams: str) -> bool | None:
+    """Does the compound file hold one of these streams? None when it cannot be read (damaged, or olefile, shipped
+    with msoffcrypto-tool / oletools, is not installed)."""
     try:
-        import olefile  # shipped with oletools / msoffcrypto-tool
+        import io
 
-        with olefile.OleFileIO(str(path)) as ole:
-            return ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage")
+        import olefile
+
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return any(ole.exists(s) for s in streams)
     except Exception:
-        return False
+        return None
+
+
+def is_encrypted_ole(data: bytes) -> bool:
+    """An encrypted .xlsx (its package inside a compound file)?"""
+    return bool(_ole_holds(data, "EncryptionInfo", "EncryptedPackage"))
 
 
 def decrypt_default_password(data: bytes) -> bytes | None:
@@ -63,32 +72,16 @@ def is_bare_biff(data: bytes) -> bool:
 
 def has_workbook_stream(data: bytes) -> bool:
     """Does the compound file hold a workbook (a .xls: its ``Workbook`` or, Excel 5–95, ``Book`` stream)? A Word
-    or PowerPoint file does not."""
-    try:
-        import io
-
-        import olefile
-
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            return ole.exists("Workbook") or ole.exists("Book")
-    except Exception:  # damaged: let the reader say so
-        return True
+    or PowerPoint file does not. One that cannot be read counts as one: the reader then says what is wrong."""
+    return _ole_holds(data, "Workbook", "Book") is not False
 
 
 def legacy_grids(data: bytes, name: str) -> tuple[list[Grid], list[str]]:
     """Every sheet of a legacy .xls (BIFF in a compound file, or bare BIFF2–5) as a Grid, and notes for the reviewer.
     One encrypted with Excel's default password is decrypted (Excel opens it without asking); any other password is
     PE-W003; a file xlrd cannot read is PE-W002."""
-    notes: list[str] = []
     try:
-        try:
-            book = _open_xls(data)
-        except _Encrypted:
-            plain = decrypt_default_password(data)
-            if plain is None or not plain.startswith(OLE_MAGIC):
-                raise WorkbookError("PE-W003", NEEDS_PASSWORD, name) from None
-            book = _open_xls(plain)
-            notes.append("原文件以 Excel 的默认密码加密（工作簿设了保护时 Excel 如此保存，打开时不问密码）：已解密读取")
+        book, notes = _open_legacy(data)
     except _Encrypted:
         raise WorkbookError("PE-W003", NEEDS_PASSWORD, name) from None
     except WorkbookError as exc:
@@ -119,6 +112,17 @@ def legacy_grids(data: bytes, name: str) -> tuple[list[Grid], list[str]]:
 
 class _Encrypted(Exception):
     pass
+
+
+def _open_legacy(data: bytes):
+    """(xlrd's book, notes): decrypted first when Excel's default password opens it; _Encrypted when another does."""
+    try:
+        return _open_xls(data), []
+    except _Encrypted:
+        plain = decrypt_default_password(data)
+        if plain is None or not plain.startswith(OLE_MAGIC):
+            raise
+    return _open_xls(plain), ["原文件以 Excel 的默认密码加密（工作簿设了保护时 Excel 如此保存，打开时不问密码）：已解密读取"]
 
 
 def _open_xls(data: bytes):
@@ -153,19 +157,18 @@ def load_grids(path: str | Path) -> list[Grid]:
     if not p.exists():
         raise WorkbookError("PE-W008", "文件不存在", name)
     try:
-        head = p.read_bytes()[:8]
+        data = p.read_bytes()
     except OSError as exc:
         raise WorkbookError("PE-W008", f"无法读取文件（{os_reason(exc)}）", name) from None
-    if not head:
+    if not data:
         raise WorkbookError("PE-W001", "文件为空（0 字节）", name)
-    if head.startswith(OLE_MAGIC):
-        if _is_encrypted_ole(p):
+    if data.startswith(OLE_MAGIC):
+        if is_encrypted_ole(data):
             raise WorkbookError("PE-W003", NEEDS_PASSWORD, name)
-        return _load_xls(p)
+        return legacy_grids(data, name)[0]
     if not zipfile.is_zipfile(p):
-        data = p.read_bytes()
         if p.suffix.lower() == ".xls" and is_bare_biff(data):
-            return _load_xls(p)
+            return legacy_grids(data, name)[0]
         kind = sniff(data) if p.suffix.lower() == ".xls" else None
         if kind is None:
             raise WorkbookError("PE-W001", "文件不是 .xlsx/.xlsm/.xls 工作簿（请在 Excel 中另存为 .xlsx）", name)
@@ -210,14 +213,6 @@ def _load_xlsx(p: Path) -> list[Grid]:
         grids.append(g)
     wb.close()
     return grids
-
-
-def _load_xls(p: Path) -> list[Grid]:
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise WorkbookError("PE-W008", f"无法读取文件（{os_reason(exc)}）", str(p)) from None
-    return legacy_grids(data, str(p))[0]
 
 
 def read_workbook(path: str | Path) -> list[Form]:
