@@ -52,8 +52,8 @@ def sniff(data: bytes) -> str | None:
         return "html"
     if b"\x00" in head or not head.strip():
         return None
-    text = _decode(head, None, strict=False)
-    if text is None or sum(ch.isprintable() or ch in "\t\r\n" for ch in text) < 0.98 * len(text):
+    text = _decode(head, None)
+    if sum(ch.isprintable() or ch in "\t\r\n" for ch in text) < 0.98 * len(text):
         return None
     return "delimited" if ("\t" in text or "," in text or "，" in text) else None
 
@@ -72,7 +72,7 @@ def _without_bom(data: bytes) -> bytes:
     return data[3:] if data.startswith(codecs.BOM_UTF8) else data
 
 
-def _decode(data: bytes, declared: str | None, strict: bool = True) -> str | None:
+def _decode(data: bytes, declared: str | None) -> str:
     """The text of the file: a UTF-8 byte-order mark, else the declared charset, else UTF-8, else GB18030 (a superset
     of GBK and GB2312, what Chinese systems write when they do not say)."""
     if data.startswith(codecs.BOM_UTF8):
@@ -88,7 +88,7 @@ def _decode(data: bytes, declared: str | None, strict: bool = True) -> str | Non
             return data.decode(enc)
         except (LookupError, UnicodeDecodeError):
             continue
-    return None if strict else data.decode("gb18030", "replace")
+    return data.decode("gb18030", "replace")
 
 
 # ---------------------------------------------------------------- values
@@ -142,11 +142,11 @@ def _cell_text(el: etree._Element) -> str:
 class _Sheet:
     """Rows of cells placed as Excel places them, with the limits checked as the cells come."""
 
-    def __init__(self, name: str, limits: Limits):
+    def __init__(self, name: str, limits: Limits, count: int = 0):
         self.grid = Grid(sheet=name)
         self.limits = limits
         self.row = 0            # the last row used
-        self.count = 0
+        self.count = count      # cells put so far, this sheet's and those of the file's sheets before it
         self.text_classes: frozenset[str] = frozenset()
 
     def put(self, r: int, c: int, value: Any, fmt: str | None = None) -> None:
@@ -282,7 +282,7 @@ def html_grid(data: bytes, sheet: str, limits: Limits = DEFAULT) -> Grid:
     its one sheet, else ``sheet`` (the file's name)."""
     m = _CHARSET.search(data[:4096])
     m = m or _XML_CHARSET.search(data[:512])
-    text = _decode(data, m.group(1).decode("ascii", "replace") if m else None, strict=False) or " "
+    text = _decode(data, m.group(1).decode("ascii", "replace") if m else None)
     names = _EXCEL_SHEET_NAME.findall(text[:65536])
     return _html_text_grid(text, names[0] if len(names) == 1 else sheet, limits)
 
@@ -296,8 +296,7 @@ def _html_text_grid(text: str, sheet: str, limits: Limits, count: int = 0) -> Gr
                                                                              remove_comments=True))
     except (etree.ParserError, ValueError) as exc:
         raise LimitError("PE-W001", f"网页表格无法解析（{exc}）") from None
-    out = _Sheet(sheet, limits)
-    out.count = count
+    out = _Sheet(sheet, limits, count)
     out.text_classes = _text_classes(doc)
     body = doc.find("body")
     _place_blocks(out, body if body is not None else doc)
@@ -320,7 +319,7 @@ def mht_grids(data: bytes, sheet: str, limits: Limits = DEFAULT) -> list[Grid]:
         if not declared:
             m = _CHARSET.search(raw[:4096])
             declared = m.group(1).decode("ascii", "replace") if m else None
-        pages.append(_decode(raw, declared, strict=False) or "")
+        pages.append(_decode(raw, declared))
     names = [n for page in pages for n in _EXCEL_SHEET_NAME.findall(page[:65536])]
     tables = [page for page in pages if re.search(r"<table\b", page, re.I)]
     if not tables:
@@ -348,8 +347,7 @@ def xml2003_grids(data: bytes, limits: Limits = DEFAULT) -> list[Grid]:
     grids = []
     count = 0
     for n, ws in enumerate(root.iter(_SS + "Worksheet"), 1):
-        sheet = _Sheet(_ss(ws, "Name") or f"Sheet{n}", limits)
-        sheet.count = count
+        sheet = _Sheet(_ss(ws, "Name") or f"Sheet{n}", limits, count)
         table = ws.find(_SS + "Table")
         r = 0
         for row in (table.iter(_SS + "Row") if table is not None else ()):
@@ -403,7 +401,7 @@ def _index(el: etree._Element, default: int) -> int:
 # ---------------------------------------------------------------- delimited text
 
 def delimited_grid(data: bytes, sheet: str, limits: Limits = DEFAULT) -> Grid:
-    text = _decode(data, None, strict=False) or ""
+    text = _decode(data, None)
     first = text[:4096]
     delimiter = "\t" if "\t" in first else ","
     out = _Sheet(sheet, limits)
