@@ -25,9 +25,10 @@ def test_resent_and_revised_forms_are_said_on_each_file_and_counted_nowhere(tmp_
     assert notes["单位B.xlsx"] == []
     assert notes["单位A.xlsx"] == [
         "与 第二批/单位A.xlsx 内容完全相同：同一份表单报送了不止一次，汇总中重复计数，请只保留一份",
-        "与 单位A（修改）.xlsx 的项目（2022年度樟树市防贫保险）和单位相同：可能是重复报送或修改稿，请确认以哪一份为准"]
+        "与 单位A（修改）.xlsx 的项目（2022年度樟树市防贫保险）和单位相同：可能是重复报送或修改稿，填报的数据一致，请确认以哪一份为准"]
     assert notes["单位A（修改）.xlsx"] == [
-        "与 单位A.xlsx、第二批/单位A.xlsx 的项目（2022年度樟树市防贫保险）和单位相同：可能是重复报送或修改稿，请确认以哪一份为准"]
+        "与 单位A.xlsx、第二批/单位A.xlsx 的项目（2022年度樟树市防贫保险）和单位相同：可能是重复报送或修改稿，填报的数据一致，"
+        "请确认以哪一份为准"]
     # notes only: the findings are each form's own, as without the others
     alone = run_batch([SEED1], tmp_path / "alone", jobs=1, progress=None, isolate=False)["workbooks"][0]
     assert by["单位A.xlsx"]["sheets"] == alone["sheets"]

@@ -25,6 +25,9 @@ def test_other_files_are_counted_and_named(tmp_path):
     summary = run_batch([inp], out, jobs=1, progress=None, isolate=False)
     assert summary["others"] == ["单位B/扫描件.pdf", "单位B/自评表.docx", "单位C.doc", "照片.jpg"]
     assert [w["path"] for w in summary["workbooks"]] == ["单位A.xlsx"]
+    # the Word files were looked into (their tables are read when they have any): each one's reason is kept
+    assert summary["others_why"] == {"单位B/自评表.docx": "Word 文档无法读取：压缩结构已损坏",
+                                     "单位C.doc": "内容不是可读取的 Word 文档"}
     assert totals_line(summary).endswith("另有 4 个其他文件未处理（.pdf 1，.docx 1，.doc 1，.jpg 1），见 summary.json 的 others。")
     json.dumps(summary, ensure_ascii=False)
     overview = {r[0]: (r[1], r[2]) for r in load_workbook(write_xlsx(summary, out / "summary.xlsx"))["概况"].iter_rows(
@@ -57,5 +60,6 @@ def test_other_files_are_named_in_the_review_summary(tmp_path):
     (inp / "单位B自评表.docx").write_bytes(b"PK")
     summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
     text = [p.text for p in Document(write_review(summary, tmp_path / "复核意见汇总.docx")).paragraphs]
-    assert "另有1个文件不是 Excel 工作簿，未处理：单位B自评表.docx。其中若有自评表（如 Word 或扫描件），请报送单位提供 Excel 版本。" in text
+    assert ("另有1个文件不是 Excel 工作簿或含自评表的 Word 文档，未处理：单位B自评表.docx（Word 文档无法读取：压缩结构已损坏）。"
+            "其中若有自评表（如扫描件），请报送单位提供 Excel 版本。") in text
     assert "所有工作簿均已读取并识别。" in text

@@ -30,6 +30,7 @@ from ..workbook.layouts import recognise
 from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, decrypt_default_password, is_encrypted_ole, has_workbook_stream,
                                is_bare_biff, legacy_grids)
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
+from ..xlio.wordtables import sheet_note, word_grids
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
 from .archives import ARCHIVE_SUFFIXES, OTHER_ARCHIVES, expand, is_excel_package
@@ -38,6 +39,9 @@ from .pool import run_isolated
 
 SUFFIXES = (".xlsx", ".xlsm")
 LEGACY = (".xls",)
+#: Word documents: their tables are read, and a form among them reviewed like a sheet's (no copy is written); one that
+#: holds none is listed with the other files, with the reason
+WORD = (".docx", ".docm", ".doc")
 #: formats listed so that the summary says why they were not processed, and what to do
 NOT_PROCESSED = {
     ".xlsb": "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx",
@@ -108,7 +112,8 @@ def taken(f: Path) -> bool:
 def taken_name(name: str) -> bool:
     """A file name a walk takes, in a folder or in a .zip: a workbook's suffix (or a format listed as not
     processed), not an owner file (~$NAME, .~NAME)."""
-    return Path(name).suffix.lower() in SUFFIXES + LEGACY + OTHER and not name.startswith(("~$", ".~"))
+    return (Path(name).suffix.lower() in SUFFIXES + LEGACY + OTHER + WORD and not name.startswith(("~$", ".~"))
+            and name.lower() not in _HOUSEKEEPING)
 
 
 #: files a folder holds beside the forms that nobody needs to hear about: the system's, and an earlier run's outputs
@@ -250,7 +255,7 @@ def _read_input(job: Job) -> tuple[bytes, list[str]]:
             raise WorkbookError("PE-W014", NOT_PROCESSED[suffix], rel)
         if inside == "xlsx":
             notes.append(f"扩展名为 {suffix}，内容是 Excel 工作簿（.xlsx）：已按 .xlsx 处理")
-    if data.startswith(OLE_MAGIC):
+    if data.startswith(OLE_MAGIC) and suffix not in WORD:
         if is_encrypted_ole(data):
             plain = decrypt_default_password(data)
             if plain is None:
@@ -273,6 +278,8 @@ REVIEW_ONLY_NOTES = {
 def _process(job: Job) -> dict[str, Any]:
     rel = job.rel
     data, notes = _read_input(job)
+    if Path(job.src).suffix.lower() in WORD:
+        return _review_word(job, data, notes)
     if data.startswith(OLE_MAGIC):
         return _review_legacy(job, data, notes)
     if not data.startswith(b"PK"):
@@ -427,6 +434,54 @@ EXCEL_OPENS = {"html": (".xls", ".htm", ".html", ".mht", ".mhtml"), "mht": (".xl
                "xml2003": (".xls", ".xml"), "delimited": (".xls", ".csv", ".txt")}
 
 
+#: what a Word file that holds no form is listed with among the other files (an entry's ``other``)
+WORD_WHY = {
+    "binary": "Word 97-2003 格式，无法读取其中的表格：请另存为 .docx 后重新运行",
+    "encrypted": "Word 文档设置了打开密码，无法读取",
+    "unknown": "内容不是可读取的 Word 文档",
+    "no_table": "Word 文档中没有表格",
+    "no_form": "Word 文档中的表格都不是自评表或评分表",
+}
+
+
+def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
+    """A Word document: the forms among its tables (.docx; a .doc that is a web page, as web systems export them)
+    reviewed like a sheet's, no copy written. One that holds no form, or cannot be read, is no failure of the batch:
+    its entry's ``other`` says why, and the batch lists it with the other files."""
+    def other(why: str) -> dict[str, Any]:
+        entry = _review_grids(job, [], notes)
+        entry["other"] = why
+        return entry
+
+    kind = None if data.startswith((b"PK", OLE_MAGIC)) else sniff(data)
+    if data.startswith(b"PK"):
+        try:
+            sheets = word_grids(data, job.limits)
+        except LimitError as exc:
+            return other(f"Word 文档无法读取：{exc}")
+        if not sheets:
+            return other(WORD_WHY["no_table"])
+        entry = _review_grids(job, [s.grid for s in sheets], notes + [
+            "Word 文档：已读取其中的表格并校验，但不能原样回写，未生成输出副本"])
+        said = {s["sheet"] for s in entry["sheets"]}
+        entry["notes"] += [sheet_note(s) for s in sheets if s.grid.sheet in said]
+    elif data.startswith(OLE_MAGIC):
+        return other(WORD_WHY["encrypted"] if is_encrypted_ole(data) else WORD_WHY["binary"])
+    elif kind in ("html", "mht"):
+        try:
+            grids = text_grids(data, kind, excel_sheet_name(Path(job.src).stem), job.limits)
+        except LimitError as exc:
+            return other(f"Word 文档无法读取：{exc}")
+        entry = _review_grids(job, grids, notes + [
+            f"文件扩展名为 {Path(job.src).suffix.lower()}，内容实为{KIND_NAMES[kind]}（网上系统导出 Word 的常见形式）："
+            "已按 Word 打开它的方式读取其中的表格并校验，未生成输出副本"])
+    else:
+        return other(WORD_WHY["unknown"])
+    if not entry["sheets"]:
+        entry["other"] = WORD_WHY["no_form"]
+    return entry
+
+
 def _review_grids(job: Job, grids: list[Grid], notes: list[str]) -> dict[str, Any]:
     """The forms of a file read into grids and reviewed on them, without an output copy."""
     entry: dict[str, Any] = {"path": job.rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
@@ -549,10 +604,14 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
     order = {j.rel: 2 * i + 1 for i, j in enumerate(work)}
     order.update({p.rel: 2 * p.at for p in zip_errors})   # an archive's own line after the workbooks it gave
     results.sort(key=lambda r: order.get(r["path"], 0))
+    # a Word document holding no form is one of the other files (with the reason), not a file left unrecognised
+    word_others = {r["path"]: r["other"] for r in results if r.get("other")}
+    results = [r for r in results if not r.get("other")]
     mark_repeats(results, {j.rel: j.src for j in work}, limits.file_bytes)
     if any(has_raw_bytes(p) for p in (str(out or ""), str(report_dir or ""), *(j.src for j in work))):
         results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
-    return {"workbooks": results, "others": others(inputs, out) + zipped_others}
+    return {"workbooks": results, "others": sorted(others(inputs, out) + zipped_others + list(word_others)),
+            "others_why": word_others}
 
 
 def _without_raw_bytes(value: Any) -> Any:

@@ -56,25 +56,82 @@ def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: i
                 said[p].append(f"与 {others} 内容完全相同：同一份表单报送了不止一次，汇总中重复计数，请只保留一份")
     # the same project of the same unit with the same budget: one form twice (another year's form of a recurring
     # project, in the same folder, has its own budget and is not one of them)
-    same_form: dict[tuple[str, str, Any], list[str]] = defaultdict(list)
+    same_form: dict[tuple[str, str, Any], dict[str, dict[str, Any]]] = defaultdict(dict)
     for entry in entries:
         for sheet in entry.get("sheets") or ():
             project, unit = _key(sheet.get("project")), _key(sheet.get("unit"))
             budget = sheet.get("budget")
             key = (project, unit, round(budget, 2) if isinstance(budget, (int, float)) else None)
-            if project and unit and entry["path"] not in same_form[key]:
-                same_form[key].append(entry["path"])
+            if project and unit:
+                same_form[key].setdefault(entry["path"], sheet)
     form_of: dict[str, list[str]] = defaultdict(list)
-    for (project, _unit, _budget), paths in same_form.items():
-        for p in paths:
-            others = [q for q in paths if q != p and q not in twin_of[p]]     # a byte-for-byte twin is said above
+    for (project, _unit, _budget), sheets in same_form.items():
+        for p, sheet in sheets.items():
+            others = [q for q in sheets if q != p and q not in twin_of[p]]     # a byte-for-byte twin is said above
             form_of[p] += [q for q in others if q not in form_of[p]]
-            if others:
-                said[p].append(f"与 {'、'.join(others)} 的项目（{project}）和单位相同：可能是重复报送或修改稿，"
-                               "请确认以哪一份为准")
+            alike: dict[tuple[bool, tuple[str, ...]], list[str]] = {}     # the others that differ from p alike
+            for q in others:
+                alike.setdefault((_is_word(p) != _is_word(q), tuple(differences(sheet, sheets[q]))), []).append(q)
+            for (word, diffs), qs in alike.items():
+                said[p].append(_same_form_note("、".join(qs), project, word, list(diffs)))
     for entry in entries:
         path = entry["path"]
         entry["repeats"] = ([{"path": q, "same": SAME_BYTES} for q in sorted(twin_of[path])]
                             + [{"path": q, "same": SAME_FORM} for q in form_of[path]])
         if path in said:
             entry["notes"] = list(entry.get("notes") or []) + said[path]
+
+
+_WORD = (".docx", ".docm", ".doc")
+
+
+def _is_word(path: str) -> bool:
+    return path.lower().endswith(_WORD)
+
+
+def _same_form_note(others: str, project: str, word: bool, diffs: list[str]) -> str:
+    """What is said of a file about ``others``, files holding the same project's form (``word``: a Word document's
+    table on one side and a workbook on the other, as a report's 附件 and the 自评表 it copies)."""
+    what = "Word 文档中的表格与工作簿是同一张自评表" if word else "可能是重复报送或修改稿"
+    if not diffs:
+        return (f"与 {others} 的项目（{project}）和单位相同：{what}，填报的数据一致"
+                + ("" if word else "，请确认以哪一份为准"))
+    shown = "；".join(diffs[:4]) + (f" 等 {len(diffs)} 处" if len(diffs) > 4 else "")
+    return (f"与 {others} 的项目（{project}）和单位相同：{what}，但填报的数据不同（本文件 / 对方：{shown}），"
+            "请确认以哪一份为准")
+
+def _shown(v: Any) -> str:
+    if v is None or v == "":
+        return "空"
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return abs(a - b) < 5e-7 * max(1.0, abs(a), abs(b))
+    if isinstance(a, str) and isinstance(b, str):
+        return _key(a) == _key(b)
+    return (a in (None, "")) == (b in (None, "")) and (a in (None, "") or a == b)
+
+
+def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """The figures two files fill in differently for the same form, as "what a / b": the stated total and grade,
+    and each indicator's weight, actual and score by its name (one only one of them lists: said too)."""
+    out: list[str] = []
+    for field, name in (("total_stated", "填报总分"), ("grade_stated", "填报等级")):
+        if not _same(a.get(field), b.get(field)):
+            out.append(f"{name} {_shown(a.get(field))} / {_shown(b.get(field))}")
+    ia = {_key(i["name"]): i for i in a.get("indicators") or ()}
+    ib = {_key(i["name"]): i for i in b.get("indicators") or ()}
+    for key, i in ia.items():
+        j = ib.get(key)
+        if j is None:
+            out.append(f"指标“{i['name']}” 有 / 无")
+            continue
+        for field, name in (("weight", "分值"), ("actual", "实际完成值"), ("score_stated", "得分")):
+            if not _same(i.get(field), j.get(field)):
+                out.append(f"“{i['name']}”{name} {_shown(i.get(field))} / {_shown(j.get(field))}")
+    out += [f"指标“{j['name']}” 无 / 有" for key, j in ib.items() if key not in ia]
+    return out

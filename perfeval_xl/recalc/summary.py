@@ -319,7 +319,7 @@ def write_xlsx(summary: dict[str, Any], path: str | Path, *, splice: bool = True
 def _overview(ws: _Sheet, summary: dict[str, Any]) -> None:
     t = totals(summary)
     titles = {r.code: r.title for r in iter_catalog()}
-    rows: list[list[Any]] = [["文件数", t["files"], "本次处理的工作簿（含无法读取的）"],
+    rows: list[list[Any]] = [["文件数", t["files"], "本次处理的工作簿和含自评表的 Word 文档（含无法读取的工作簿）"],
                              ["识别的表单数", t["forms"], "一个工作簿可含多张自评表/评分表"]]
     for k, v in t["status"].items():
         rows.append([f"文件：{k}", v, _STATUS_MEANING[k]])
@@ -327,12 +327,15 @@ def _overview(ws: _Sheet, summary: dict[str, Any]) -> None:
     rows.append(["填报等级与复核等级不一致", t["grade_differs"], "按表内数据重新计算后等级不同的表单"])
     rest = summary.get("others") or []
     if rest:
-        rows.append(["未处理的其他文件", len(rest), "不是 Excel 工作簿（如 Word、PDF、图片），未处理；若其中有自评表，请另存为 .xlsx 后"
-                                                f"重新运行：{'、'.join(rest[:5])}{'等' if len(rest) > 5 else ''}"])
+        why = summary.get("others_why") or {}
+        named = [f"{p}（{why[p]}）" if p in why else p for p in rest[:5]]
+        rows.append(["未处理的其他文件", len(rest), "不是 Excel 工作簿（如 PDF、图片），或是其中没有自评表的 Word 文档，未处理；"
+                                                "若其中有自评表，请另存为 .xlsx 后重新运行："
+                                                f"{'、'.join(named)}{'等' if len(rest) > 5 else ''}"])
     repeated = sum(1 for w in summary["workbooks"] if w.get("repeats"))
     if repeated:
-        rows.append(["可能重复报送的文件", repeated, "与其他文件内容完全相同，或项目、单位和预算数相同（重发或修改稿）："
-                                                  "各算一次，请确认以哪一份为准（见汇总表的“注”）"])
+        rows.append(["可能重复报送的文件", repeated, "与其他文件内容完全相同，或项目、单位和预算数相同（重发、修改稿，或 Word "
+                                                  "报告中的附表）：各算一次，请确认以哪一份为准（见汇总表的“注”）"])
     for code, n in t["codes"][:8]:
         rows.append([f"常见问题 {code}", n, titles.get(code, "")])
     ws.table(["项目", "数量", "说明"], rows, [28, 10, 70], wrap={3}, autofilter=False)

@@ -119,8 +119,11 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
     odd = [w for w in wbs if file_status(w) in ("无法读取", "未识别")]
     rest = summary.get("others") or []
     if rest:
-        paragraph(doc, f"另有{len(rest)}个文件不是 Excel 工作簿，未处理：{'、'.join(rest[:10])}{'等' if len(rest) > 10 else ''}"
-                       "。其中若有自评表（如 Word 或扫描件），请报送单位提供 Excel 版本。")
+        why = summary.get("others_why") or {}
+        named = [f"{p}（{why[p]}）" if p in why else p for p in rest[:10]]
+        paragraph(doc, f"另有{len(rest)}个文件不是 Excel 工作簿或含自评表的 Word 文档，未处理："
+                       f"{'、'.join(named)}{'等' if len(rest) > 10 else ''}"
+                       "。其中若有自评表（如扫描件），请报送单位提供 Excel 版本。")
     if not odd:
         paragraph(doc, "所有工作簿均已读取并识别。" if rest else "所有文件均已读取并识别。")
     else:

@@ -139,7 +139,7 @@ def _cell_text(el: etree._Element) -> str:
     return "\n".join(line.strip() for line in "".join(parts).split("\n")).strip()
 
 
-class _Sheet:
+class SheetBuilder:
     """Rows of cells placed as Excel places them, with the limits checked as the cells come."""
 
     def __init__(self, name: str, limits: Limits, count: int = 0):
@@ -214,7 +214,7 @@ def _html_rows(table: etree._Element) -> Iterator[etree._Element]:
             yield from (tr for tr in child if isinstance(tr.tag, str) and tr.tag == "tr")
 
 
-def _place_table(sheet: _Sheet, table: etree._Element) -> None:
+def _place_table(sheet: SheetBuilder, table: etree._Element) -> None:
     caption = table.find("caption")
     if caption is not None:     # a table's title written as its caption: a row of its own above it
         _text_row(sheet, _cell_text(caption))
@@ -247,7 +247,7 @@ def _place_table(sheet: _Sheet, table: etree._Element) -> None:
     sheet.row = max(r, last_span)
 
 
-def _place_blocks(sheet: _Sheet, el: etree._Element) -> None:
+def _place_blocks(sheet: SheetBuilder, el: etree._Element) -> None:
     """The body in document order: a table where it stands, a paragraph of text outside tables on a row of its own."""
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
@@ -265,7 +265,7 @@ def _place_blocks(sheet: _Sheet, el: etree._Element) -> None:
             _text_row(sheet, child.tail)
 
 
-def _text_row(sheet: _Sheet, text: str) -> None:
+def _text_row(sheet: SheetBuilder, text: str) -> None:
     text = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
     if text:
         sheet.row += 1
@@ -296,7 +296,7 @@ def _html_text_grid(text: str, sheet: str, limits: Limits, count: int = 0) -> Gr
                                                                              remove_comments=True))
     except (etree.ParserError, ValueError) as exc:
         raise LimitError("PE-W001", f"网页表格无法解析（{exc}）") from None
-    out = _Sheet(sheet, limits, count)
+    out = SheetBuilder(sheet, limits, count)
     out.text_classes = _text_classes(doc)
     body = doc.find("body")
     _place_blocks(out, body if body is not None else doc)
@@ -347,7 +347,7 @@ def xml2003_grids(data: bytes, limits: Limits = DEFAULT) -> list[Grid]:
     grids = []
     count = 0
     for n, ws in enumerate(root.iter(_SS + "Worksheet"), 1):
-        sheet = _Sheet(_ss(ws, "Name") or f"Sheet{n}", limits, count)
+        sheet = SheetBuilder(_ss(ws, "Name") or f"Sheet{n}", limits, count)
         table = ws.find(_SS + "Table")
         r = 0
         for row in (table.iter(_SS + "Row") if table is not None else ()):
@@ -404,7 +404,7 @@ def delimited_grid(data: bytes, sheet: str, limits: Limits = DEFAULT) -> Grid:
     text = _decode(data, None)
     first = text[:4096]
     delimiter = "\t" if "\t" in first else ","
-    out = _Sheet(sheet, limits)
+    out = SheetBuilder(sheet, limits)
     import csv
     import io
 

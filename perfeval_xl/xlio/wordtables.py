@@ -1,0 +1,304 @@
+"""The tables of a Word document (.docx) as sheets. A unit often sends its 自评表 inside its 自评报告, as a Word table (the
+report's 附件), or fills a form a province distributes in Word; the reviewer receives those among the workbooks.
+
+``word_grids(data, stem, limits)`` reads the main document part's tables into :class:`~.grid.Grid` s, one sheet per
+table, named after its place in the document ("表格2": the document's second table), as the table stands when pasted
+into Excel at A1: a cell spanning grid columns (``w:gridSpan``, the older ``w:hMerge``) or rows (``w:vMerge``) is a
+merged range, a row's leading empty grid columns (``w:gridBefore``) stay empty, a cell's paragraphs are lines of its
+text, numbers typed as text (``43.2``, ``86%``) are numbers as Excel's General format reads them. A table that goes on
+after an empty paragraph or a page break (one form split in two tables) goes on on the same sheet; up to three short
+paragraphs right above a table (the form's title, "（2022年度）", "填报单位：…") are rows above it, so that the form
+reads as it does on paper. Text that Word does not show is left out: deleted revisions, field codes, hidden text.
+
+Word documents cannot be written back here: callers review them without an output copy. Every failure is a
+:class:`~..limits.LimitError` with a PE-W code and a Chinese message.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Iterator
+
+from lxml import etree
+
+from ..limits import DEFAULT, LimitError, Limits, check_directory, parse_xml, read_part
+from .grid import Grid
+from .textsheets import SheetBuilder, excel_value
+
+_W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                 "http://purl.oclc.org/ooxml/wordprocessingml/main")      # transitional, strict
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_OFFICE_DOCUMENT = re.compile(r"/officeDocument$")
+#: a paragraph above a table taken as its title: at most this many, each at most this long
+TITLE_PARAGRAPHS, TITLE_CHARS = 3, 80
+
+
+def is_word_package(names: list[str]) -> bool:
+    return "[Content_Types].xml" in names and any(n.lower().endswith("document.xml") for n in names)
+
+
+@dataclass
+class WordSheet:
+    """A sheet read from the document: its grid, the first table's number in the document, the rows its title
+    paragraphs take above the table, the tables it holds."""
+    grid: Grid
+    first_table: int
+    title_rows: int
+    tables: int
+
+
+def word_grids(data: bytes, limits: Limits = DEFAULT) -> list[WordSheet]:
+    """The document's tables as sheets (an empty list: the document holds no table)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise LimitError("PE-W001", "压缩结构已损坏") from None
+    with zf:
+        infos = check_directory(zf, limits)
+        by_name = {i.filename: i for i in infos}
+        part = _main_part(zf, by_name, limits)
+        if part is None:
+            raise LimitError("PE-W001", "压缩包中没有 Word 文档正文（word/document.xml）")
+        root = parse_xml(read_part(zf, by_name[part], limits), part)
+    ns = etree.QName(root).namespace
+    if ns not in _W_NAMESPACES:
+        raise LimitError("PE-W001", "文档正文的格式无法识别", part)
+    body = root.find(f"{{{ns}}}body")
+    return [] if body is None else _Reader(ns, limits).sheets(body)
+
+
+def _main_part(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], limits: Limits) -> str | None:
+    """The main document part the package's relationships name (word/document.xml as Word writes it)."""
+    rels = by_name.get("_rels/.rels")
+    if rels is not None:
+        try:
+            root = parse_xml(read_part(zf, rels, limits), "_rels/.rels")
+        except LimitError:
+            root = None
+        for rel in (root if root is not None else ()):
+            if _OFFICE_DOCUMENT.search(rel.get("Type") or "") and rel.get("TargetMode") != "External":
+                target = posixpath.normpath((rel.get("Target") or "").lstrip("/"))
+                if target in by_name:
+                    return target
+    return "word/document.xml" if "word/document.xml" in by_name else None
+
+
+class _Reader:
+    def __init__(self, ns: str, limits: Limits):
+        w = "{%s}" % ns
+        self.w = w
+        self.limits = limits
+        self.count = 0            # cells put so far, over the document's sheets
+        self.tag = {k: w + k for k in ("p", "r", "t", "tab", "br", "cr", "tbl", "tr", "tc", "tcPr", "trPr",
+                                       "gridSpan", "vMerge", "hMerge", "gridBefore", "sdt", "sdtContent",
+                                       "customXml", "smartTag", "ins", "del", "moveFrom", "delText", "instrText",
+                                       "rPr", "vanish", "fldChar", "noBreakHyphen", "softHyphen", "txbxContent",
+                                       "hyperlink", "fldSimple", "val", "fldCharType", "body", "sectPr",
+                                       "pPr", "sym")}
+
+    # ------------------------------------------------------------ blocks
+
+    def _blocks(self, el: etree._Element) -> Iterator[etree._Element]:
+        """The body's paragraphs and tables in document order, through content controls and custom XML."""
+        t = self.tag
+        for child in el:
+            tag = child.tag
+            if tag in (t["p"], t["tbl"]):
+                yield child
+            elif tag in (t["sdt"], t["customXml"]):
+                content = child.find(t["sdtContent"]) if tag == t["sdt"] else child
+                if content is not None:
+                    yield from self._blocks(content)
+            elif tag == _MC + "AlternateContent":
+                choice = child.find(_MC + "Choice")
+                if choice is not None:
+                    yield from self._blocks(choice)
+
+    def sheets(self, body: etree._Element) -> list[WordSheet]:
+        out: list[WordSheet] = []
+        above: list[str] = []          # the text paragraphs since the last table
+        current: tuple[SheetBuilder, WordSheet] | None = None
+        n = 0
+        for block in self._blocks(body):
+            if block.tag == self.tag["p"]:
+                text = self._paragraph_text(block)
+                if text.strip():
+                    above.append(text)
+                continue
+            n += 1
+            if current is not None and not above:
+                builder, sheet = current          # the same form going on after a blank line or a page break
+                sheet.tables += 1
+            else:
+                builder = SheetBuilder(f"表格{n}", self.limits, self.count)
+                title = []
+                for text in reversed(above):
+                    if len(text.strip()) > TITLE_CHARS or len(title) == TITLE_PARAGRAPHS:
+                        break
+                    title.insert(0, text)
+                for text in title:
+                    builder.row += 1
+                    value, fmt = excel_value(" ".join(text.split()))
+                    builder.put(builder.row, 1, value, fmt)
+                sheet = WordSheet(builder.grid, n, builder.row, 1)
+                current = (builder, sheet)
+                out.append(sheet)
+            self._place_table(builder, block)
+            self.count = builder.count
+            above = []
+        return out
+
+    # ------------------------------------------------------------ tables
+
+    def _rows(self, tbl: etree._Element) -> Iterator[etree._Element]:
+        t = self.tag
+        for child in tbl:
+            if child.tag == t["tr"]:
+                yield child
+            elif child.tag in (t["sdt"], t["customXml"]):
+                content = child.find(t["sdtContent"]) if child.tag == t["sdt"] else child
+                if content is not None:
+                    yield from self._rows(content)
+
+    def _cells(self, tr: etree._Element) -> Iterator[etree._Element]:
+        t = self.tag
+        for child in tr:
+            if child.tag == t["tc"]:
+                yield child
+            elif child.tag in (t["sdt"], t["customXml"]):
+                content = child.find(t["sdtContent"]) if child.tag == t["sdt"] else child
+                if content is not None:
+                    yield from self._cells(content)
+
+    def _int_prop(self, props: etree._Element | None, name: str) -> int:
+        if props is None:
+            return 0
+        el = props.find(self.tag[name])
+        if el is None:
+            return 0
+        m = re.match(r"\s*(\d+)", el.get(self.tag["val"]) or "")
+        return min(int(m.group(1)), 1000) if m else 0
+
+    def _place_table(self, sheet: SheetBuilder, tbl: etree._Element) -> None:
+        t = self.tag
+        open_v: dict[int, list[int]] = {}     # grid column → [first row, last row, last column] of a vertical merge
+        merges: list[list[int]] = []
+        r = sheet.row
+        for tr in self._rows(tbl):
+            r += 1
+            c = 1 + self._int_prop(tr.find(t["trPr"]), "gridBefore")
+            last_h: list[int] | None = None      # the cell an hMerge="continue" joins
+            seen: set[int] = set()
+            for tc in self._cells(tr):
+                props = tc.find(t["tcPr"])
+                span = max(self._int_prop(props, "gridSpan"), 1)
+                vmerge = props.find(t["vMerge"]) if props is not None else None
+                hmerge = props.find(t["hMerge"]) if props is not None else None
+                if hmerge is not None and (hmerge.get(t["val"]) or "continue") == "continue" and last_h is not None:
+                    last_h[3] = c + span - 1      # the older horizontal merge: this cell joins the one before it
+                    c += span
+                    continue
+                if vmerge is not None and (vmerge.get(t["val"]) or "continue") == "continue" and c in open_v:
+                    m = open_v[c]
+                    m[2] = r                      # the cell above goes on down through this row
+                    seen.add(c)
+                    last_h = None
+                    c += span
+                    continue
+                value, fmt = excel_value(self._cell_text(tc))
+                sheet.put(r, c, value, fmt)
+                m = [r, c, r, c + span - 1]
+                merges.append(m)
+                if vmerge is not None:            # restart: a vertical merge begins here
+                    open_v[c] = m
+                    seen.add(c)
+                last_h = m
+                c += span
+            for col in [k for k in open_v if k not in seen]:
+                del open_v[col]                   # a column that no longer continues its merge
+        for r1, c1, r2, c2 in merges:
+            if r2 > r1 or c2 > c1:
+                sheet.merge(r1, c1, r2, c2)
+        sheet.row = r
+
+    # ------------------------------------------------------------ text
+
+    def _cell_text(self, tc: etree._Element) -> str:
+        """A cell's paragraphs as lines (a table nested in the cell: its rows as lines, its cells split by a space)."""
+        t = self.tag
+        lines: list[str] = []
+        for block in self._blocks(tc):
+            if block.tag == t["p"]:
+                lines.append(self._paragraph_text(block))
+            else:
+                for tr in self._rows(block):
+                    lines.append(" ".join(x for x in (self._cell_text(tc2).replace("\n", " ")
+                                                      for tc2 in self._cells(tr)) if x))
+        return "\n".join(line.strip() for line in lines).strip()
+
+    def _paragraph_text(self, p: etree._Element) -> str:
+        """The text Word shows for a paragraph: runs' text, tabs and breaks; not deleted text, field codes, hidden
+        runs, or text boxes anchored in it (they stand elsewhere on the page)."""
+        t = self.tag
+        parts: list[str] = []
+        in_code = [False]          # between a complex field's begin and separate: its code, not its result
+
+        def walk(el: etree._Element) -> None:
+            for child in el:
+                tag = child.tag
+                if not isinstance(tag, str):
+                    continue
+                if tag == t["r"]:
+                    run(child)
+                elif tag in (t["del"], t["moveFrom"], t["pPr"], t["txbxContent"]) or tag == _MC + "Fallback":
+                    continue
+                else:
+                    walk(child)            # hyperlinks, insertions, smart tags, simple fields, content controls
+
+        def run(r: etree._Element) -> None:
+            rpr = r.find(t["rPr"])
+            hidden = rpr is not None and _on(rpr.find(t["vanish"]), t["val"])
+            for child in r:
+                tag = child.tag
+                if tag == t["fldChar"]:
+                    kind = child.get(t["fldCharType"])
+                    if kind == "begin":
+                        in_code[0] = True
+                    elif kind in ("separate", "end"):
+                        in_code[0] = False
+                elif hidden or in_code[0]:
+                    continue
+                elif tag == t["t"]:
+                    parts.append(child.text or "")
+                elif tag == t["tab"]:
+                    parts.append("\t")
+                elif tag in (t["br"], t["cr"]):
+                    parts.append("\n")
+                elif tag == t["noBreakHyphen"]:
+                    parts.append("-")
+                elif tag == _MC + "AlternateContent":
+                    choice = child.find(_MC + "Choice")
+                    if choice is not None:
+                        for r2 in choice.iter(t["r"]):
+                            if r2 is not r:
+                                run(r2)
+
+        walk(p)
+        return "".join(parts)
+
+
+def _on(el: etree._Element | None, val: str) -> bool:
+    """A Word on/off property: present and not switched off (``w:val="0"``, "false", "off")."""
+    return el is not None and (el.get(val) or "true").lower() not in ("0", "false", "off")
+
+
+def sheet_note(sheet: WordSheet) -> str:
+    """How a reviewer finds a sheet's cells in the document."""
+    what = f"文档中的第 {sheet.first_table} 个表格" + (f"（续 {sheet.tables - 1} 个表格）" if sheet.tables > 1 else "")
+    where = (f"第 1–{sheet.title_rows} 行为表格上方的标题，表格从第 {sheet.title_rows + 1} 行起" if sheet.title_rows > 1
+             else "第 1 行为表格上方的标题，表格从第 2 行起" if sheet.title_rows == 1 else "表格从第 1 行起")
+    return f"“{sheet.grid.sheet}”是{what}：单元格按粘贴到 Excel A1 后的行列标注（{where}）"
+

@@ -1,0 +1,317 @@
+"""Forms inside Word documents (a 自评报告's 附件, a province's form distributed in Word): their tables read as Excel shows
+them when pasted at A1, the forms among them reviewed like a sheet's, the other Word files listed with the reason."""
+import copy
+import importlib.util
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from lxml import etree
+
+from perfeval_xl.limits import DEFAULT, LimitError
+from perfeval_xl.recalc.batch import run_batch
+from perfeval_xl.recalc.summary import totals_line
+from perfeval_xl.xlio.textsheets import SheetBuilder, _place_table
+from perfeval_xl.xlio.wordtables import sheet_note, word_grids
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "workbooks" / "corpus"
+FIX = Path(__file__).resolve().parent / "fixtures"
+POI = FIX / "public" / "poi"
+LANGFANG = CORPUS / "hebei_langfang_shipin_nuantong_2019.xlsx"
+
+
+def _forms() -> list[dict]:
+    spec = importlib.util.spec_from_file_location("build_corpus", ROOT / "scripts" / "build_corpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.FORMS
+
+
+def _range(ref: str) -> tuple[int, int, int, int]:
+    from openpyxl.utils.cell import range_boundaries
+
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return r1, c1, r2, c2
+
+
+def _text(v) -> str:
+    return "" if v is None else f"{v:.10g}" if isinstance(v, float) else str(v)
+
+
+def word_of(form: dict, title_as_paragraphs: bool = True) -> bytes:
+    """A corpus form as a Word document is typed: its leading one-cell rows (the title, "（2022年度）") as paragraphs,
+    the rest as a table with the form's merged cells."""
+    rows, merges = form["rows"], [_range(m) for m in form["merges"]]
+    k = 0
+    while title_as_paragraphs and k < len(rows) and all(v in (None, "") for v in rows[k][1:]):
+        k += 1
+    doc = Document()
+    for row in rows[:k]:
+        doc.add_paragraph(_text(row[0]))
+    width = max(len(r) for r in rows)
+    table = doc.add_table(rows=len(rows) - k, cols=width)
+    for i, row in enumerate(rows[k:]):
+        for j, v in enumerate(row):
+            if v is not None:
+                cell = table.cell(i, j)
+                lines = _text(v).split("\n")
+                cell.paragraphs[0].text = lines[0]
+                for line in lines[1:]:
+                    cell.add_paragraph(line)
+    for r1, c1, r2, c2 in merges:
+        if r1 > k:
+            table.cell(r1 - k - 1, c1 - 1).merge(table.cell(r2 - k - 1, c2 - 1))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _findings(summary: dict, path: str) -> list[tuple[str, str]]:
+    w = next(w for w in summary["workbooks"] if w["path"] == path)
+    return sorted((f["code"], f["cell"]) for s in w["sheets"] for f in s["findings"])
+
+
+@pytest.mark.parametrize("form", _forms(), ids=lambda f: f["file"])
+def test_each_corpus_form_typed_in_word_is_reviewed_as_its_workbook(tmp_path, form):
+    """The same form as a Word table (title paragraphs above it): the same findings on the same cells, the same
+    figures read, as the corpus workbook."""
+    (tmp_path / "w").mkdir()
+    (tmp_path / "x").mkdir()
+    (tmp_path / "w" / "表.docx").write_bytes(word_of(form))
+    shutil.copy(CORPUS / form["file"], tmp_path / "x" / "表.xlsx")
+    word = run_batch([tmp_path / "w"], tmp_path / "o1", jobs=1, progress=None, isolate=False)
+    book = run_batch([tmp_path / "x"], tmp_path / "o2", jobs=1, progress=None, isolate=False)
+    assert _findings(word, "表.docx") == _findings(book, "表.xlsx")
+    expected = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))[form["file"]]
+    for want in expected["raise"]:
+        assert (want["code"], want["cell"]) in _findings(word, "表.docx")
+    ws, bs = word["workbooks"][0]["sheets"][0], book["workbooks"][0]["sheets"][0]
+    for key in ("form", "project", "unit", "budget", "execution_rate", "total_stated", "total", "grade"):
+        assert ws[key] == bs[key], key
+    assert [i["score_stated"] for i in ws["indicators"]] == [i["score_stated"] for i in bs["indicators"]]
+    assert word["workbooks"][0]["output"] is None          # reviewed, no copy: a Word file is not written back
+    assert not (tmp_path / "o1" / "表.docx").exists()
+
+
+def test_a_form_libreoffice_saved_as_word_reads_as_the_workbook(tmp_path):
+    """Another program's Word file: LibreOffice's docx of the 廊坊 form (merges as w:gridSpan / w:vMerge, the title
+    rows inside the table): the corpus form's findings, on its cells, and the figures a reviewer sees."""
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice.docx", tmp_path / "廊坊.docx")
+    summary = run_batch([tmp_path / "廊坊.docx"], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    w = summary["workbooks"][0]
+    assert _findings(summary, "廊坊.docx") == [("PE-A100", "D38"), ("PE-B201", "E7"), ("PE-S304", "H14"),
+                                              ("PE-S304", "H7")]
+    s = w["sheets"][0]
+    assert (s["sheet"], s["project"], s["unit"], s["budget"], s["total"]) == (
+        "表格1", "办公宿舍楼、食堂及餐厅暖通改造经费", "廊坊市食品工程学校", 43.2, 97.24)
+    assert round(s["execution_rate"], 4) == 0.862
+    assert w["notes"][:2] == ["Word 文档：已读取其中的表格并校验，但不能原样回写，未生成输出副本",
+                              "“表格1”是文档中的第 1 个表格：单元格按粘贴到 Excel A1 后的行列标注（表格从第 1 行起）"]
+
+
+def test_a_word_documents_tables_where_libreoffice_puts_them():
+    """A form saved by Word (POI's stress019.docx: five tables, 24 vertically and 19 horizontally merged cells): each
+    table's cells and merged ranges where LibreOffice places them (its HTML export, read as Excel reads HTML)."""
+    from lxml import html
+
+    sheets = word_grids((POI / "stress019.docx").read_bytes())
+    page = html.document_fromstring((POI / "stress019.libreoffice.html").read_bytes().decode("utf-8"))
+    tables = list(page.iter("table"))
+    assert [s.tables for s in sheets] == [1] * 5 and len(tables) == 5
+    assert sum(len(s.grid.merged) for s in sheets) > 20
+    for sheet, table in zip(sheets, tables):
+        lo = SheetBuilder("lo", DEFAULT)
+        _place_table(lo, table)
+        shift = sheet.title_rows
+        ours = {(r - shift, c): " ".join(str(v).split()) for (r, c), v in sheet.grid.cells.items() if r > shift}
+        assert ours == {k: " ".join(str(v).split()) for k, v in lo.grid.cells.items()}, sheet.grid.sheet
+        assert sorted((a - shift, b, c - shift, d) for a, b, c, d in sheet.grid.merged) == sorted(lo.grid.merged)
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _run(text: str, **props) -> etree._Element:
+    r = etree.Element(qn("w:r"))
+    if props:
+        rpr = etree.SubElement(r, qn("w:rPr"))
+        for k in props:
+            etree.SubElement(rpr, qn(f"w:{k}"))
+    t = etree.SubElement(r, qn("w:t"))
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return r
+
+
+def test_what_word_shows_is_read_and_what_it_hides_is_not(tmp_path):
+    """A cell's deleted revision, a field's code, hidden text are not read; an insertion, a field's result, a
+    hyperlink's text are. Two tables with only an empty paragraph between them are one form (a table split by a page
+    break); a text paragraph starts the next sheet, with at most three short paragraphs above a table as its title."""
+    doc = Document()
+    doc.add_paragraph("这是一段很长的报告正文，" * 10)          # too long for a title: left out
+    doc.add_paragraph("附件1")
+    doc.add_paragraph("项目支出绩效自评表")
+    t1 = doc.add_table(rows=2, cols=3)
+    t1.cell(0, 0).text = "项目名称"
+    t1.cell(0, 1).merge(t1.cell(0, 2)).text = "乡村道路养护"
+    t1.cell(1, 0).text = "得分"
+    p = t1.cell(1, 1).paragraphs[0]
+    p._p.append(_run("9"))
+    d = etree.SubElement(p._p, qn("w:del"))
+    r = _run("8")
+    r.find(qn("w:t")).tag = qn("w:delText")
+    d.append(r)
+    ins = etree.SubElement(p._p, qn("w:ins"))
+    ins.append(_run("5"))
+    p._p.append(_run("（隐藏）", vanish=True))
+    # a field: { PAGE } shows its result "3" after the separator
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "分"), ("end", None)):
+        r = etree.SubElement(p._p, qn("w:r"))
+        if kind:
+            etree.SubElement(r, qn("w:fldChar")).set(qn("w:fldCharType"), kind)
+        else:
+            el = etree.SubElement(r, qn("w:instrText") if text.strip() == "PAGE" else qn("w:t"))
+            el.text = text
+    t1.cell(1, 2).text = "86%"
+    doc.add_paragraph("")                                        # an empty line, then the table goes on
+    t2 = doc.add_table(rows=2, cols=3)
+    t2.cell(0, 0).merge(t2.cell(1, 0)).text = "合计"
+    t2.cell(0, 1).text = "43.2"
+    t2.cell(1, 2).text = "≥50个"
+    doc.add_paragraph("第二张表")
+    t3 = doc.add_table(rows=1, cols=1)
+    t3.cell(0, 0).text = "1,234.5"
+    buf = io.BytesIO()
+    doc.save(buf)
+    sheets = word_grids(buf.getvalue())
+    assert [(s.grid.sheet, s.first_table, s.title_rows, s.tables) for s in sheets] == [
+        ("表格1", 1, 2, 2), ("表格3", 3, 1, 1)]
+    g = sheets[0].grid
+    assert g.cells == {(1, 1): "附件1", (2, 1): "项目支出绩效自评表", (3, 1): "项目名称", (3, 2): "乡村道路养护",
+                       (4, 1): "得分", (4, 2): "95分", (4, 3): 0.86, (5, 1): "合计", (5, 2): 43.2, (6, 3): "≥50个"}
+    assert g.number_formats == {(4, 3): "0%"}
+    assert sorted(g.merged) == [(3, 2, 3, 3), (5, 1, 6, 1)]
+    assert sheets[1].grid.cells == {(1, 1): "第二张表", (2, 1): 1234.5}
+    assert sheet_note(sheets[0]) == ("“表格1”是文档中的第 1 个表格（续 1 个表格）：单元格按粘贴到 Excel A1 后的行列标注"
+                                     "（第 1–2 行为表格上方的标题，表格从第 3 行起）")
+
+
+def test_older_merges_and_rows_that_start_late():
+    """w:hMerge (Word 95's horizontal merge, still written by some exporters) joins a cell to the one before it;
+    w:gridBefore leaves a row's first grid columns empty; a vMerge "continue" with nothing above starts nothing."""
+    xml = (f'<w:document xmlns:w="{W[1:-1]}"><w:body><w:tbl>'
+           '<w:tr><w:tc><w:tcPr><w:hMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>一级指标</w:t></w:r></w:p></w:tc>'
+           '<w:tc><w:tcPr><w:hMerge/></w:tcPr><w:p/></w:tc>'
+           '<w:tc><w:p><w:r><w:t>分值</w:t></w:r></w:p></w:tc></w:tr>'
+           '<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>'
+           '<w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p><w:r><w:t>产出</w:t></w:r></w:p></w:tc>'
+           '<w:tc><w:p><w:r><w:t>50</w:t></w:r></w:p></w:tc></w:tr>'
+           '</w:tbl><w:p/></w:body></w:document>')
+    sheets = word_grids(_docx(xml))
+    assert sheets[0].grid.cells == {(1, 1): "一级指标", (1, 3): "分值", (2, 2): "产出", (2, 3): 50}
+    assert sheets[0].grid.merged == [(1, 1, 1, 2)]
+
+
+def _docx(document_xml: str, main: str = "word/document.xml") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("_rels/.rels",
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                   f'relationships/officeDocument" Target="/{main}"/></Relationships>')
+        z.writestr(main, document_xml)
+    return buf.getvalue()
+
+
+def test_the_main_part_is_the_one_the_package_names():
+    xml = (f'<w:document xmlns:w="{W[1:-1]}"><w:body><w:tbl><w:tr><w:tc><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc>'
+           '</w:tr></w:tbl></w:body></w:document>')
+    assert word_grids(_docx(xml, "word/document2.xml"))[0].grid.cells == {(1, 1): "x"}
+    with pytest.raises(LimitError, match="DTD"):
+        word_grids(_docx('<!DOCTYPE x [<!ENTITY a "b">]>' + xml))
+    with pytest.raises(LimitError, match="压缩结构已损坏"):
+        word_grids(b"PK\x03\x04broken")
+
+
+def test_word_files_without_a_form_are_listed_with_the_reason(tmp_path):
+    """A report without tables, one whose tables are no form, a Word 97 binary (POI's), an encrypted document: none
+    is a failure of the batch or a file left unrecognised; each is one of the other files, its reason kept."""
+    import msoffcrypto
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    doc = Document()
+    doc.add_paragraph("2023年度部门整体支出绩效自评报告")
+    doc.save(inp / "自评报告.docx")
+    doc = Document()
+    t = doc.add_table(rows=2, cols=2)
+    t.cell(0, 0).text, t.cell(0, 1).text, t.cell(1, 0).text, t.cell(1, 1).text = "姓名", "电话", "张三", "123"
+    doc.save(inp / "联系人.docx")
+    shutil.copy(POI / "Bug60942b.doc", inp / "说明.doc")
+    plain = io.BytesIO(word_of(_forms()[0]))
+    locked = io.BytesIO()
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    OOXMLFile(plain).encrypt("123456", locked)
+    (inp / "加密.docx").write_bytes(locked.getvalue())
+    shutil.copy(LANGFANG, inp / "单位A.xlsx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    assert [w["path"] for w in summary["workbooks"]] == ["单位A.xlsx"]
+    assert summary["others"] == ["加密.docx", "联系人.docx", "自评报告.docx", "说明.doc"]
+    assert summary["others_why"] == {
+        "加密.docx": "Word 文档设置了打开密码，无法读取",
+        "联系人.docx": "Word 文档中的表格都不是自评表或评分表",
+        "自评报告.docx": "Word 文档中没有表格",
+        "说明.doc": "Word 97-2003 格式，无法读取其中的表格：请另存为 .docx 后重新运行"}
+    assert "未识别" not in totals_line(summary)
+    assert msoffcrypto  # the encrypted file above is a real one (msoffcrypto-tool's ECMA-376 agile encryption)
+
+
+def test_a_word_page_exported_by_a_web_system_is_read(tmp_path):
+    """Web systems export "Word" as an HTML page named .doc (Word opens it): its tables are read like Excel's HTML."""
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice_html.xls", tmp_path / "自评表.doc")
+    summary = run_batch([tmp_path], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    w = summary["workbooks"][0]
+    assert _findings(summary, "自评表.doc") == [("PE-A100", "D38"), ("PE-B201", "E7"), ("PE-S304", "H14"),
+                                                ("PE-S304", "H7")]
+    assert w["notes"][0].startswith("文件扩展名为 .doc，内容实为网页（HTML）表格")
+
+
+def test_the_report_annex_and_the_workbook_are_compared(tmp_path):
+    """The 自评表 a unit sends as a workbook and again as its report's 附件: the same form, not a resend. Figures that
+    agree are said to agree; a score typed differently in the report is named with both figures."""
+    langfang = next(f for f in _forms() if f["file"] == LANGFANG.name)
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(LANGFANG, inp / "自评表.xlsx")
+    (inp / "自评报告.docx").write_bytes(word_of(langfang))
+    changed = copy.deepcopy(langfang)
+    row = next(r for r in changed["rows"] if len(r) > 3 and r[3] == "指标1工程完工率")
+    row[7] = 9                                                   # 得分 10 in the workbook, 9 in this report
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    notes = {w["path"]: w["notes"] for w in summary["workbooks"]}
+    assert notes["自评表.xlsx"] == ["与 自评报告.docx 的项目（办公宿舍楼、食堂及餐厅暖通改造经费）和单位相同："
+                                    "Word 文档中的表格与工作簿是同一张自评表，填报的数据一致"]
+    (inp / "自评报告.docx").write_bytes(word_of(changed))
+    summary = run_batch([inp], tmp_path / "out2", jobs=1, progress=None, isolate=False)
+    notes = {w["path"]: w["notes"] for w in summary["workbooks"]}
+    assert notes["自评表.xlsx"] == ["与 自评报告.docx 的项目（办公宿舍楼、食堂及餐厅暖通改造经费）和单位相同："
+                                    "Word 文档中的表格与工作簿是同一张自评表，但填报的数据不同（本文件 / 对方：“指标1工程完工率”得分 10 / 9），"
+                                    "请确认以哪一份为准"]
+
+
+def test_a_word_form_in_a_zip_is_read(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    with zipfile.ZipFile(inp / "单位B.zip", "w") as z:
+        z.write(FIX / "foreign" / "hebei_langfang_libreoffice.docx", "单位B/自评报告.docx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    assert [w["path"] for w in summary["workbooks"]] == ["单位B.zip/单位B/自评报告.docx"]
+    assert summary["workbooks"][0]["sheets"][0]["total"] == 97.24
