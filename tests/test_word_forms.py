@@ -44,29 +44,33 @@ def _text(v) -> str:
     return "" if v is None else f"{v:.10g}" if isinstance(v, float) else str(v)
 
 
-def word_of(form: dict, title_as_paragraphs: bool = True) -> bytes:
-    """A corpus form as a Word document is typed: its leading one-cell rows (the title, "（2022年度）") as paragraphs,
-    the rest as a table with the form's merged cells."""
-    rows, merges = form["rows"], [_range(m) for m in form["merges"]]
-    k = 0
-    while title_as_paragraphs and k < len(rows) and all(v in (None, "") for v in rows[k][1:]):
-        k += 1
+def word_of(*forms: dict, title_as_paragraphs: bool = True) -> bytes:
+    """Corpus forms as a Word document is typed: each form's leading one-cell rows (the title, "（2022年度）") as
+    paragraphs (or, ``title_as_paragraphs=False``, as the table's first rows), the rest as a table with the form's
+    merged cells; forms one after another, a page break between them."""
     doc = Document()
-    for row in rows[:k]:
-        doc.add_paragraph(_text(row[0]))
-    width = max(len(r) for r in rows)
-    table = doc.add_table(rows=len(rows) - k, cols=width)
-    for i, row in enumerate(rows[k:]):
-        for j, v in enumerate(row):
-            if v is not None:
-                cell = table.cell(i, j)
-                lines = _text(v).split("\n")
-                cell.paragraphs[0].text = lines[0]
-                for line in lines[1:]:
-                    cell.add_paragraph(line)
-    for r1, c1, r2, c2 in merges:
-        if r1 > k:
-            table.cell(r1 - k - 1, c1 - 1).merge(table.cell(r2 - k - 1, c2 - 1))
+    for n, form in enumerate(forms):
+        if n:
+            doc.add_page_break()
+        rows, merges = form["rows"], [_range(m) for m in form["merges"]]
+        k = 0
+        while title_as_paragraphs and k < len(rows) and all(v in (None, "") for v in rows[k][1:]):
+            k += 1
+        for row in rows[:k]:
+            doc.add_paragraph(_text(row[0]))
+        width = max(len(r) for r in rows)
+        table = doc.add_table(rows=len(rows) - k, cols=width)
+        for i, row in enumerate(rows[k:]):
+            for j, v in enumerate(row):
+                if v is not None:
+                    cell = table.cell(i, j)
+                    lines = _text(v).split("\n")
+                    cell.paragraphs[0].text = lines[0]
+                    for line in lines[1:]:
+                        cell.add_paragraph(line)
+        for r1, c1, r2, c2 in merges:
+            if r1 > k:
+                table.cell(r1 - k - 1, c1 - 1).merge(table.cell(r2 - k - 1, c2 - 1))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -315,3 +319,25 @@ def test_a_word_form_in_a_zip_is_read(tmp_path):
     summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
     assert [w["path"] for w in summary["workbooks"]] == ["单位B.zip/单位B/自评报告.docx"]
     assert summary["workbooks"][0]["sheets"][0]["total"] == 97.24
+
+
+def test_several_projects_forms_in_one_document(tmp_path):
+    """A department's report with one 自评表 per project, a page apart: each its own sheet, also when the titles are
+    inside the tables (only a page break between two tables: the next table's 项目名称 row begins another form)."""
+    forms = {f["file"]: f for f in _forms()}
+    three = [forms["anhui_chizhou_tangxi_weituo_2022.xlsx"], forms["yunnan_lijiang_weipian_2020.xlsx"],
+             forms[LANGFANG.name]]
+    for titled in (True, False):
+        out = tmp_path / f"o{titled}"
+        (tmp_path / f"in{titled}").mkdir()
+        (tmp_path / f"in{titled}" / "部门自评报告.docx").write_bytes(word_of(*three, title_as_paragraphs=titled))
+        summary = run_batch([tmp_path / f"in{titled}"], out, jobs=1, progress=None, isolate=False)
+        sheets = summary["workbooks"][0]["sheets"]
+        assert [s["project"] for s in sheets] == ["委托业务项目", "2020年省级自然资源卫片执法补助经费支出绩效自评表",
+                                                  "办公宿舍楼、食堂及餐厅暖通改造经费"]
+        assert [s["sheet"] for s in sheets] == ["表格1", "表格2", "表格3"]
+        # each form's findings on its own sheet, as on the workbook of that form alone
+        alone = run_batch([CORPUS / three[2]["file"]], tmp_path / f"a{titled}", jobs=1, progress=None,
+                          isolate=False)["workbooks"][0]["sheets"][0]
+        assert sorted((f["code"], f["cell"]) for f in sheets[2]["findings"]) == sorted(
+            (f["code"], f["cell"]) for f in alone["findings"])

@@ -32,6 +32,8 @@ _W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
                  "http://purl.oclc.org/ooxml/wordprocessingml/main")      # transitional, strict
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _OFFICE_DOCUMENT = re.compile(r"/officeDocument$")
+#: what the first rows of a table that begins a form hold: its title or its 项目名称 row
+_OPENS_FORM = re.compile(r"^\s*(?:项目名称|单位名称|部门名称|部门（单位）名称|部门\(单位\)名称)\s*[:：]?\s*$|自评表|评分表|评价表")
 #: a paragraph above a table taken as its title: at most this many, each at most this long
 TITLE_PARAGRAPHS, TITLE_CHARS = 3, 80
 
@@ -129,7 +131,7 @@ class _Reader:
                     above.append(text)
                 continue
             n += 1
-            if current is not None and not above:
+            if current is not None and not above and not self._opens_form(block):
                 builder, sheet = current          # the same form going on after a blank line or a page break
                 sheet.tables += 1
             else:
@@ -152,6 +154,17 @@ class _Reader:
         return out
 
     # ------------------------------------------------------------ tables
+
+    def _opens_form(self, tbl: etree._Element) -> bool:
+        """Does the table begin a form of its own (its title or 项目名称 in its first rows)? Then it starts a sheet even
+        right after another table: a document of several projects' forms, one a page, titles inside the tables."""
+        for i, tr in enumerate(self._rows(tbl)):
+            if i == 3:
+                break
+            for tc in self._cells(tr):
+                if _OPENS_FORM.search(self._cell_text(tc)):
+                    return True
+        return False
 
     def _rows(self, tbl: etree._Element) -> Iterator[etree._Element]:
         t = self.tag
