@@ -341,3 +341,28 @@ def test_several_projects_forms_in_one_document(tmp_path):
                           isolate=False)["workbooks"][0]["sheets"][0]
         assert sorted((f["code"], f["cell"]) for f in sheets[2]["findings"]) == sorted(
             (f["code"], f["cell"]) for f in alone["findings"])
+
+
+def test_the_commands_say_why_a_word_file_gave_no_form(tmp_path):
+    """validate and read write no summary: the reason is on the console, and the last line sends nowhere."""
+    from test_cli import cli
+
+    shutil.copy(POI / "Bug60942b.doc", tmp_path / "说明.doc")
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice.docx", tmp_path / "自评报告.docx")
+    r = cli("validate", tmp_path)
+    assert r.returncode == 0
+    lines = r.out.strip().splitlines()
+    assert "· 说明.doc：Word 97-2003 格式，无法读取其中的表格：请另存为 .docx 后重新运行" in lines
+    assert lines[-1] == "共 1 个文件、1 张表单：有警告 1；错误 0 条，警告 3 条。另有 1 个其他文件未处理（.doc 1）。"
+    assert any(line.startswith("√ 自评报告.docx ［表格1］ 办公宿舍楼、食堂及餐厅暖通改造经费") for line in lines)
+
+
+def test_a_word_form_is_read_by_the_single_file_reader():
+    """read_workbook (what the tests and the report drafting use on one file) reads a .docx as the batch does."""
+    from perfeval_xl.workbook.reader import load_grids, read_workbook
+    from perfeval_xl.workbook.errors import WorkbookError
+
+    forms = read_workbook(FIX / "foreign" / "hebei_langfang_libreoffice.docx")
+    assert [(f.sheet, f.project, f.budget.annual) for f in forms] == [("表格1", "办公宿舍楼、食堂及餐厅暖通改造经费", 43.2)]
+    with pytest.raises(WorkbookError, match="Word 97-2003 格式"):
+        load_grids(POI / "Bug60942b.doc")

@@ -136,7 +136,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(dumps(summary))
         return exit_status(summary)
     print_entries(summary, findings=True)
-    say(totals_line(summary))
+    say(totals_line(summary, None))
     return exit_status(summary)
 
 
@@ -148,7 +148,7 @@ def _read(args: argparse.Namespace) -> int:
         print(dumps(summary))
         return exit_status(summary)
     print_entries(summary, findings=False, indicators=True)
-    say(totals_line(summary))
+    say(totals_line(summary, None))
     return exit_status(summary)
 
 
@@ -170,7 +170,7 @@ def _report(args: argparse.Namespace) -> int:
         print(dumps(summary))
         return exit_status(summary)
     print_entries(summary, findings=False)
-    say(totals_line(summary))
+    say(totals_line(summary, None))
     drafted = sum(1 for w in summary["workbooks"] for s in w["sheets"] if s.get("report"))
     say(f"报告：{drafted} 份报告初稿在 {readable_path(args.out)}；复核意见汇总：{readable_path(str(review))}")
     return exit_status(summary)
@@ -208,6 +208,8 @@ def print_entries(summary: dict[str, Any], *, findings: bool, indicators: bool =
                         + (f"〔{f['evidence']}〕" if f.get("evidence") else ""))
         for note in w.get("notes") or ():
             say(f"    注：{note}")
+    for path, why in (summary.get("others_why") or {}).items():      # Word files read that hold no form
+        say(f"{NONE_MARK} {path}：{why}")
 
 
 def _freeze(args: argparse.Namespace) -> int:

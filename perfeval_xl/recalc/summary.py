@@ -156,15 +156,17 @@ def totals(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def totals_line(summary: dict[str, Any]) -> str:
-    """The one line every batch command ends with."""
+def totals_line(summary: dict[str, Any], listed: str | None = "summary.json 的 others") -> str:
+    """The one line every batch command ends with; ``listed``: where the other files are named (None: on the lines
+    above, for the commands that write no summary)."""
     t = totals(summary)
     parts = "，".join(f"{k} {v}" for k, v in t["status"].items() if v)
     line = f"共 {t['files']} 个文件、{t['forms']} 张表单：{parts or '无'}；错误 {t['findings']['错误']} 条，警告 {t['findings']['警告']} 条。"
     rest = summary.get("others") or []
     if rest:
         kinds = Counter(Path(p).suffix.lower() or "（无扩展名）" for p in rest)
-        line += f"另有 {len(rest)} 个其他文件未处理（{'，'.join(f'{k} {n}' for k, n in kinds.most_common())}），见 summary.json 的 others。"
+        line += (f"另有 {len(rest)} 个其他文件未处理（{'，'.join(f'{k} {n}' for k, n in kinds.most_common())}）"
+                 + (f"，见 {listed}。" if listed else "。"))
     return line
 
 

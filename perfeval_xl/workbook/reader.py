@@ -15,6 +15,7 @@ from .errors import WorkbookError, os_reason
 from ..limits import LimitError
 from ..xlio.grid import Grid
 from ..xlio.textsheets import excel_sheet_name, sniff, text_grids
+from ..xlio.wordtables import is_word_package, word_grids
 from .layouts import recognise
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -165,11 +166,13 @@ def load_grids(path: str | Path) -> list[Grid]:
     if data.startswith(OLE_MAGIC):
         if is_encrypted_ole(data):
             raise WorkbookError("PE-W003", NEEDS_PASSWORD, name)
+        if _ole_holds(data, "WordDocument") and not has_workbook_stream(data):
+            raise WorkbookError("PE-W001", "Word 97-2003 格式，无法读取其中的表格：请另存为 .docx 后重新运行", name)
         return legacy_grids(data, name)[0]
     if not zipfile.is_zipfile(p):
         if p.suffix.lower() == ".xls" and is_bare_biff(data):
             return legacy_grids(data, name)[0]
-        kind = sniff(data) if p.suffix.lower() == ".xls" else None
+        kind = sniff(data) if p.suffix.lower() in (".xls", ".doc") else None
         if kind is None:
             raise WorkbookError("PE-W001", "文件不是 .xlsx/.xlsm/.xls 工作簿（请在 Excel 中另存为 .xlsx）", name)
         try:
@@ -181,10 +184,19 @@ def load_grids(path: str | Path) -> list[Grid]:
         return grids
     try:
         with zipfile.ZipFile(p) as z:
-            if "xl/workbook.xml" not in z.namelist():
-                raise WorkbookError("PE-W001", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿", name)
+            names = z.namelist()
     except zipfile.BadZipFile:
         raise WorkbookError("PE-W001", "文件已损坏，无法解压", name) from None
+    if "xl/workbook.xml" not in names:
+        if not is_word_package(names):
+            raise WorkbookError("PE-W001", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿", name)
+        try:
+            grids = [s.grid for s in word_grids(data)]      # a Word document's tables, one sheet each
+        except LimitError as exc:
+            raise WorkbookError(exc.code, str(exc), name) from None
+        for g in grids:
+            g.path = name
+        return grids
     return _load_xlsx(p)
 
 
