@@ -309,6 +309,15 @@ def test_the_report_annex_and_the_workbook_are_compared(tmp_path):
     assert notes["自评表.xlsx"] == ["与 自评报告.docx 的项目（办公宿舍楼、食堂及餐厅暖通改造经费）和单位相同："
                                     "Word 文档中的表格与工作簿是同一张自评表，但填报的数据不同（本文件 / 对方：“指标1工程完工率”得分 10 / 9），"
                                     "请确认以哪一份为准"]
+    by = {w["path"]: w["repeats"] for w in summary["workbooks"]}
+    assert by == {"自评表.xlsx": [{"path": "自评报告.docx", "same": "Word 文档中的同一张表",
+                                   "differs": ["“指标1工程完工率”得分 10 / 9"]}],
+                  "自评报告.docx": [{"path": "自评表.xlsx", "same": "Word 文档中的同一张表",
+                                     "differs": ["“指标1工程完工率”得分 9 / 10"]}]}
+    from perfeval_xl.report.review import review_document
+
+    rows = [[c.text for c in row.cells] for t in review_document(summary).tables for row in t.rows]
+    assert ["自评表.xlsx", "自评报告.docx", "Word 文档中的同一张表，填报的数据不同：“指标1工程完工率”得分 10 / 9"] in rows
 
 
 def test_a_word_form_in_a_zip_is_read(tmp_path):

@@ -13,6 +13,8 @@ from typing import Any
 _SPACE = re.compile(r"\s+")
 #: what an entry's ``repeats`` say of each other file: the same bytes, or the same project and unit (and budget)
 SAME_BYTES, SAME_FORM = "内容完全相同", "项目和单位相同"
+#: the same form as a workbook and as a table in a Word document (a report's 附件)
+SAME_ANNEX = "Word 文档中的同一张表"
 
 
 def _key(text: Any) -> str:
@@ -38,8 +40,10 @@ def _digest(path: str, most: int) -> str | None:
 def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: int) -> None:
     """Add to each entry of a group of repeats a note naming the others. ``sources``: {entry path: the file read};
     ``most``: the largest file compared byte for byte (the batch's file-size limit). Same bytes: SAME_BYTES; else the
-    same project of the same unit with the same budget on a recognised form: SAME_FORM. Every entry gets ``repeats``:
-    [{"path": other file, "same": SAME_BYTES or SAME_FORM}], empty for most."""
+    same project of the same unit with the same budget on a recognised form: SAME_FORM, or SAME_ANNEX when one of the
+    two is a Word document. Every entry gets ``repeats``: [{"path": other file, "same": SAME_BYTES, SAME_FORM or
+    SAME_ANNEX, and for the last two "differs": the figures filled in differently (:func:`differences`)}], empty for
+    most."""
     same_bytes: dict[str, list[str]] = defaultdict(list)
     for entry in entries:
         src = sources.get(entry["path"])
@@ -64,20 +68,21 @@ def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: i
             key = (project, unit, round(budget, 2) if isinstance(budget, (int, float)) else None)
             if project and unit:
                 same_form[key].setdefault(entry["path"], sheet)
-    form_of: dict[str, list[str]] = defaultdict(list)
+    form_of: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)     # path → {other path: its repeat}
     for (project, _unit, _budget), sheets in same_form.items():
         for p, sheet in sheets.items():
-            others = [q for q in sheets if q != p and q not in twin_of[p]]     # a byte-for-byte twin is said above
-            form_of[p] += [q for q in others if q not in form_of[p]]
+            others = [q for q in sheets if q != p and q not in twin_of[p] and q not in form_of[p]]
             alike: dict[tuple[bool, tuple[str, ...]], list[str]] = {}     # the others that differ from p alike
             for q in others:
-                alike.setdefault((_is_word(p) != _is_word(q), tuple(differences(sheet, sheets[q]))), []).append(q)
+                word, diffs = _is_word(p) != _is_word(q), differences(sheet, sheets[q])
+                form_of[p][q] = {"path": q, "same": SAME_ANNEX if word else SAME_FORM, "differs": diffs}
+                alike.setdefault((word, tuple(diffs)), []).append(q)
             for (word, diffs), qs in alike.items():
                 said[p].append(_same_form_note("、".join(qs), project, word, list(diffs)))
     for entry in entries:
         path = entry["path"]
         entry["repeats"] = ([{"path": q, "same": SAME_BYTES} for q in sorted(twin_of[path])]
-                            + [{"path": q, "same": SAME_FORM} for q in form_of[path]])
+                            + list(form_of[path].values()))
         if path in said:
             entry["notes"] = list(entry.get("notes") or []) + said[path]
 

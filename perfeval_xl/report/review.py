@@ -135,13 +135,23 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
     repeated = [w for w in wbs if w.get("repeats")]
     if repeated:
         heading(doc, "六、可能重复报送的文件", 1)
-        paragraph(doc, f"{len(repeated)}个文件与其他文件内容完全相同，或项目和单位相同（重发或修改稿），"
+        paragraph(doc, f"{len(repeated)}个文件与其他文件内容完全相同，或项目和单位相同（重发、修改稿，或 Word 报告中的附表），"
                        "以上统计中各算一次，请确认以哪一份为准。")
         caption(doc, "可能重复报送的文件")
         table(doc, ["文件", "与之相同的文件", "相同之处"],
-              [[w["path"], "、".join(r["path"] for r in w["repeats"]),
-                "；".join(dict.fromkeys(r["same"] for r in w["repeats"]))] for w in repeated], (4.5, 6.6, 4.5))
+              [[w["path"], r["path"], _repeat_said(r)] for w in repeated for r in w["repeats"]], (4.5, 4.5, 6.6))
     return doc
+
+
+def _repeat_said(repeat: dict[str, Any]) -> str:
+    """How a file is the same as another: the same bytes; or the same project and unit, and whether the figures agree
+    (the first differences named, this file's figure before the other's)."""
+    if "differs" not in repeat:
+        return repeat["same"]
+    diffs = repeat["differs"]
+    if not diffs:
+        return f"{repeat['same']}，填报的数据一致"
+    return (f"{repeat['same']}，填报的数据不同：{'；'.join(diffs[:3])}" + (f" 等 {len(diffs)} 处" if len(diffs) > 3 else ""))
 
 
 def write_review(summary: dict[str, Any], path: str | Path) -> Path:
