@@ -375,3 +375,43 @@ def test_a_word_form_is_read_by_the_single_file_reader():
     assert [(f.sheet, f.project, f.budget.annual) for f in forms] == [("表格1", "办公宿舍楼、食堂及餐厅暖通改造经费", 43.2)]
     with pytest.raises(WorkbookError, match="Word 97-2003 格式"):
         load_grids(POI / "Bug60942b.doc")
+
+
+def _alt_chunk_docx(page: bytes, name: str = "afchunk.mht") -> bytes:
+    """A .docx as html-docx-js and similar exporters write it: the body one w:altChunk, the page a part beside it."""
+    buf = io.BytesIO()
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("_rels/.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                                  f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="word/document.xml"/>'
+                                  '</Relationships>')
+        z.writestr("word/document.xml", f'<w:document xmlns:w="{W[1:-1]}" xmlns:r="{rel}"><w:body>'
+                                        '<w:altChunk r:id="htmlChunk"/><w:sectPr/></w:body></w:document>')
+        z.writestr("word/_rels/document.xml.rels",
+                   f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="htmlChunk" Type="{rel}/aFChunk" Target="/word/{name}"/></Relationships>')
+        z.writestr(f"word/{name}", page)
+    return buf.getvalue()
+
+
+def test_a_web_page_embedded_in_a_docx_is_read(tmp_path):
+    """Web systems export "Word" as a .docx whose body is an embedded page (w:altChunk): the 廊坊 form's page, as MHT,
+    gives the corpus form's findings; POI's stress012.docx (an .htm chunk with two tables) is read whole."""
+    html = (FIX / "foreign" / "hebei_langfang_libreoffice_html.xls").read_bytes()
+    mht = (b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"B\"\r\n\r\n--B\r\n"
+           b"Content-Type: text/html; charset=\"utf-8\"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + html + b"\r\n--B--\r\n")
+    (tmp_path / "导出.docx").write_bytes(_alt_chunk_docx(mht))
+    summary = run_batch([tmp_path / "导出.docx"], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    w = summary["workbooks"][0]
+    assert _findings(summary, "导出.docx") == [("PE-A100", "D38"), ("PE-B201", "E7"), ("PE-S304", "H14"),
+                                              ("PE-S304", "H7")]
+    assert w["sheets"][0]["sheet"] == "嵌入网页1"
+    assert "“嵌入网页1”是文档中嵌入的网页（Word 的 altChunk，网上系统导出 Word 的一种方式）：单元格按 Excel 打开该网页后的行列标注" in w["notes"]
+    sheets = word_grids((POI / "stress012.docx").read_bytes())
+    assert [(s.grid.sheet, s.chunk) for s in sheets] == [("嵌入网页1", True)]
+    assert sheets[0].grid.cells[(1, 1)] == "Bilaga X" and len(sheets[0].grid.cells) == 71
+    # a page without a table adds no sheet, and the document is one without a form
+    (tmp_path / "空.docx").write_bytes(_alt_chunk_docx("<html><body><p>说明</p></body></html>".encode(), "afchunk.htm"))
+    summary = run_batch([tmp_path / "空.docx"], tmp_path / "out2", jobs=1, progress=None, isolate=False)
+    assert summary["others_why"] == {"空.docx": "Word 文档中的表格都不是自评表或评分表"}

@@ -45,11 +45,16 @@ def is_word_package(names: list[str]) -> bool:
 @dataclass
 class WordSheet:
     """A sheet read from the document: its grid, the first table's number in the document, the rows its title
-    paragraphs take above the table, the tables it holds."""
+    paragraphs take above the table, the tables it holds; ``chunk``: a web page the document embeds (``w:altChunk``,
+    how web systems put an HTML export into a .docx), read whole as Excel opens a page, instead of a table."""
     grid: Grid
     first_table: int
     title_rows: int
     tables: int
+    chunk: bool = False
+
+
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 def word_grids(data: bytes, limits: Limits = DEFAULT) -> list[WordSheet]:
@@ -61,45 +66,63 @@ def word_grids(data: bytes, limits: Limits = DEFAULT) -> list[WordSheet]:
     with zf:
         infos = check_directory(zf, limits)
         by_name = {i.filename: i for i in infos}
-        part = _main_part(zf, by_name, limits)
+        part = next((t for typ, t in _targets(zf, by_name, "", limits).values() if _OFFICE_DOCUMENT.search(typ)),
+                    None)
+        part = part or ("word/document.xml" if "word/document.xml" in by_name else None)
         if part is None:
             raise LimitError("PE-W001", "压缩包中没有 Word 文档正文（word/document.xml）")
         root = parse_xml(read_part(zf, by_name[part], limits), part)
-    ns = etree.QName(root).namespace
-    if ns not in _W_NAMESPACES:
-        raise LimitError("PE-W001", "文档正文的格式无法识别", part)
+        ns = etree.QName(root).namespace
+        if ns not in _W_NAMESPACES:
+            raise LimitError("PE-W001", "文档正文的格式无法识别", part)
+        # the web pages the document embeds, read now, while the package is open
+        wanted = {el.get(_R + "id") for el in root.iter("{%s}altChunk" % ns)}
+        chunks: dict[str, bytes] = {}
+        if wanted:
+            for rid, (_typ, target) in _targets(zf, by_name, part, limits).items():
+                if rid in wanted:
+                    chunks[rid] = read_part(zf, by_name[target], limits)
     body = root.find(f"{{{ns}}}body")
-    return [] if body is None else _Reader(ns, limits).sheets(body)
+    return [] if body is None else _Reader(ns, limits, chunks).sheets(body)
 
 
-def _main_part(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], limits: Limits) -> str | None:
-    """The main document part the package's relationships name (word/document.xml as Word writes it)."""
-    rels = by_name.get("_rels/.rels")
-    if rels is not None:
-        try:
-            root = parse_xml(read_part(zf, rels, limits), "_rels/.rels")
-        except LimitError:
-            root = None
-        for rel in (root if root is not None else ()):
-            if _OFFICE_DOCUMENT.search(rel.get("Type") or "") and rel.get("TargetMode") != "External":
-                target = posixpath.normpath((rel.get("Target") or "").lstrip("/"))
-                if target in by_name:
-                    return target
-    return "word/document.xml" if "word/document.xml" in by_name else None
+def _targets(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], source: str,
+             limits: Limits) -> dict[str, tuple[str, str]]:
+    """{relationship id: (type, target part)} of a part's relationships ("": the package's own), the targets that
+    are parts of this package."""
+    folder, name = posixpath.split(source)
+    rels = by_name.get(posixpath.join(folder, "_rels", name + ".rels"))
+    if rels is None:
+        return {}
+    try:
+        root = parse_xml(read_part(zf, rels, limits), rels.filename)
+    except LimitError:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for rel in root:
+        target = rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+        if path in by_name:
+            out[rel.get("Id") or ""] = (rel.get("Type") or "", path)
+    return out
 
 
 class _Reader:
-    def __init__(self, ns: str, limits: Limits):
+    def __init__(self, ns: str, limits: Limits, chunks: dict[str, bytes] | None = None):
         w = "{%s}" % ns
         self.w = w
         self.limits = limits
+        self.chunks = chunks or {}
+        self.pages = 0            # embedded web pages met so far
         self.count = 0            # cells put so far, over the document's sheets
         self.tag = {k: w + k for k in ("p", "r", "t", "tab", "br", "cr", "tbl", "tr", "tc", "tcPr", "trPr",
                                        "gridSpan", "vMerge", "hMerge", "gridBefore", "sdt", "sdtContent",
                                        "customXml", "smartTag", "ins", "del", "moveFrom", "delText", "instrText",
                                        "rPr", "vanish", "fldChar", "noBreakHyphen", "softHyphen", "txbxContent",
                                        "hyperlink", "fldSimple", "val", "fldCharType", "body", "sectPr",
-                                       "pPr", "sym")}
+                                       "pPr", "sym", "altChunk")}
 
     # ------------------------------------------------------------ blocks
 
@@ -108,7 +131,7 @@ class _Reader:
         t = self.tag
         for child in el:
             tag = child.tag
-            if tag in (t["p"], t["tbl"]):
+            if tag in (t["p"], t["tbl"], t["altChunk"]):
                 yield child
             elif tag in (t["sdt"], t["customXml"]):
                 content = child.find(t["sdtContent"]) if tag == t["sdt"] else child
@@ -129,6 +152,10 @@ class _Reader:
                 text = self._paragraph_text(block)
                 if text.strip():
                     above.append(text)
+                continue
+            if block.tag == self.tag["altChunk"]:
+                out += self._chunk(block)
+                current, above = None, []
                 continue
             n += 1
             if current is not None and not above and not self._opens_form(block):
@@ -152,6 +179,23 @@ class _Reader:
             self.count = builder.count
             above = []
         return out
+
+    def _chunk(self, el: etree._Element) -> list[WordSheet]:
+        """An embedded web page (HTML or MHT), read as Excel opens one: its tables and text on one sheet."""
+        from .textsheets import sniff, text_grids
+
+        data = self.chunks.get(el.get(_R + "id") or "")
+        kind = sniff(data) if data else None
+        if kind not in ("html", "mht"):
+            return []                              # an embedded RTF or Word part: not read
+        self.pages += 1
+        try:
+            grids = text_grids(data, kind, f"嵌入网页{self.pages}", self.limits)
+        except LimitError as exc:
+            if exc.code != "PE-W001":
+                raise
+            return []                              # a page without a table, or one that cannot be parsed
+        return [WordSheet(g, 0, 0, 0, chunk=True) for g in grids if g.cells]
 
     # ------------------------------------------------------------ tables
 
@@ -310,6 +354,9 @@ def _on(el: etree._Element | None, val: str) -> bool:
 
 def sheet_note(sheet: WordSheet) -> str:
     """How a reviewer finds a sheet's cells in the document."""
+    if sheet.chunk:
+        return (f"“{sheet.grid.sheet}”是文档中嵌入的网页（Word 的 altChunk，网上系统导出 Word 的一种方式）："
+                "单元格按 Excel 打开该网页后的行列标注")
     what = f"文档中的第 {sheet.first_table} 个表格" + (f"（续 {sheet.tables - 1} 个表格）" if sheet.tables > 1 else "")
     where = (f"第 1–{sheet.title_rows} 行为表格上方的标题，表格从第 {sheet.title_rows + 1} 行起" if sheet.title_rows > 1
              else "第 1 行为表格上方的标题，表格从第 2 行起" if sheet.title_rows == 1 else "表格从第 1 行起")
