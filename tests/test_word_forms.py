@@ -415,3 +415,50 @@ def test_a_web_page_embedded_in_a_docx_is_read(tmp_path):
     (tmp_path / "空.docx").write_bytes(_alt_chunk_docx("<html><body><p>说明</p></body></html>".encode(), "afchunk.htm"))
     summary = run_batch([tmp_path / "空.docx"], tmp_path / "out2", jobs=1, progress=None, isolate=False)
     assert summary["others_why"] == {"空.docx": "Word 文档中的表格都不是自评表或评分表"}
+
+
+def _as_word2003(docx: bytes) -> bytes:
+    """A python-docx document as Word 2003 XML (what Word writes for "Word XML 文档" and Java systems fill from
+    FreeMarker templates): the 2003 namespace, the body in a wx:sect, merges spelled w:vmerge / w:hmerge."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    body = xml[xml.index("<w:body>") + len("<w:body>"):xml.index("</w:body>")]
+    body = body.replace("<w:vMerge", "<w:vmerge").replace("<w:hMerge", "<w:hmerge")
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<?mso-application progid="Word.Document"?>'
+            '<w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml" '
+            'xmlns:wx="http://schemas.microsoft.com/office/word/2003/auxHint"><w:body><wx:sect>'
+            + body + "</wx:sect></w:body></w:wordDocument>").encode("utf-8")
+
+
+def _as_flat(docx: bytes) -> bytes:
+    """The same document as Word's flat XML package (Word 2007 XML: pkg:package, one pkg:part per part)."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    xml = xml[xml.index("<w:document"):]
+    return ('<?xml version="1.0" standalone="yes"?>\n<?mso-application progid="Word.Document"?>'
+            '<pkg:package xmlns:pkg="http://schemas.microsoft.com/office/2006/xmlPackage">'
+            '<pkg:part pkg:name="/word/document.xml" pkg:contentType="application/vnd.openxmlformats-officedocument.'
+            'wordprocessingml.document.main+xml"><pkg:xmlData>' + xml + "</pkg:xmlData></pkg:part></pkg:package>"
+            ).encode("utf-8")
+
+
+def test_word_saved_as_one_xml_file_is_read(tmp_path):
+    """Word 2003 XML (.doc from a Java system's template) and Word's flat XML package: the same findings as the
+    workbook. LibreOffice's Word 2003 XML of the 廊坊 form loses the vertically merged cells (31 rows short of the
+    grid, no w:gridBefore): its table is left unreviewed and said so, rather than read shifted into false errors."""
+    langfang = next(f for f in _forms() if f["file"] == LANGFANG.name)
+    docx = word_of(langfang)
+    (tmp_path / "模板导出.doc").write_bytes(_as_word2003(docx))
+    (tmp_path / "平面.xml.doc").write_bytes(_as_flat(docx))
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice_word2003.doc", tmp_path / "另存.doc")
+    summary = run_batch([tmp_path], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    book = run_batch([LANGFANG], tmp_path / "out2", jobs=1, progress=None, isolate=False)
+    want = _findings(book, LANGFANG.name)
+    assert _findings(summary, "模板导出.doc") == want and _findings(summary, "平面.xml.doc") == want
+    notes = {w["path"]: w["notes"][0] for w in summary["workbooks"]}
+    assert notes["模板导出.doc"].startswith("Word 2003 XML 文档（Java 系统按模板导出 Word 的常见形式）：已读取其中的表格并校验")
+    assert notes["平面.xml.doc"].startswith("Word XML 文档：已读取其中的表格并校验")
+    assert summary["others_why"] == {"另存.doc": (
+        "“表格1”第 7–39 行中的 31 行的单元格少于表格的列数，又未注明空缺在哪一侧（常见于其他程序另存时丢失了纵向合并的单元格）："
+        "各单元格属于哪一列无法确定，此表格未复核；请在 Word 中打开核对后另存为 .docx")}
+    assert not [f for w in summary["workbooks"] if w["path"] == "另存.doc" for s in w["sheets"] for f in s["findings"]]

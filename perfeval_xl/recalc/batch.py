@@ -30,7 +30,7 @@ from ..workbook.layouts import recognise
 from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, decrypt_default_password, is_encrypted_ole, has_workbook_stream,
                                is_bare_biff, legacy_grids)
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
-from ..xlio.wordtables import sheet_note, word_grids
+from ..xlio.wordtables import certain, sheet_note, word_grids, word_xml_grids, word_xml_kind
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
 from .archives import ARCHIVE_SUFFIXES, OTHER_ARCHIVES, expand, is_excel_package
@@ -453,18 +453,24 @@ def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
         entry["other"] = why
         return entry
 
-    kind = None if data.startswith((b"PK", OLE_MAGIC)) else sniff(data)
-    if data.startswith(b"PK"):
+    xml = None if data.startswith((b"PK", OLE_MAGIC)) else word_xml_kind(data)
+    kind = None if data.startswith((b"PK", OLE_MAGIC)) or xml else sniff(data)
+    if data.startswith(b"PK") or xml:
         try:
-            sheets = word_grids(data, job.limits)
+            sheets = word_grids(data, job.limits) if not xml else word_xml_grids(data, job.limits)
         except LimitError as exc:
             return other(f"Word 文档无法读取：{exc}")
         if not sheets:
             return other(WORD_WHY["no_table"])
+        sheets, unsure = certain(sheets)
+        if not sheets:
+            return other("；".join(unsure))
+        what = {"word2003": "Word 2003 XML 文档（Java 系统按模板导出 Word 的常见形式）", "flat": "Word XML 文档"}.get(
+            xml or "", "Word 文档")
         entry = _review_grids(job, [s.grid for s in sheets], notes + [
-            "Word 文档：已读取其中的表格并校验，但不能原样回写，未生成输出副本"])
+            f"{what}：已读取其中的表格并校验，但不能原样回写，未生成输出副本"])
         said = {s["sheet"] for s in entry["sheets"]}
-        entry["notes"] += [sheet_note(s) for s in sheets if s.grid.sheet in said]
+        entry["notes"] += [sheet_note(s) for s in sheets if s.grid.sheet in said] + unsure
     elif data.startswith(OLE_MAGIC):
         return other(WORD_WHY["encrypted"] if is_encrypted_ole(data) else WORD_WHY["binary"])
     elif kind in ("html", "mht"):

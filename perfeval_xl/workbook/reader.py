@@ -15,7 +15,7 @@ from .errors import WorkbookError, os_reason
 from ..limits import LimitError
 from ..xlio.grid import Grid
 from ..xlio.textsheets import excel_sheet_name, sniff, text_grids
-from ..xlio.wordtables import is_word_package, word_grids
+from ..xlio.wordtables import certain, is_word_package, word_grids
 from .layouts import recognise
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -191,7 +191,7 @@ def load_grids(path: str | Path) -> list[Grid]:
         if not is_word_package(names):
             raise WorkbookError("PE-W001", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿", name)
         try:
-            grids = [s.grid for s in word_grids(data)]      # a Word document's tables, one sheet each
+            grids = [s.grid for s in certain(word_grids(data))[0]]    # a Word document's tables, one sheet each
         except LimitError as exc:
             raise WorkbookError(exc.code, str(exc), name) from None
         for g in grids:

@@ -19,7 +19,7 @@ import io
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from lxml import etree
@@ -30,6 +30,11 @@ from .textsheets import SheetBuilder, excel_value
 
 _W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
                  "http://purl.oclc.org/ooxml/wordprocessingml/main")      # transitional, strict
+#: Word 2003 XML ("Word XML 文档"): what Java systems fill from a FreeMarker template and send as a .doc
+WORD2003 = "http://schemas.microsoft.com/office/word/2003/wordml"
+_WX = "{http://schemas.microsoft.com/office/word/2003/auxHint}"
+#: Word's flat XML package (the whole .docx as one XML file, pkg:package)
+_PKG = "{http://schemas.microsoft.com/office/2006/xmlPackage}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _OFFICE_DOCUMENT = re.compile(r"/officeDocument$")
 #: what the first rows of a table that begins a form hold: its title or its 项目名称 row
@@ -52,6 +57,10 @@ class WordSheet:
     title_rows: int
     tables: int
     chunk: bool = False
+    #: the sheet rows whose cells cover fewer of the table's grid columns than it has, with no w:gridBefore /
+    #: w:gridAfter saying where the gap is: where each cell stands is not certain (Word itself never writes such a row;
+    #: another program's export that lost vertically merged cells does)
+    ragged: list[int] = field(default_factory=list)
 
 
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -109,6 +118,41 @@ def _targets(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], source: s
     return out
 
 
+def word_xml_kind(data: bytes) -> str | None:
+    """"word2003" (Word 2003 XML), "flat" (Word's flat XML package) or None, from the file's first bytes."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
+    if not head.startswith(b"<?xml") and not head.startswith(b"<"):
+        return None
+    if b"<w:wordDocument" in head and WORD2003.encode() in head:
+        return "word2003"
+    if b"<pkg:package" in head and b"schemas.microsoft.com/office/2006/xmlPackage" in head:
+        return "flat"
+    return None
+
+
+def word_xml_grids(data: bytes, limits: Limits = DEFAULT) -> list[WordSheet]:
+    """The tables of a Word document saved as one XML file: Word 2003 XML, or the flat package (its main part's
+    ``w:document``). Embedded web pages of a flat package are not read."""
+    if len(data) > limits.part_bytes:
+        raise LimitError("PE-W009", f"文件超过单个部件上限 {limits.part_bytes >> 20} MB")
+    root = parse_xml(data, "")
+    if etree.QName(root).localname == "package" and root.tag.startswith(_PKG):
+        main = None
+        for part in root.iter(_PKG + "part"):
+            if (part.get(_PKG + "name") or "").lower() == "/word/document.xml":
+                xml = part.find(_PKG + "xmlData")
+                main = xml[0] if xml is not None and len(xml) else None
+                break
+        if main is None:
+            raise LimitError("PE-W001", "Word XML 包中没有文档正文（/word/document.xml）")
+        root = main
+    ns = etree.QName(root).namespace
+    if ns not in _W_NAMESPACES + (WORD2003,):
+        raise LimitError("PE-W001", "文档正文的格式无法识别")
+    body = root.find(f"{{{ns}}}body")
+    return [] if body is None else _Reader(ns, limits).sheets(body)
+
+
 class _Reader:
     def __init__(self, ns: str, limits: Limits, chunks: dict[str, bytes] | None = None):
         w = "{%s}" % ns
@@ -122,7 +166,9 @@ class _Reader:
                                        "customXml", "smartTag", "ins", "del", "moveFrom", "delText", "instrText",
                                        "rPr", "vanish", "fldChar", "noBreakHyphen", "softHyphen", "txbxContent",
                                        "hyperlink", "fldSimple", "val", "fldCharType", "body", "sectPr",
-                                       "pPr", "sym", "altChunk")}
+                                       "pPr", "sym", "altChunk", "gridAfter", "tblGrid", "gridCol")}
+        if ns == WORD2003:                     # Word 2003 XML spells the merges in lower case
+            self.tag["vMerge"], self.tag["hMerge"] = w + "vmerge", w + "hmerge"
 
     # ------------------------------------------------------------ blocks
 
@@ -141,6 +187,8 @@ class _Reader:
                 choice = child.find(_MC + "Choice")
                 if choice is not None:
                     yield from self._blocks(choice)
+            elif isinstance(tag, str) and tag.startswith(_WX):
+                yield from self._blocks(child)     # Word 2003 XML's sections (wx:sect, wx:sub-section)
 
     def sheets(self, body: etree._Element) -> list[WordSheet]:
         out: list[WordSheet] = []
@@ -175,7 +223,7 @@ class _Reader:
                 sheet = WordSheet(builder.grid, n, builder.row, 1)
                 current = (builder, sheet)
                 out.append(sheet)
-            self._place_table(builder, block)
+            sheet.ragged += self._place_table(builder, block)
             self.count = builder.count
             above = []
         return out
@@ -239,14 +287,20 @@ class _Reader:
         m = re.match(r"\s*(\d+)", el.get(self.tag["val"]) or "")
         return min(int(m.group(1)), 1000) if m else 0
 
-    def _place_table(self, sheet: SheetBuilder, tbl: etree._Element) -> None:
+    def _place_table(self, sheet: SheetBuilder, tbl: etree._Element) -> list[int]:
+        """The table's cells on the sheet's next rows; the rows left ragged (:attr:`WordSheet.ragged`)."""
         t = self.tag
         open_v: dict[int, list[int]] = {}     # grid column → [first row, last row, last column] of a vertical merge
         merges: list[list[int]] = []
+        grid = tbl.find(t["tblGrid"])
+        width = len(grid.findall(t["gridCol"])) if grid is not None else 0
+        ragged: list[int] = []
         r = sheet.row
         for tr in self._rows(tbl):
             r += 1
-            c = 1 + self._int_prop(tr.find(t["trPr"]), "gridBefore")
+            props = tr.find(t["trPr"])
+            c = 1 + self._int_prop(props, "gridBefore")
+            after = self._int_prop(props, "gridAfter")
             last_h: list[int] | None = None      # the cell an hMerge="continue" joins
             seen: set[int] = set()
             for tc in self._cells(tr):
@@ -276,10 +330,13 @@ class _Reader:
                 c += span
             for col in [k for k in open_v if k not in seen]:
                 del open_v[col]                   # a column that no longer continues its merge
+            if width and c - 1 + after < width:
+                ragged.append(r)
         for r1, c1, r2, c2 in merges:
             if r2 > r1 or c2 > c1:
                 sheet.merge(r1, c1, r2, c2)
         sheet.row = r
+        return ragged
 
     # ------------------------------------------------------------ text
 
@@ -362,3 +419,18 @@ def sheet_note(sheet: WordSheet) -> str:
              else "第 1 行为表格上方的标题，表格从第 2 行起" if sheet.title_rows == 1 else "表格从第 1 行起")
     return f"“{sheet.grid.sheet}”是{what}：单元格按粘贴到 Excel A1 后的行列标注（{where}）"
 
+
+
+def certain(sheets: list[WordSheet]) -> tuple[list[WordSheet], list[str]]:
+    """The sheets whose cells all stand where the document puts them, and a note on each of the others (left
+    unreviewed: a finding on a cell read from the wrong column would be a false alarm)."""
+    kept, notes = [], []
+    for s in sheets:
+        if not s.ragged:
+            kept.append(s)
+            continue
+        rows = s.ragged
+        where = f"第 {rows[0]} 行" if len(rows) == 1 else f"第 {rows[0]}–{rows[-1]} 行中的 {len(rows)} 行"
+        notes.append(f"“{s.grid.sheet}”{where}的单元格少于表格的列数，又未注明空缺在哪一侧（常见于其他程序另存时丢失了纵向合并的"
+                     "单元格）：各单元格属于哪一列无法确定，此表格未复核；请在 Word 中打开核对后另存为 .docx")
+    return kept, notes
