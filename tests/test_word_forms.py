@@ -462,3 +462,7 @@ def test_word_saved_as_one_xml_file_is_read(tmp_path):
         "“表格1”第 7–39 行中的 31 行的单元格少于表格的列数，又未注明空缺在哪一侧（常见于其他程序另存时丢失了纵向合并的单元格）："
         "各单元格属于哪一列无法确定，此表格未复核；请在 Word 中打开核对后另存为 .docx")}
     assert not [f for w in summary["workbooks"] if w["path"] == "另存.doc" for s in w["sheets"] for f in s["findings"]]
+    from perfeval_xl.workbook.reader import load_grids, read_workbook
+
+    assert [f.project for f in read_workbook(tmp_path / "模板导出.doc")] == ["办公宿舍楼、食堂及餐厅暖通改造经费"]
+    assert load_grids(tmp_path / "另存.doc") == []          # the ragged table is not handed on

@@ -15,7 +15,7 @@ from .errors import WorkbookError, os_reason
 from ..limits import LimitError
 from ..xlio.grid import Grid
 from ..xlio.textsheets import excel_sheet_name, sniff, text_grids
-from ..xlio.wordtables import certain, is_word_package, word_grids
+from ..xlio.wordtables import certain, is_word_package, word_grids, word_xml_grids, word_xml_kind
 from .layouts import recognise
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -172,6 +172,14 @@ def load_grids(path: str | Path) -> list[Grid]:
     if not zipfile.is_zipfile(p):
         if p.suffix.lower() == ".xls" and is_bare_biff(data):
             return legacy_grids(data, name)[0]
+        if p.suffix.lower() in (".doc", ".xml") and word_xml_kind(data):
+            try:
+                grids = [s.grid for s in certain(word_xml_grids(data))[0]]     # Word saved as one XML file
+            except LimitError as exc:
+                raise WorkbookError(exc.code, str(exc), name) from None
+            for g in grids:
+                g.path = name
+            return grids
         kind = sniff(data) if p.suffix.lower() in (".xls", ".doc") else None
         if kind is None:
             raise WorkbookError("PE-W001", "文件不是 .xlsx/.xlsm/.xls 工作簿（请在 Excel 中另存为 .xlsx）", name)
