@@ -259,6 +259,8 @@ def test_word_files_without_a_form_are_listed_with_the_reason(tmp_path):
     t.cell(0, 0).text, t.cell(0, 1).text, t.cell(1, 0).text, t.cell(1, 1).text = "姓名", "电话", "张三", "123"
     doc.save(inp / "联系人.docx")
     shutil.copy(POI / "Bug60942b.doc", inp / "说明.doc")
+    shutil.copy(POI / "Bug60942b.doc", inp / "WPS说明.wps")                   # WPS 文字's own binary: a compound file
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice.docx", inp / "单位D.wps")   # WPS saves .docx so too
     plain = io.BytesIO(word_of(_forms()[0]))
     locked = io.BytesIO()
     from msoffcrypto.format.ooxml import OOXMLFile
@@ -267,9 +269,11 @@ def test_word_files_without_a_form_are_listed_with_the_reason(tmp_path):
     (inp / "加密.docx").write_bytes(locked.getvalue())
     shutil.copy(LANGFANG, inp / "单位A.xlsx")
     summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
-    assert [w["path"] for w in summary["workbooks"]] == ["单位A.xlsx"]
-    assert summary["others"] == ["加密.docx", "联系人.docx", "自评报告.docx", "说明.doc"]
+    assert [w["path"] for w in summary["workbooks"]] == ["单位A.xlsx", "单位D.wps"]
+    assert summary["workbooks"][1]["sheets"][0]["total"] == 97.24
+    assert summary["others"] == ["WPS说明.wps", "加密.docx", "联系人.docx", "自评报告.docx", "说明.doc"]
     assert summary["others_why"] == {
+        "WPS说明.wps": "WPS 文字格式（.wps），无法读取其中的表格：请在 WPS 中另存为 .docx 后重新运行",
         "加密.docx": "Word 文档设置了打开密码，无法读取",
         "联系人.docx": "Word 文档中的表格都不是自评表或评分表",
         "自评报告.docx": "Word 文档中没有表格",

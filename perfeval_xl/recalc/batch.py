@@ -41,7 +41,7 @@ SUFFIXES = (".xlsx", ".xlsm")
 LEGACY = (".xls",)
 #: Word documents: their tables are read, and a form among them reviewed like a sheet's (no copy is written); one that
 #: holds none is listed with the other files, with the reason
-WORD = (".docx", ".docm", ".doc")
+WORD = (".docx", ".docm", ".doc", ".wps")
 #: formats listed so that the summary says why they were not processed, and what to do
 NOT_PROCESSED = {
     ".xlsb": "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx",
@@ -437,6 +437,7 @@ EXCEL_OPENS = {"html": (".xls", ".htm", ".html", ".mht", ".mhtml"), "mht": (".xl
 #: what a Word file that holds no form is listed with among the other files (an entry's ``other``)
 WORD_WHY = {
     "binary": "Word 97-2003 格式，无法读取其中的表格：请另存为 .docx 后重新运行",
+    "wps": "WPS 文字格式（.wps），无法读取其中的表格：请在 WPS 中另存为 .docx 后重新运行",
     "encrypted": "Word 文档设置了打开密码，无法读取",
     "unknown": "内容不是可读取的 Word 文档",
     "no_table": "Word 文档中没有表格",
@@ -472,7 +473,8 @@ def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
         said = {s["sheet"] for s in entry["sheets"]}
         entry["notes"] += [sheet_note(s) for s in sheets if s.grid.sheet in said] + unsure
     elif data.startswith(OLE_MAGIC):
-        return other(WORD_WHY["encrypted"] if is_encrypted_ole(data) else WORD_WHY["binary"])
+        return other(WORD_WHY["encrypted"] if is_encrypted_ole(data)
+                     else WORD_WHY["wps"] if Path(job.src).suffix.lower() == ".wps" else WORD_WHY["binary"])
     elif kind in ("html", "mht"):
         try:
             grids = text_grids(data, kind, excel_sheet_name(Path(job.src).stem), job.limits)

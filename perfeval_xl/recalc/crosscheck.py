@@ -87,7 +87,7 @@ def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: i
             entry["notes"] = list(entry.get("notes") or []) + said[path]
 
 
-_WORD = (".docx", ".docm", ".doc")
+_WORD = (".docx", ".docm", ".doc", ".wps")
 
 
 def _is_word(path: str) -> bool:
