@@ -1,14 +1,18 @@
-"""The tables of a Word document (.docx) as sheets. A unit often sends its 自评表 inside its 自评报告, as a Word table (the
+"""The tables of a Word document as sheets. A unit often sends its 自评表 inside its 自评报告, as a Word table (the
 report's 附件), or fills a form a province distributes in Word; the reviewer receives those among the workbooks.
 
-``word_grids(data, stem, limits)`` reads the main document part's tables into :class:`~.grid.Grid` s, one sheet per
-table, named after its place in the document ("表格2": the document's second table), as the table stands when pasted
-into Excel at A1: a cell spanning grid columns (``w:gridSpan``, the older ``w:hMerge``) or rows (``w:vMerge``) is a
-merged range, a row's leading empty grid columns (``w:gridBefore``) stay empty, a cell's paragraphs are lines of its
-text, numbers typed as text (``43.2``, ``86%``) are numbers as Excel's General format reads them. A table that goes on
-after an empty paragraph or a page break (one form split in two tables) goes on on the same sheet; up to three short
-paragraphs right above a table (the form's title, "（2022年度）", "填报单位：…") are rows above it, so that the form
-reads as it does on paper. Text that Word does not show is left out: deleted revisions, field codes, hidden text.
+``word_grids(data, limits)`` reads a .docx's main document part (the one ``_rels/.rels`` names) table by table into
+:class:`WordSheet` s, one sheet per table, named after its place in the document ("表格2": the document's second
+table), as the table stands when pasted into Excel at A1: a cell spanning grid columns (``w:gridSpan``, the older
+``w:hMerge``) or rows (``w:vMerge``) is a merged range, a row's leading empty grid columns (``w:gridBefore``) stay
+empty, a cell's paragraphs are lines of its text, numbers typed as text (``43.2``, ``86%``) are numbers as Excel's
+General format reads them. A table that goes on after an empty paragraph or a page break (one form split in two
+tables) goes on on the same sheet, unless its first rows open a form of their own; up to three short paragraphs right
+above a table (the form's title, "（2022年度）", "填报单位：…") are rows above it, so that the form reads as it does on
+paper. Text that Word does not show is left out: deleted revisions, field codes, hidden text. A web page embedded as
+the body (``w:altChunk``) is read whole, as Excel opens a page. ``word_xml_grids`` reads the same from Word saved as
+one XML file (Word 2003 XML, the flat package). A table whose rows fall short of its grid without saying where is
+marked :attr:`WordSheet.ragged`, and :func:`certain` keeps it from review.
 
 Word documents cannot be written back here: callers review them without an output copy. Every failure is a
 :class:`~..limits.LimitError` with a PE-W code and a Chinese message.
@@ -26,7 +30,7 @@ from lxml import etree
 
 from ..limits import DEFAULT, LimitError, Limits, check_directory, parse_xml, read_part
 from .grid import Grid
-from .textsheets import SheetBuilder, excel_value
+from .textsheets import SheetBuilder, excel_value, sniff, text_grids
 
 _W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
                  "http://purl.oclc.org/ooxml/wordprocessingml/main")      # transitional, strict
@@ -230,8 +234,6 @@ class _Reader:
 
     def _chunk(self, el: etree._Element) -> list[WordSheet]:
         """An embedded web page (HTML or MHT), read as Excel opens one: its tables and text on one sheet."""
-        from .textsheets import sniff, text_grids
-
         data = self.chunks.get(el.get(_R + "id") or "")
         kind = sniff(data) if data else None
         if kind not in ("html", "mht"):
