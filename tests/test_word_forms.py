@@ -99,8 +99,12 @@ def test_each_corpus_form_typed_in_word_is_reviewed_as_its_workbook(tmp_path, fo
     for key in ("form", "project", "unit", "budget", "execution_rate", "total_stated", "total", "grade"):
         assert ws[key] == bs[key], key
     assert [i["score_stated"] for i in ws["indicators"]] == [i["score_stated"] for i in bs["indicators"]]
-    assert word["workbooks"][0]["output"] is None          # reviewed, no copy: a Word file is not written back
+    # the Word file is not written back; its form is written to a workbook, the same findings marked on it
     assert not (tmp_path / "o1" / "表.docx").exists()
+    copy = tmp_path / "o1" / "表（Word表格）.xlsx"
+    assert word["workbooks"][0]["output"] == str(copy)
+    again = run_batch([copy], tmp_path / "o3", jobs=1, progress=None, isolate=False, annotate=False)
+    assert _findings(again, copy.name) == _findings(book, "表.xlsx")
 
 
 def test_a_form_libreoffice_saved_as_word_reads_as_the_workbook(tmp_path):
@@ -115,7 +119,7 @@ def test_a_form_libreoffice_saved_as_word_reads_as_the_workbook(tmp_path):
     assert (s["sheet"], s["project"], s["unit"], s["budget"], s["total"]) == (
         "表格1", "办公宿舍楼、食堂及餐厅暖通改造经费", "廊坊市食品工程学校", 43.2, 97.24)
     assert round(s["execution_rate"], 4) == 0.862
-    assert w["notes"][:2] == ["Word 文档：已读取其中的表格并校验，但不能原样回写，未生成输出副本",
+    assert w["notes"][:2] == ["Word 文档：已读取其中的表格并校验；含自评表的表格另存为 Excel 工作簿“廊坊（Word表格）.xlsx”，问题标注在其中",
                               "“表格1”是文档中的第 1 个表格：单元格按粘贴到 Excel A1 后的行列标注（表格从第 1 行起）"]
 
 
@@ -470,3 +474,35 @@ def test_word_saved_as_one_xml_file_is_read(tmp_path):
 
     assert [f.project for f in read_workbook(tmp_path / "模板导出.doc")] == ["办公宿舍楼、食堂及餐厅暖通改造经费"]
     assert load_grids(tmp_path / "另存.doc") == []          # the ragged table is not handed on
+
+
+def test_the_form_of_a_word_document_is_written_to_a_workbook_with_its_findings(tmp_path):
+    """The reviewer gets a Word document's form in Excel: 廊坊.docx → 廊坊（Word表格）.xlsx, the table's cells where the
+    findings name them, each finding's cell filled and noted, the 校验结果 sheet listing them; the Word file itself
+    is neither copied nor changed, and --in-place writes no workbook beside it."""
+    from openpyxl import load_workbook
+
+    src = tmp_path / "in" / "廊坊.docx"
+    src.parent.mkdir()
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice.docx", src)
+    before = src.read_bytes()
+    summary = run_batch([src.parent], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    w = summary["workbooks"][0]
+    copy = tmp_path / "out" / "廊坊（Word表格）.xlsx"
+    assert w["output"] == str(copy) and sorted(p.name for p in (tmp_path / "out").iterdir()) == [copy.name]
+    assert w["notes"][0] == "Word 文档：已读取其中的表格并校验；含自评表的表格另存为 Excel 工作簿“廊坊（Word表格）.xlsx”，问题标注在其中"
+    wb = load_workbook(copy)
+    assert wb.sheetnames == ["表格1", "校验结果", "绩效校验_还原"] and wb["绩效校验_还原"].sheet_state == "veryHidden"
+    ws = wb["表格1"]
+    assert (ws["B7"].value, ws["E7"].value, ws["G7"].value, ws["H7"].value) == ("年度资金总额", 37.24, 0.86, 9)
+    assert ws["G7"].number_format == "0%" and "B6:B10" not in {str(m) for m in ws.merged_cells.ranges}
+    assert "A6:A10" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws["E7"].fill.fgColor.rgb.endswith("FFEB9C") and "[PE-B201]" in ws["E7"].comment.text
+    assert "[PE-S304]" in ws["H7"].comment.text
+    listed = [(r[1], r[4]) for r in wb["校验结果"].iter_rows(min_row=2, values_only=True) if r[1]]
+    assert sorted(listed) == [("PE-A100", "D38"), ("PE-B201", "E7"), ("PE-S304", "H14"), ("PE-S304", "H7")]
+    assert src.read_bytes() == before
+    # in place: nothing is written beside the Word document
+    summary = run_batch([src.parent], tmp_path / "out2", jobs=1, progress=None, isolate=False, in_place=True)
+    assert summary["workbooks"][0]["output"] is None
+    assert sorted(p.name for p in src.parent.iterdir()) == ["廊坊.docx"] and src.read_bytes() == before

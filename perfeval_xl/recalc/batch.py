@@ -468,8 +468,10 @@ def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
             return other("；".join(unsure))
         what = {"word2003": "Word 2003 XML 文档（Java 系统按模板导出 Word 的常见形式）", "flat": "Word XML 文档"}.get(
             xml or "", "Word 文档")
+        copy = job.out and not job.in_place
         entry = _review_grids(job, [s.grid for s in sheets], notes + [
-            f"{what}：已读取其中的表格并校验，但不能原样回写，未生成输出副本"])
+            f"{what}：已读取其中的表格并校验" + (f"；含自评表的表格另存为 Excel 工作簿“{tables_copy_path(job.out).name}”，"
+                                       "问题标注在其中" if copy else "")], [s.title_rows for s in sheets])
         said = {s["sheet"] for s in entry["sheets"]}
         entry["notes"] += [sheet_note(s) for s in sheets if s.grid.sheet in said] + unsure
     elif data.startswith(OLE_MAGIC):
@@ -490,8 +492,10 @@ def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
     return entry
 
 
-def _review_grids(job: Job, grids: list[Grid], notes: list[str]) -> dict[str, Any]:
-    """The forms of a file read into grids and reviewed on them, without an output copy."""
+def _review_grids(job: Job, grids: list[Grid], notes: list[str], title_rows: list[int] | None = None) -> dict[str, Any]:
+    """The forms of a file read into grids and reviewed on them, without a copy of the file. With ``title_rows`` (one
+    per grid: a Word document's tables), the grids holding a form are written to a new workbook instead, its findings
+    marked as on a workbook's copy: the reviewer gets the form in Excel."""
     entry: dict[str, Any] = {"path": job.rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
                              "not_recalculated": None, "output": None}
     reviewed = []
@@ -506,7 +510,33 @@ def _review_grids(job: Job, grids: list[Grid], notes: list[str]) -> dict[str, An
         reviewed.append((form, fs, findings))
         entry["sheets"].append(_sheet_entry(form, fs, findings))
     _draft_reports(job, reviewed, entry)
+    if title_rows is not None and reviewed and job.out and not job.in_place:
+        _write_tables_copy(job, grids, title_rows, reviewed, entry)
     return entry
+
+
+def tables_copy_path(out: str) -> Path:
+    """Where the Excel copy of a Word document's forms goes: 单位A自评报告.docx → 单位A自评报告（Word表格）.xlsx."""
+    p = Path(out)
+    return p.with_name(f"{p.stem}（Word表格）.xlsx")
+
+
+def _write_tables_copy(job: Job, grids: list[Grid], title_rows: list[int], reviewed: list[tuple[Any, Any, list[Any]]],
+                       entry: dict[str, Any]) -> None:
+    from ..workbook.xlsxwrite import grids_workbook_bytes
+
+    kept = {form.sheet for form, _fs, _f in reviewed}
+    sheets = [(g, t) for g, t in zip(grids, title_rows) if g.sheet in kept]
+    book = XlsxBook(XlsxPackage(grids_workbook_bytes(sheets), job.limits))
+    findings = [f for _form, _fs, fs in reviewed for f in fs]
+    if job.annotate and findings:
+        annotate(book, findings)
+    path = tables_copy_path(job.out)
+    try:
+        atomic_write(path, book.to_bytes())
+    except OSError as exc:
+        raise _not_written(job, exc, str(path)) from None
+    entry["output"] = readable_path(str(path))
 
 
 def _short(exc: BaseException) -> str:
