@@ -260,25 +260,23 @@ class _Reader:
                     return True
         return False
 
-    def _rows(self, tbl: etree._Element) -> Iterator[etree._Element]:
+    def _children(self, el: etree._Element, kind: str) -> Iterator[etree._Element]:
+        """A table's rows (``kind`` "tr") or a row's cells ("tc"), through the content controls and custom XML
+        that may wrap them."""
         t = self.tag
-        for child in tbl:
-            if child.tag == t["tr"]:
+        for child in el:
+            if child.tag == t[kind]:
                 yield child
             elif child.tag in (t["sdt"], t["customXml"]):
                 content = child.find(t["sdtContent"]) if child.tag == t["sdt"] else child
                 if content is not None:
-                    yield from self._rows(content)
+                    yield from self._children(content, kind)
+
+    def _rows(self, tbl: etree._Element) -> Iterator[etree._Element]:
+        return self._children(tbl, "tr")
 
     def _cells(self, tr: etree._Element) -> Iterator[etree._Element]:
-        t = self.tag
-        for child in tr:
-            if child.tag == t["tc"]:
-                yield child
-            elif child.tag in (t["sdt"], t["customXml"]):
-                content = child.find(t["sdtContent"]) if child.tag == t["sdt"] else child
-                if content is not None:
-                    yield from self._cells(content)
+        return self._children(tr, "tc")
 
     def _int_prop(self, props: etree._Element | None, name: str) -> int:
         if props is None:
