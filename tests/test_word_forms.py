@@ -294,6 +294,10 @@ def test_a_word_page_exported_by_a_web_system_is_read(tmp_path):
     assert _findings(summary, "自评表.doc") == [("PE-A100", "D38"), ("PE-B201", "E7"), ("PE-S304", "H14"),
                                                 ("PE-S304", "H7")]
     assert w["notes"][0].startswith("文件扩展名为 .doc，内容实为网页（HTML）表格")
+    assert w["notes"][0].endswith("；含自评表的表格另存为 Excel 工作簿“自评表（Word表格）.xlsx”，问题标注在其中")
+    copy = run_batch([tmp_path / "out" / "自评表（Word表格）.xlsx"], tmp_path / "again", jobs=1, progress=None,
+                     isolate=False, annotate=False)
+    assert _findings(copy, "自评表（Word表格）.xlsx") == _findings(summary, "自评表.doc")
 
 
 def test_the_report_annex_and_the_workbook_are_compared(tmp_path):

@@ -30,7 +30,7 @@ from ..workbook.layouts import recognise
 from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, decrypt_default_password, is_encrypted_ole, has_workbook_stream,
                                is_bare_biff, legacy_grids)
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
-from ..xlio.wordtables import certain, sheet_note, word_grids, word_xml_grids, word_xml_kind
+from ..xlio.wordtables import WORD_SUFFIXES, certain, sheet_note, word_grids, word_xml_grids, word_xml_kind
 from ..xlio import PackageError, XlsxBook, XlsxPackage, atomic_write
 from .evaluate import evaluate, formula_cells, write_cached
 from .archives import ARCHIVE_SUFFIXES, OTHER_ARCHIVES, expand, is_excel_package
@@ -39,9 +39,9 @@ from .pool import run_isolated
 
 SUFFIXES = (".xlsx", ".xlsm")
 LEGACY = (".xls",)
-#: Word documents: their tables are read, and a form among them reviewed like a sheet's (no copy is written); one that
-#: holds none is listed with the other files, with the reason
-WORD = (".docx", ".docm", ".doc", ".wps")
+#: Word documents: their tables are read, a form among them reviewed like a sheet's and written to a new workbook; one
+#: that holds none is listed with the other files, with the reason
+WORD = WORD_SUFFIXES
 #: formats listed so that the summary says why they were not processed, and what to do
 NOT_PROCESSED = {
     ".xlsb": "二进制工作簿（.xlsb）无法原样回写，请在 Excel 中另存为 .xlsx",
@@ -446,9 +446,10 @@ WORD_WHY = {
 
 
 def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
-    """A Word document: the forms among its tables (.docx; a .doc that is a web page, as web systems export them)
-    reviewed like a sheet's, no copy written. One that holds no form, or cannot be read, is no failure of the batch:
-    its entry's ``other`` says why, and the batch lists it with the other files."""
+    """A Word document: the forms among its tables (.docx, Word saved as one XML file, a .doc that is a web page as
+    web systems export them) reviewed like a sheet's, and written to a new workbook with the findings marked (the
+    Word file itself is never written). One that holds no form, or cannot be read, is no failure of the batch: its
+    entry's ``other`` says why, and the batch lists it with the other files."""
     def other(why: str) -> dict[str, Any]:
         entry = _review_grids(job, [], notes)
         entry["other"] = why
@@ -468,10 +469,8 @@ def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
             return other("；".join(unsure))
         what = {"word2003": "Word 2003 XML 文档（Java 系统按模板导出 Word 的常见形式）", "flat": "Word XML 文档"}.get(
             xml or "", "Word 文档")
-        copy = job.out and not job.in_place
-        entry = _review_grids(job, [s.grid for s in sheets], notes + [
-            f"{what}：已读取其中的表格并校验" + (f"；含自评表的表格另存为 Excel 工作簿“{tables_copy_path(job.out).name}”，"
-                                       "问题标注在其中" if copy else "")], [s.title_rows for s in sheets])
+        entry = _review_grids(job, [s.grid for s in sheets], notes + [f"{what}：已读取其中的表格并校验" + _copy_said(job)],
+                              [s.title_rows for s in sheets])
         said = {s["sheet"] for s in entry["sheets"]}
         entry["notes"] += [sheet_note(s) for s in sheets if s.grid.sheet in said] + unsure
     elif data.startswith(OLE_MAGIC):
@@ -484,7 +483,7 @@ def _review_word(job: Job, data: bytes, notes: list[str]) -> dict[str, Any]:
             return other(f"Word 文档无法读取：{exc}")
         entry = _review_grids(job, grids, notes + [
             f"文件扩展名为 {Path(job.src).suffix.lower()}，内容实为{KIND_NAMES[kind]}（网上系统导出 Word 的常见形式）："
-            "已按 Word 打开它的方式读取其中的表格并校验，未生成输出副本"])
+            "已按 Word 打开它的方式读取其中的表格并校验" + _copy_said(job)], [0] * len(grids))
     else:
         return other(WORD_WHY["unknown"])
     if not entry["sheets"]:
@@ -513,6 +512,13 @@ def _review_grids(job: Job, grids: list[Grid], notes: list[str], title_rows: lis
     if title_rows is not None and reviewed and job.out and not job.in_place:
         _write_tables_copy(job, grids, title_rows, reviewed, entry)
     return entry
+
+
+def _copy_said(job: Job) -> str:
+    """What a Word file's note says of the workbook its forms are written to (nothing when none is written)."""
+    if not job.out or job.in_place:
+        return ""
+    return f"；含自评表的表格另存为 Excel 工作簿“{tables_copy_path(job.out).name}”，问题标注在其中"
 
 
 def tables_copy_path(out: str) -> Path:

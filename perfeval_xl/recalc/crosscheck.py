@@ -10,6 +10,8 @@ import stat
 from collections import defaultdict
 from typing import Any
 
+from ..xlio.wordtables import WORD_SUFFIXES
+
 _SPACE = re.compile(r"\s+")
 #: what an entry's ``repeats`` say of each other file: the same bytes, or the same project and unit (and budget)
 SAME_BYTES, SAME_FORM = "内容完全相同", "项目和单位相同"
@@ -87,11 +89,8 @@ def mark_repeats(entries: list[dict[str, Any]], sources: dict[str, str], most: i
             entry["notes"] = list(entry.get("notes") or []) + said[path]
 
 
-_WORD = (".docx", ".docm", ".doc", ".wps")
-
-
 def _is_word(path: str) -> bool:
-    return path.lower().endswith(_WORD)
+    return path.lower().endswith(WORD_SUFFIXES)
 
 
 def _same_form_note(others: str, project: str, word: bool, diffs: list[str]) -> str:

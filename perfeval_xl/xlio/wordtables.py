@@ -43,6 +43,8 @@ _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _OFFICE_DOCUMENT = re.compile(r"/officeDocument$")
 #: what the first rows of a table that begins a form hold: its title or its 项目名称 row
 _OPENS_FORM = re.compile(r"^\s*(?:项目名称|单位名称|部门名称|部门（单位）名称|部门\(单位\)名称)\s*[:：]?\s*$|自评表|评分表|评价表")
+#: the names Word documents go by (.wps: WPS 文字, which may hold a .docx)
+WORD_SUFFIXES = (".docx", ".docm", ".doc", ".wps")
 #: a paragraph above a table taken as its title: at most this many, each at most this long
 TITLE_PARAGRAPHS, TITLE_CHARS = 3, 80
 
