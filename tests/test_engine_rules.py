@@ -136,6 +136,23 @@ def test_profiles_shipped_and_overridden(tmp_path):
         load_profile(p)
 
 
-@pytest.mark.parametrize("text,g", [("优", "优"), ("良好", "良"), ("优(√)", "优"), ("中等", "中"), ("", None), (None, None)])
+@pytest.mark.parametrize("text,g", [("优", "优"), ("良好", "良"), ("优(√)", "优"), ("中等", "中"), ("", None), (None, None),
+                                    ("不合格", "差"), ("合格", "中")])
 def test_normalize_grade(text, g):
     assert normalize_grade(text) == g
+
+
+@pytest.mark.parametrize("text,g", [
+    ("优☑ 良□ 中□ 差□", "优"), ("☑优 □良 □中 □差", "优"), ("□优 ☑良 □中 □差", "良"), ("优□ 良√ 中□ 差□", "良"),
+    ("■优 □良 □中 □差", "优"), ("优 ☐ 良 ☒ 中 ☐ 差 ☐", "良"), ("√优 良 中 差", "优"),
+    ("□优秀 ☑良好 □中等 □较差", "良"), ("□优秀 □良好 □合格 ☑不合格", "差"), ("（☑）良", "良"),
+    ("优□ 良□ 中□ 差□", None), ("优☑ 良☑ 中□ 差□", None), ("良", None)])
+def test_the_ticked_box_is_the_grade(text, g):
+    """A grade row of boxes: the ticked one, wherever the boxes stand; none or two ticked is no grade read (before,
+    "□优秀 ☑良好" was read as 优 from its first word)."""
+    from perfeval_xl.engine.grades import ticked_grade
+    from perfeval_xl.workbook.sheetscan import LabelledSheet, checked_grade
+    from perfeval_xl.xlio.grid import Grid
+
+    assert ticked_grade(text) == g
+    assert checked_grade(LabelledSheet(Grid.from_rows("s", [["自评等级", text]])), 1, 2) == (g if text != "良" else "良")

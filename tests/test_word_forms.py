@@ -510,3 +510,48 @@ def test_the_form_of_a_word_document_is_written_to_a_workbook_with_its_findings(
     summary = run_batch([src.parent], tmp_path / "out2", jobs=1, progress=None, isolate=False, in_place=True)
     assert summary["workbooks"][0]["output"] is None
     assert sorted(p.name for p in src.parent.iterdir()) == ["廊坊.docx"] and src.read_bytes() == before
+
+
+def test_grade_boxes_drawn_with_symbols_and_check_box_fields():
+    """Word forms tick a grade with a symbol font's box (w:sym: Wingdings 2 "R" ☑, "£" □) or a check-box form field
+    (drawn ticked when w:checked, or w:default 1): read as the marks they show, so that the ticked grade is read."""
+    doc = Document()
+    t = doc.add_table(rows=1, cols=2)
+    t.cell(0, 0).text = "自评等级"
+    p = t.cell(0, 1).paragraphs[0]._p
+
+    def sym(font: str, char: str) -> None:
+        r = etree.SubElement(p, qn("w:r"))
+        s = etree.SubElement(r, qn("w:sym"))
+        s.set(qn("w:font"), font)
+        s.set(qn("w:char"), char)
+
+    def box(checked: str | None, default: str) -> None:
+        r = etree.SubElement(p, qn("w:r"))
+        begin = etree.SubElement(r, qn("w:fldChar"))
+        begin.set(qn("w:fldCharType"), "begin")
+        cb = etree.SubElement(etree.SubElement(begin, qn("w:ffData")), qn("w:checkBox"))
+        etree.SubElement(cb, qn("w:default")).set(qn("w:val"), default)
+        if checked is not None:
+            el = etree.SubElement(cb, qn("w:checked"))
+            if checked:
+                el.set(qn("w:val"), checked)
+        code = etree.SubElement(etree.SubElement(p, qn("w:r")), qn("w:instrText"))
+        code.text = " FORMCHECKBOX "
+        etree.SubElement(etree.SubElement(p, qn("w:r")), qn("w:fldChar")).set(qn("w:fldCharType"), "end")
+
+    p.append(_run("优"))
+    sym("Wingdings 2", "F0A3")
+    p.append(_run(" 良"))
+    box("", "0")                       # w:checked without a value: ticked
+    p.append(_run(" 中"))
+    box(None, "0")                     # no w:checked: its default, not ticked
+    p.append(_run(" 差"))
+    sym("Wingdings", "F0A8")
+    buf = io.BytesIO()
+    doc.save(buf)
+    grid = word_grids(buf.getvalue())[0].grid
+    assert grid.cells[(1, 2)] == "优□ 良☑ 中□ 差□"
+    from perfeval_xl.workbook.sheetscan import LabelledSheet, checked_grade
+
+    assert checked_grade(LabelledSheet(grid), 1, 2) == "良"

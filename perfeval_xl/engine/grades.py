@@ -5,12 +5,14 @@ grade 优 even when a float sum gives 89.99999999999999.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from .excelmath import excel_round, fsum_round
 from .profile import NATIONAL, Profile
 
-__all__ = ["GRADES", "grade", "boundaries", "boundary_distance", "total_of", "normalize_grade"]
+__all__ = ["GRADES", "grade", "boundaries", "boundary_distance", "total_of", "normalize_grade", "ticked_grade",
+           "has_boxes"]
 
 GRADES = ("优", "良", "中", "差")
 
@@ -43,7 +45,34 @@ def total_of(scores: Iterable[float | None]) -> float:
     return fsum_round(scores, 2)
 
 
-_GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差", "不合格": "差"}
+_GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "不合格": "差", "合格": "中", "较差": "差"}   # 不合格 before 合格
+
+#: the marks a form ticks a grade with, and those it leaves a grade's box empty with
+TICKED, UNTICKED = "√✓✔☑☒■▣◉●", "□☐○◯"
+_BRACKETS = re.compile(r"[()（）\[\]【】:：]")
+
+
+def ticked_grade(text: object) -> str | None:
+    """The grade a row of boxes ticks: "优☑ 良□ 中□ 差□", "☑优 □良 □中 □差", "□优秀 √良好 □中等 □较差" → 优, 优, 良;
+    None when no box is ticked, more than one is, or the text holds no box. Whether a mark belongs to the grade before
+    or after it is told by the row's first character: a mark first, marks go before their grades."""
+    s = _BRACKETS.sub("", "".join(str(text or "").split()))
+    for word, g in _GRADE_WORDS.items():
+        s = s.replace(word, g)
+    if not any(ch in TICKED for ch in s) or not any(ch in GRADES for ch in s):
+        return None
+    before = s[0] in TICKED + UNTICKED
+    if before:
+        ticked = [ch for i, ch in enumerate(s) if ch in GRADES and i > 0 and s[i - 1] in TICKED]
+    else:
+        ticked = [ch for i, ch in enumerate(s) if ch in GRADES and i + 1 < len(s) and s[i + 1] in TICKED]
+    return ticked[0] if len(ticked) == 1 else None
+
+
+def has_boxes(text: object) -> bool:
+    """Does the text mark grades with boxes or ticks (then only a tick says which grade)?"""
+    t = str(text or "")
+    return any(ch in TICKED + UNTICKED for ch in t)
 
 
 def normalize_grade(text: object) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from ..engine.grades import normalize_grade
+from ..engine.grades import has_boxes, normalize_grade, ticked_grade
 from ..xlio.grid import Grid, address
 from .labels import norm, norm_text, number
 
@@ -166,4 +166,6 @@ def checked_grade(sheet: LabelledSheet, r: int, c: int | None) -> str | None:
     m = re.search(r"([优良中差])[(（]?√", t)
     if m:
         return m.group(1)
+    if has_boxes(t):
+        return ticked_grade(t)       # a row of boxes: only a tick says the grade (none ticked, or two: none read)
     return normalize_grade(sheet.grid.cells.get((r, c)))

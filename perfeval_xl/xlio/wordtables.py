@@ -172,7 +172,8 @@ class _Reader:
                                        "customXml", "smartTag", "ins", "del", "moveFrom", "delText", "instrText",
                                        "rPr", "vanish", "fldChar", "noBreakHyphen", "softHyphen", "txbxContent",
                                        "hyperlink", "fldSimple", "val", "fldCharType", "body", "sectPr",
-                                       "pPr", "sym", "altChunk", "gridAfter", "tblGrid", "gridCol")}
+                                       "pPr", "sym", "altChunk", "gridAfter", "tblGrid", "gridCol", "ffData", "checkBox",
+                                       "default", "checked", "font", "char")}
         if ns == WORD2003:                     # Word 2003 XML spells the merges in lower case
             self.tag["vMerge"], self.tag["hMerge"] = w + "vmerge", w + "hmerge"
 
@@ -280,6 +281,15 @@ class _Reader:
     def _cells(self, tr: etree._Element) -> Iterator[etree._Element]:
         return self._children(tr, "tc")
 
+    def _ticked(self, box: etree._Element) -> bool:
+        """A legacy check-box form field's state: w:checked, else its w:default."""
+        t = self.tag
+        state = box.find(t["checked"])
+        if state is None:
+            state = box.find(t["default"])
+            return state is not None and (state.get(t["val"]) or "0") not in ("0", "false", "off")
+        return (state.get(t["val"]) or "1") not in ("0", "false", "off")
+
     def _int_prop(self, props: etree._Element | None, name: str) -> int:
         if props is None:
             return 0
@@ -383,6 +393,9 @@ class _Reader:
                     kind = child.get(t["fldCharType"])
                     if kind == "begin":
                         in_code[0] = True
+                        box = child.find(f"{t['ffData']}/{t['checkBox']}")
+                        if box is not None and not hidden:      # a form field's check box: Word draws it ticked or not
+                            parts.append("☑" if self._ticked(box) else "□")
                     elif kind in ("separate", "end"):
                         in_code[0] = False
                 elif hidden or in_code[0]:
@@ -395,6 +408,8 @@ class _Reader:
                     parts.append("\n")
                 elif tag == t["noBreakHyphen"]:
                     parts.append("-")
+                elif tag == t["sym"]:                           # a symbol font's glyph: the boxes and ticks forms use
+                    parts.append(_symbol(child.get(t["font"]), child.get(t["char"])))
                 elif tag == _MC + "AlternateContent":
                     choice = child.find(_MC + "Choice")
                     if choice is not None:
@@ -404,6 +419,21 @@ class _Reader:
 
         walk(p)
         return "".join(parts)
+
+
+#: the glyphs of Word's symbol fonts that forms tick grades with (w:sym w:font w:char): Wingdings þ ý ü ¨ and
+#: Wingdings 2 R S P £
+_SYMBOLS = {("wingdings", 0xFE): "☑", ("wingdings", 0xFD): "☒", ("wingdings", 0xFC): "√", ("wingdings", 0xA8): "□",
+            ("wingdings 2", 0x52): "☑", ("wingdings 2", 0x53): "☒", ("wingdings 2", 0x50): "√",
+            ("wingdings 2", 0xA3): "□"}
+
+
+def _symbol(font: str | None, char: str | None) -> str:
+    try:
+        code = int(char or "", 16) & 0xFF            # "F0FE" (the private-use form Word writes) or "FE"
+    except ValueError:
+        return ""
+    return _SYMBOLS.get(((font or "").strip().lower(), code), "")
 
 
 def _on(el: etree._Element | None, val: str) -> bool:
