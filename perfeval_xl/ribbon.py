@@ -15,7 +15,7 @@ from .engine.profile import NATIONAL, Profile
 from .engine.scoring import score_form
 from .model import Form
 from .tablestyle import LEVEL_FILLS, TableStyle
-from .workbook.layouts import recognise
+from .workbook.layouts import recognise_all
 from .xlio.access import BookAccess, SheetAccess
 from .xlio.grid import Grid
 from .xlio.xlwingsbook import XlwingsBook
@@ -37,10 +37,17 @@ def _say(book: BookAccess, message: str) -> str:
     return message
 
 
-def active_form(book: BookAccess) -> tuple[SheetAccess, Form | None]:
+def active_forms(book: BookAccess) -> tuple[SheetAccess, list[Form]]:
+    """The active sheet and every form on it, top to bottom."""
     sheet = book.active_sheet()
     grid = Grid.from_rows(sheet.name, sheet.used_rows(), merged=sheet.merged_ranges())
-    return sheet, recognise(grid)
+    return sheet, recognise_all(grid)
+
+
+def active_form(book: BookAccess) -> tuple[SheetAccess, Form | None]:
+    """The active sheet and its (first) form."""
+    sheet, forms = active_forms(book)
+    return sheet, forms[0] if forms else None
 
 
 # ---------------------------------------------------------------- actions
@@ -48,10 +55,10 @@ def active_form(book: BookAccess) -> tuple[SheetAccess, Form | None]:
 def validate_sheet(book: BookAccess | None = None, profile: Profile = NATIONAL) -> str:
     """校验工作表: recognise the active sheet's form, run the catalog, mark the cells, list the findings."""
     book = _book(book)
-    sheet, form = active_form(book)
-    if form is None:
+    sheet, forms = active_forms(book)
+    if not forms:
         return _say(book, f"工作表“{sheet.name}”中没有识别到绩效自评表/评分表（未找到“三级指标/分值/得分”等表头）。")
-    findings = run_checks(form, profile)
+    findings = [f for form in forms for f in run_checks(form, profile)]
     annotate(book, findings)
     counts = {k: sum(f.severity == k for f in findings) for k in LEVEL}
     if not findings:

@@ -296,7 +296,7 @@ def _parse_text(text: str) -> Quantity:
 
 
 def _apply_hint(q: Quantity, unit_hint: str | None) -> Quantity:
-    if not unit_hint or not q.is_bare:
+    if not unit_hint or not q.is_bare or not isinstance(unit_hint, str):     # a number in a 度量单位 cell is no unit
         return q
     hint = normalize_text(unit_hint)
     if hint in ("%", "百分比", "百分率"):

@@ -562,7 +562,7 @@ def rule_by_name(name: str) -> Rule:
 
 def default_rule(target: Any, direction: str | None = None) -> Rule:
     """The rule implied by the target's comparator (or the 指标性质 column) when no 评分标准 is printed."""
-    d = normalize_text(direction) if direction else ""
+    d = normalize_text(direction) if isinstance(direction, str) and direction else ""   # a number there says nothing
     if d in ("反向", "≤", "<=", "<", "逆向"):
         return _DEFAULTS["reverse"]
     if d in ("定性",):

@@ -26,7 +26,7 @@ from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits
 from ..xlio.sheetxml import SheetScanError
 from ..workbook.errors import CODES, WorkbookError, escaped, has_raw_bytes, os_reason, readable_path, write_refused
 from ..xlio.grid import Grid
-from ..workbook.layouts import recognise
+from ..workbook.layouts import recognise_all
 from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, decrypt_default_password, is_encrypted_ole, has_workbook_stream,
                                is_bare_biff, legacy_grids)
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
@@ -187,8 +187,11 @@ def _draft_reports(job: Job, reviewed: list[tuple[Any, Any, list[Any]]], entry: 
         return
     from ..report.draft import write_report
 
+    seen: dict[str, int] = {}
     for (form, fs, findings), sheet in zip(reviewed, entry["sheets"]):
-        path = report_path(job.report_dir, job.rel, form.sheet, len(reviewed) > 1)
+        seen[form.sheet] = seen.get(form.sheet, 0) + 1       # the second form of one sheet: 自评表_2
+        label = form.sheet if seen[form.sheet] == 1 else f"{form.sheet}_{seen[form.sheet]}"
+        path = report_path(job.report_dir, job.rel, label, len(reviewed) > 1)
         sheet["report"] = readable_path(str(write_report(form, fs, findings, path, Path(job.rel).name)))
 
 
@@ -332,15 +335,13 @@ def _process(job: Job) -> dict[str, Any]:
     reviewed = []
     for grid in grids_of(book):
         grid.path = rel
-        form = recognise(grid)
-        if form is None:
-            continue
-        form.path = rel
-        fs = score_form(form, job.profile)
-        findings = run_checks(form, job.profile, fs)
-        all_findings += findings
-        reviewed.append((form, fs, findings))
-        entry["sheets"].append(_sheet_entry(form, fs, findings))
+        for form in recognise_all(grid):
+            form.path = rel
+            fs = score_form(form, job.profile)
+            findings = run_checks(form, job.profile, fs)
+            all_findings += findings
+            reviewed.append((form, fs, findings))
+            entry["sheets"].append(_sheet_entry(form, fs, findings))
     try:
         _draft_reports(job, reviewed, entry)
     except OSError as exc:
@@ -500,14 +501,12 @@ def _review_grids(job: Job, grids: list[Grid], notes: list[str], title_rows: lis
     reviewed = []
     for grid in grids:
         grid.path = job.rel
-        form = recognise(grid)
-        if form is None:
-            continue
-        form.path = job.rel
-        fs = score_form(form, job.profile)
-        findings = run_checks(form, job.profile, fs)
-        reviewed.append((form, fs, findings))
-        entry["sheets"].append(_sheet_entry(form, fs, findings))
+        for form in recognise_all(grid):
+            form.path = job.rel
+            fs = score_form(form, job.profile)
+            findings = run_checks(form, job.profile, fs)
+            reviewed.append((form, fs, findings))
+            entry["sheets"].append(_sheet_entry(form, fs, findings))
     _draft_reports(job, reviewed, entry)
     if title_rows is not None and reviewed and job.out and not job.in_place:
         _write_tables_copy(job, grids, title_rows, reviewed, entry)

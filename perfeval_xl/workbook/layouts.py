@@ -254,6 +254,8 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                     v = None
             elif percent_text and isinstance(v, (int, float)) and "%" in formats.get((r, c), ""):
                 v = f"{v * 100:.10g}%"
+            elif f in _TEXT_FIELDS and v is not None:
+                v = None        # a number in the 指标性质 / 度量单位 column: not a direction or a unit
             read[attr] = v
             ind_cells[attr] = f"{letters}{r}"
         ind_cells["name"] = f"{name_letters}{r}"
@@ -262,6 +264,10 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         if split:
             _compose_split(ind)
         form.indicators.append(ind)
+
+
+#: the indicator fields that only text can fill
+_TEXT_FIELDS = frozenset({"direction", "unit"})
 
 
 def _level(raw: Any, seen: dict[str, tuple[str, float | None, bool]]) -> tuple[str, float | None, bool]:
@@ -505,11 +511,72 @@ def _recognise_level_summary(sheet: LabelledSheet) -> Form | None:
     return None
 
 
+#: a label that opens a form: its 项目名称 row, or else its title (up to 40 characters before the form's name)
+_OPENERS = frozenset({"项目名称", "项目名称:", "项目名称："})
+_TITLE_ENDS = ("自评表", "评分表", "评价表")
+
+
+def _is_title(label: str) -> bool:
+    return len(label) <= 43 and label.endswith(_TITLE_ENDS)
+#: how many rows above a form's 项目名称 its title, year and 附件 lines may take
+_TITLE_ROWS = 3
+
+
+def recognise_all(grid: Grid) -> list[Form]:
+    """Every form on this sheet, top to bottom. A sheet may hold several forms one below another (a department's
+    projects exported into one sheet): it is cut above each form's 项目名称 row (or, without one, its title) and each
+    part read on its own, cells keeping their addresses; read whole, the second form's rows were taken for the first
+    one's indicators. The sheet is read whole when fewer than two of its parts hold a form."""
+    if not grid.cells:
+        return []
+    sheet = LabelledSheet(grid)
+    starts = _form_starts(sheet)
+    if starts:
+        bounds = [1, *starts, sheet.grid.max_row + 1]
+        forms = [f for lo, hi in zip(bounds, bounds[1:]) if (f := recognise(_rows_of(grid, lo, hi - 1))) is not None]
+        if len(forms) > 1:
+            return forms
+    form = _recognise_sheet(sheet)
+    return [form] if form is not None else []
+
+
+def _form_starts(sheet: LabelledSheet) -> list[int]:
+    """The rows where a second, third … form begins: each 项目名称 row after the first (or each title row, when the
+    sheet has fewer than two 项目名称 rows), taken up over the title lines right above it."""
+    rows = sorted(sheet.rows_labelled(_OPENERS.__contains__)) if sheet.mentions("项目名称") else []
+    if len(rows) < 2:
+        rows = sorted(sheet.rows_labelled(_is_title)) if sheet.mentions_any(_TITLE_ENDS) else []
+    starts: list[int] = []
+    for p in rows[1:]:
+        start = p
+        for r in range(p - 1, max(p - 1 - _TITLE_ROWS, 0), -1):
+            filled = sum((r, c) in sheet.grid.cells for c in range(1, sheet.max_col + 1))
+            if filled != 1 or len(sheet.row_labels(r)) != 1:
+                break           # a blank row, or one holding more than a line of text: the form above ends there
+            start = r
+        if not starts or start > starts[-1]:
+            starts.append(start)
+    return starts
+
+
+def _rows_of(grid: Grid, lo: int, hi: int) -> Grid:
+    """The part of a sheet from row ``lo`` to row ``hi``: its cells at their own addresses, the merged ranges inside."""
+    inside = lambda rc: lo <= rc[0] <= hi     # noqa: E731
+    return Grid(sheet=grid.sheet, path=grid.path,
+                cells={rc: v for rc, v in grid.cells.items() if inside(rc)},
+                merged=[m for m in grid.merged if lo <= m[0] and m[2] <= hi],
+                number_formats={rc: v for rc, v in grid.number_formats.items() if inside(rc)},
+                formulas={rc: v for rc, v in grid.formulas.items() if inside(rc)})
+
+
 def recognise(grid: Grid) -> Form | None:
-    """The form on this sheet, or None when the sheet holds no recognisable form."""
+    """The form on this sheet (read whole), or None when the sheet holds no recognisable form."""
     if not grid.cells:
         return None
-    sheet = LabelledSheet(grid)
+    return _recognise_sheet(LabelledSheet(grid))
+
+
+def _recognise_sheet(sheet: LabelledSheet) -> Form | None:
     says = sheet.mentions
     if says("绩效目标实现情况") and says("评分表"):
         from .jinzhong import recognise_jinzhong

@@ -16,7 +16,7 @@ from ..limits import LimitError
 from ..xlio.grid import Grid
 from ..xlio.textsheets import excel_sheet_name, sniff, text_grids
 from ..xlio.wordtables import certain, is_word_package, word_grids, word_xml_grids, word_xml_kind
-from .layouts import recognise
+from .layouts import recognise_all
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: PE-W003's message wherever a workbook needs a password to open (.xlsx or .xls)
@@ -240,7 +240,7 @@ def read_workbook(path: str | Path) -> list[Form]:
     grids = load_grids(path)
     if not any(g.cells for g in grids):
         raise WorkbookError("PE-W004", "所有工作表都没有内容", str(path))
-    forms = [f for f in (recognise(g) for g in grids) if f is not None]
+    forms = [f for g in grids for f in recognise_all(g)]
     if not forms:
         from .layouts import missing_columns
         from .sheetscan import LabelledSheet
