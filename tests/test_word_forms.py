@@ -555,3 +555,28 @@ def test_grade_boxes_drawn_with_symbols_and_check_box_fields():
     from perfeval_xl.workbook.sheetscan import LabelledSheet, checked_grade
 
     assert checked_grade(LabelledSheet(grid), 1, 2) == "良"
+
+
+def test_hostile_word_files_stay_within_the_limits(tmp_path):
+    """A Word zip bomb and a table of more cells than the limit: refused by the same limits as a workbook, the file
+    listed with the reason, the batch going on."""
+    from perfeval_xl.limits import Limits
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<" + b"a" * (40 << 20) + b"/>")
+    (tmp_path / "炸弹.docx").write_bytes(bomb.getvalue())
+    doc = Document()
+    doc.add_table(rows=60, cols=20)
+    for row in doc.tables[0].rows:
+        for cell in row.cells:
+            cell.text = "1"
+    doc.save(tmp_path / "大表.docx")
+    shutil.copy(LANGFANG, tmp_path / "单位A.xlsx")
+    summary = run_batch([tmp_path], tmp_path / "out", jobs=1, progress=None, isolate=False,
+                        limits=Limits(cells=1000))
+    why = summary["others_why"]
+    assert why["炸弹.docx"].startswith("Word 文档无法读取：部件压缩比") and "压缩炸弹" in why["炸弹.docx"]
+    assert why["大表.docx"] == "Word 文档无法读取：单元格超过 1,000 个的上限"
+    assert [w["path"] for w in summary["workbooks"]] == ["单位A.xlsx"] and summary["workbooks"][0]["status"] == "ok"
