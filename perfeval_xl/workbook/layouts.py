@@ -516,10 +516,12 @@ _OPENERS = frozenset({"项目名称", "项目名称:", "项目名称："})
 _TITLE_ENDS = ("自评表", "评分表", "评价表")
 
 
-def _is_title(label: str) -> bool:
-    return len(label) <= 43 and label.endswith(_TITLE_ENDS)
 #: how many rows above a form's 项目名称 its title, year and 附件 lines may take
 _TITLE_ROWS = 3
+
+
+def _is_title(label: str) -> bool:
+    return len(label) <= 43 and label.endswith(_TITLE_ENDS)
 
 
 def recognise_all(grid: Grid) -> list[Form]:

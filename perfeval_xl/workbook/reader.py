@@ -173,13 +173,7 @@ def load_grids(path: str | Path) -> list[Grid]:
         if p.suffix.lower() == ".xls" and is_bare_biff(data):
             return legacy_grids(data, name)[0]
         if p.suffix.lower() in (".doc", ".xml") and word_xml_kind(data):
-            try:
-                grids = [s.grid for s in certain(word_xml_grids(data))[0]]     # Word saved as one XML file
-            except LimitError as exc:
-                raise WorkbookError(exc.code, str(exc), name) from None
-            for g in grids:
-                g.path = name
-            return grids
+            return _word_tables(word_xml_grids, data, name)        # Word saved as one XML file
         kind = sniff(data) if p.suffix.lower() in (".xls", ".doc") else None
         if kind is None:
             raise WorkbookError("PE-W001", "文件不是 .xlsx/.xlsm/.xls 工作簿（请在 Excel 中另存为 .xlsx）", name)
@@ -198,14 +192,19 @@ def load_grids(path: str | Path) -> list[Grid]:
     if "xl/workbook.xml" not in names:
         if not is_word_package(names):
             raise WorkbookError("PE-W001", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿", name)
-        try:
-            grids = [s.grid for s in certain(word_grids(data))[0]]    # a Word document's tables, one sheet each
-        except LimitError as exc:
-            raise WorkbookError(exc.code, str(exc), name) from None
-        for g in grids:
-            g.path = name
-        return grids
+        return _word_tables(word_grids, data, name)
     return _load_xlsx(p)
+
+
+def _word_tables(read, data: bytes, name: str) -> list[Grid]:
+    """A Word document's tables, one grid each (those whose cells stand where the document puts them)."""
+    try:
+        grids = [s.grid for s in certain(read(data))[0]]
+    except LimitError as exc:
+        raise WorkbookError(exc.code, str(exc), name) from None
+    for g in grids:
+        g.path = name
+    return grids
 
 
 def _load_xlsx(p: Path) -> list[Grid]:
