@@ -192,6 +192,7 @@ def test_what_word_shows_is_read_and_what_it_hides_is_not(tmp_path):
     t2.cell(0, 0).merge(t2.cell(1, 0)).text = "合计"
     t2.cell(0, 1).text = "43.2"
     t2.cell(1, 2).text = "≥50个"
+    t2.cell(0, 2).text = "三级指标得分"   # the sheet now holds an indicator table: text after it starts another sheet
     doc.add_paragraph("第二张表")
     t3 = doc.add_table(rows=1, cols=1)
     t3.cell(0, 0).text = "1,234.5"
@@ -202,7 +203,8 @@ def test_what_word_shows_is_read_and_what_it_hides_is_not(tmp_path):
         ("表格1", 1, 2, 2), ("表格3", 3, 1, 1)]
     g = sheets[0].grid
     assert g.cells == {(1, 1): "附件1", (2, 1): "项目支出绩效自评表", (3, 1): "项目名称", (3, 2): "乡村道路养护",
-                       (4, 1): "得分", (4, 2): "95分", (4, 3): 0.86, (5, 1): "合计", (5, 2): 43.2, (6, 3): "≥50个"}
+                       (4, 1): "得分", (4, 2): "95分", (4, 3): 0.86, (5, 1): "合计", (5, 2): 43.2, (5, 3): "三级指标得分",
+                       (6, 3): "≥50个"}
     assert g.number_formats == {(4, 3): "0%"}
     assert sorted(g.merged) == [(3, 2, 3, 3), (5, 1, 6, 1)]
     assert sheets[1].grid.cells == {(1, 1): "第二张表", (2, 1): 1234.5}
@@ -580,3 +582,46 @@ def test_hostile_word_files_stay_within_the_limits(tmp_path):
     assert why["炸弹.docx"].startswith("Word 文档无法读取：部件压缩比") and "压缩炸弹" in why["炸弹.docx"]
     assert why["大表.docx"] == "Word 文档无法读取：单元格超过 1,000 个的上限"
     assert [w["path"] for w in summary["workbooks"]] == ["单位A.xlsx"] and summary["workbooks"][0]["status"] == "ok"
+
+
+def test_a_forms_head_and_its_indicators_in_two_tables_with_a_heading_between(tmp_path):
+    """A report's form as two tables: the head (项目名称, budget) in one, then a heading "二、绩效指标完成情况", then the
+    indicators: one sheet, the heading a row between them, the form read whole (the workbook's findings, the
+    indicator rows one row lower). Had the heading started a sheet, the indicators would have lost their project."""
+    langfang = copy.deepcopy(next(f for f in _forms() if f["file"] == LANGFANG.name))
+    rows = langfang["rows"]
+    split = next(i for i, r in enumerate(rows) if r and r[0] == "绩效指标")          # the indicator table's first row
+    head = dict(langfang, rows=rows[:split],
+                merges=[m for m in langfang["merges"] if _range(m)[2] <= split])
+    body_rows = rows[split:]
+    doc = Document()
+    for part_rows, merges in ((rows[:split], head["merges"]),
+                              (body_rows, [m for m in langfang["merges"] if _range(m)[0] > split])):
+        if part_rows is body_rows:
+            doc.add_paragraph("二、绩效指标完成情况")
+        k = 0
+        while part_rows is not body_rows and all(v in (None, "") for v in part_rows[k][1:]):
+            doc.add_paragraph(_text(part_rows[k][0]))
+            k += 1
+        width = max(len(r) for r in rows)
+        t = doc.add_table(rows=len(part_rows) - k, cols=width)
+        base = 0 if part_rows is not body_rows else split
+        for i, row in enumerate(part_rows[k:]):
+            for j, v in enumerate(row):
+                if v is not None:
+                    t.cell(i, j).text = _text(v)
+        for r1, c1, r2, c2 in [_range(m) for m in merges]:
+            if r1 - base > k:
+                t.cell(r1 - base - k - 1, c1 - 1).merge(t.cell(r2 - base - k - 1, c2 - 1))
+    doc.save(tmp_path / "报告.docx")
+    sheets = word_grids((tmp_path / "报告.docx").read_bytes())
+    assert [(s.grid.sheet, s.tables) for s in sheets] == [("表格1", 2)]
+    assert sheets[0].grid.cells[(split + 1, 1)] == "二、绩效指标完成情况"
+    word = run_batch([tmp_path / "报告.docx"], tmp_path / "o", jobs=1, progress=None, isolate=False)
+    book = run_batch([LANGFANG], tmp_path / "o2", jobs=1, progress=None, isolate=False)
+    def shifted(cell: str) -> str:
+        col = cell.rstrip("0123456789")
+        row = int(cell[len(col):])
+        return f"{col}{row + 1 if row > split else row}"
+    assert _findings(word, "报告.docx") == sorted((c, shifted(x)) for c, x in _findings(book, LANGFANG.name))
+    assert word["workbooks"][0]["sheets"][0]["project"] == "办公宿舍楼、食堂及餐厅暖通改造经费"

@@ -213,20 +213,18 @@ class _Reader:
                 current, above = None, []
                 continue
             n += 1
-            if current is not None and not above and not self._opens_form(block):
-                builder, sheet = current          # the same form going on after a blank line or a page break
+            goes_on = current is not None and not self._opens_form(block) and (
+                not above or _form_head_only(current[0].grid))
+            if goes_on:
+                # the same form going on: after a blank line or a page break, or after a heading when the sheet holds
+                # a form's head and no indicator table yet (its 项目名称 and budget in one table, "二、绩效指标" and
+                # the indicators in the next); the heading lines stand between them as rows
+                builder, sheet = current
                 sheet.tables += 1
+                self._title_rows(builder, above)
             else:
                 builder = SheetBuilder(f"表格{n}", self.limits, self.count)
-                title = []
-                for text in reversed(above):
-                    if len(text.strip()) > TITLE_CHARS or len(title) == TITLE_PARAGRAPHS:
-                        break
-                    title.insert(0, text)
-                for text in title:
-                    builder.row += 1
-                    value, fmt = excel_value(" ".join(text.split()))
-                    builder.put(builder.row, 1, value, fmt)
+                self._title_rows(builder, above)
                 sheet = WordSheet(builder.grid, n, builder.row, 1)
                 current = (builder, sheet)
                 out.append(sheet)
@@ -234,6 +232,19 @@ class _Reader:
             self.count = builder.count
             above = []
         return out
+
+    @staticmethod
+    def _title_rows(builder: SheetBuilder, above: list[str]) -> None:
+        """The short paragraphs right above a table (at most TITLE_PARAGRAPHS), each a row of its own."""
+        title: list[str] = []
+        for text in reversed(above):
+            if len(text.strip()) > TITLE_CHARS or len(title) == TITLE_PARAGRAPHS:
+                break
+            title.insert(0, text)
+        for text in title:
+            builder.row += 1
+            value, fmt = excel_value(" ".join(text.split()))
+            builder.put(builder.row, 1, value, fmt)
 
     def _chunk(self, el: etree._Element) -> list[WordSheet]:
         """An embedded web page (HTML or MHT), read as Excel opens one: its tables and text on one sheet."""
@@ -434,6 +445,28 @@ def _symbol(font: str | None, char: str | None) -> str:
     except ValueError:
         return ""
     return _SYMBOLS.get(((font or "").strip().lower(), code), "")
+
+
+_INDICATOR_NAME = re.compile(r"三级指标|指标名称|绩效指标")
+_INDICATOR_SCORE = re.compile(r"得分|分值|权重")
+
+
+def _form_head_only(grid: Grid) -> bool:
+    """Does the sheet hold a form's head (its 项目名称 or title) and no indicator table yet? Then the next table, after
+    a heading, is that form going on; any other sheet's next table after text is a table of its own."""
+    return (any(isinstance(v, str) and _OPENS_FORM.search(v) for v in grid.cells.values())
+            and not _has_indicator_table(grid))
+
+
+def _has_indicator_table(grid: Grid) -> bool:
+    """Does the sheet hold an indicator table's header (a row naming the indicators and their scores)?"""
+    rows: dict[int, int] = {}
+    for (r, _c), v in grid.cells.items():
+        if isinstance(v, str) and len(v) <= 12:
+            bit = (1 if _INDICATOR_NAME.search(v) else 0) | (2 if _INDICATOR_SCORE.search(v) else 0)
+            if bit:
+                rows[r] = rows.get(r, 0) | bit
+    return any(bits == 3 for bits in rows.values())
 
 
 def _on(el: etree._Element | None, val: str) -> bool:
