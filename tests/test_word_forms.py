@@ -625,3 +625,13 @@ def test_a_forms_head_and_its_indicators_in_two_tables_with_a_heading_between(tm
         return f"{col}{row + 1 if row > split else row}"
     assert _findings(word, "报告.docx") == sorted((c, shifted(x)) for c, x in _findings(book, LANGFANG.name))
     assert word["workbooks"][0]["sheets"][0]["project"] == "办公宿舍楼、食堂及餐厅暖通改造经费"
+
+
+def test_the_report_draft_of_a_word_form_names_its_table(tmp_path):
+    """A report drafted from a Word document's form says where the figures come from: the document's table."""
+    src = tmp_path / "in" / "廊坊.docx"
+    src.parent.mkdir()
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice.docx", src)
+    run_batch([src.parent], None, jobs=1, progress=None, isolate=False, report_dir=tmp_path / "rep")
+    text = [p.text for p in Document(tmp_path / "rep" / "廊坊_报告初稿.docx").paragraphs]
+    assert any(t.startswith("本初稿根据《廊坊.docx》“表格1”（文档中的表格）中的数据生成（项目支出绩效自评表）") for t in text)

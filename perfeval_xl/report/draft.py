@@ -27,6 +27,7 @@ from ..checks.suggestions import KIND_OF, KINDS, MANY, MANY_FROM, NOT_PROBLEMS, 
 from ..engine.scoring import FormScore
 from ..model import FORM_KINDS, Finding, Form
 from ..xlio.sheetxml import visible
+from ..xlio.wordtables import WORD_SUFFIXES
 from .figures import amount, amount_cell, counted, ordinal, percent, points, points_cell, rate_text, value_text
 
 TEMPLATE = Path(__file__).with_name("template.docx")
@@ -323,7 +324,9 @@ def draft(form: Form, fs: FormScore, findings: list[Finding], source: str | None
     doc = new_document()
     doc.core_properties.title = visible(title_of(form))
     paragraph(doc, title_of(form), "Title")
-    where = f"《{source}》“{form.sheet}”工作表" if source else f"“{form.sheet}”工作表"
+    # a Word document's form stands in one of its tables ("表格2": its second), not in a worksheet
+    what = "（文档中的表格）" if source and source.lower().endswith(WORD_SUFFIXES) else "工作表"
+    where = f"《{source}》“{form.sheet}”{what}" if source else f"“{form.sheet}”{what}"
     _basics(doc, form, fs)
     _targets(doc, form, fs)
     _scores(doc, form, fs)
