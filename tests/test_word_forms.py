@@ -309,7 +309,11 @@ def test_the_report_annex_and_the_workbook_are_compared(tmp_path):
     inp = tmp_path / "in"
     inp.mkdir()
     shutil.copy(LANGFANG, inp / "自评表.xlsx")
-    (inp / "自评报告.docx").write_bytes(word_of(langfang))
+    typed = copy.deepcopy(langfang)      # the report types the same actuals as percents: 100 there, "100%" here
+    for row in typed["rows"]:
+        if len(row) > 5 and row[5] == 100:
+            row[5] = "100%"
+    (inp / "自评报告.docx").write_bytes(word_of(typed))
     changed = copy.deepcopy(langfang)
     row = next(r for r in changed["rows"] if len(r) > 3 and r[3] == "指标1工程完工率")
     row[7] = 9                                                   # 得分 10 in the workbook, 9 in this report

@@ -120,6 +120,27 @@ def _same(a: Any, b: Any) -> bool:
     return (a in (None, "")) == (b in (None, "")) and (a in (None, "") or a == b)
 
 
+def _same_figure(a: Any, b: Any) -> bool:
+    """The same figure written two ways: 100 and "100%", 0.95 and "95％", "≥95%" and "95%" as an actual."""
+    if _same(a, b):
+        return True
+    from ..engine.quantity import PERCENT, parse_quantity
+
+    try:
+        qa, qb = parse_quantity(a), parse_quantity(b)
+    except ValueError:
+        return False
+    if qa.value is None or qb.value is None:
+        return False
+    if qa.unit == qb.unit:
+        return _same(qa.value, qb.value)
+    if qa.unit == PERCENT:
+        qa, qb = qb, qa
+    if qb.unit == PERCENT and qa.is_bare:       # a bare 100 beside "100%": the percent in either of its scales
+        return _same(qa.value, qb.value * 100) or _same(qa.value, qb.value)
+    return False
+
+
 def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """The figures two files fill in differently for the same form, as "what a / b": the stated total and grade,
     and each indicator's weight, actual and score by its name (one only one of them lists: said too)."""
@@ -135,7 +156,7 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
             out.append(f"指标“{i['name']}” 有 / 无")
             continue
         for field, name in (("weight", "分值"), ("actual", "实际完成值"), ("score_stated", "得分")):
-            if not _same(i.get(field), j.get(field)):
+            if not (_same_figure if field == "actual" else _same)(i.get(field), j.get(field)):
                 out.append(f"“{i['name']}”{name} {_shown(i.get(field))} / {_shown(j.get(field))}")
     out += [f"指标“{j['name']}” 无 / 有" for key, j in ib.items() if key not in ia]
     return out
