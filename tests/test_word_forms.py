@@ -24,6 +24,7 @@ CORPUS = ROOT / "workbooks" / "corpus"
 FIX = Path(__file__).resolve().parent / "fixtures"
 POI = FIX / "public" / "poi"
 LANGFANG = CORPUS / "hebei_langfang_shipin_nuantong_2019.xlsx"
+EX_SEED1 = ROOT / "workbooks" / "examples" / "seed001_评分表.xlsx"
 
 
 def _forms() -> list[dict]:
@@ -639,3 +640,20 @@ def test_the_report_draft_of_a_word_form_names_its_table(tmp_path):
     run_batch([src.parent], None, jobs=1, progress=None, isolate=False, report_dir=tmp_path / "rep")
     text = [p.text for p in Document(tmp_path / "rep" / "廊坊_报告初稿.docx").paragraphs]
     assert any(t.startswith("本初稿根据《廊坊.docx》“表格1”（文档中的表格）中的数据生成（项目支出绩效自评表）") for t in text)
+
+
+def test_the_word_forms_workbook_never_takes_another_outputs_name(tmp_path):
+    """An input already named 廊坊（Word表格）.xlsx beside 廊坊.docx keeps its own copy; the Word form's workbook takes
+    the next name."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(FIX / "foreign" / "hebei_langfang_libreoffice.docx", inp / "廊坊.docx")
+    shutil.copy(EX_SEED1, inp / "廊坊（Word表格）.xlsx")
+    summary = run_batch([inp], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    outs = {w["path"]: w["output"] for w in summary["workbooks"]}
+    assert outs == {"廊坊.docx": str(tmp_path / "out" / "廊坊（Word表格2）.xlsx"),
+                    "廊坊（Word表格）.xlsx": str(tmp_path / "out" / "廊坊（Word表格）.xlsx")}
+    from openpyxl import load_workbook
+
+    assert load_workbook(tmp_path / "out" / "廊坊（Word表格）.xlsx").sheetnames[0] == "评分表"    # the seed's own copy
+    assert load_workbook(tmp_path / "out" / "廊坊（Word表格2）.xlsx").sheetnames[0] == "表格1"

@@ -171,6 +171,7 @@ class Job:
     limits: Limits = DEFAULT_LIMITS
     report_dir: str | None = None      # draft each form's report (.docx) into this folder
     notes: tuple[str, ...] = ()        # said of the file before it is read (taken from a .zip)
+    copy_out: str | None = None        # a Word document's: where its forms' workbook goes (else beside ``out``)
 
 
 def report_path(report_dir: str, rel: str, sheet: str, several: bool) -> Path:
@@ -517,13 +518,18 @@ def _copy_said(job: Job) -> str:
     """What a Word file's note says of the workbook its forms are written to (nothing when none is written)."""
     if not job.out or job.in_place:
         return ""
-    return f"；含自评表的表格另存为 Excel 工作簿“{tables_copy_path(job.out).name}”，问题标注在其中"
+    return f"；含自评表的表格另存为 Excel 工作簿“{_copy_path(job).name}”，问题标注在其中"
 
 
-def tables_copy_path(out: str) -> Path:
-    """Where the Excel copy of a Word document's forms goes: 单位A自评报告.docx → 单位A自评报告（Word表格）.xlsx."""
+def tables_copy_path(out: str, n: int = 1) -> Path:
+    """Where the Excel copy of a Word document's forms goes: 单位A自评报告.docx → 单位A自评报告（Word表格）.xlsx (the
+    n-th name: （Word表格2）… when an input's own copy has that name)."""
     p = Path(out)
-    return p.with_name(f"{p.stem}（Word表格）.xlsx")
+    return p.with_name(f"{p.stem}（Word表格{n if n > 1 else ''}）.xlsx")
+
+
+def _copy_path(job: Job) -> Path:
+    return Path(job.copy_out) if job.copy_out else tables_copy_path(job.out or "")
 
 
 def _write_tables_copy(job: Job, grids: list[Grid], title_rows: list[int], reviewed: list[tuple[Any, Any, list[Any]]],
@@ -536,7 +542,7 @@ def _write_tables_copy(job: Job, grids: list[Grid], title_rows: list[int], revie
     findings = [f for _form, _fs, fs in reviewed for f in fs]
     if job.annotate and findings:
         annotate(book, findings)
-    path = tables_copy_path(job.out)
+    path = _copy_path(job)
     try:
         atomic_write(path, book.to_bytes())
     except OSError as exc:
@@ -617,6 +623,7 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
         work.append(Job(str(t.src), t.rel.as_posix(), str(out_dir / t.rel) if out_dir and not here else None, profile,
                         annotate, here, limits, str(report_dir) if report_dir else None,
                         t.notes + ((IN_PLACE_ZIPPED,) if in_place and t.extracted else ())))
+    _name_word_copies(work)
     inputs_resolved = {_resolved(j.src) for j in work}
     results: list[dict[str, Any]] = [
         _error_entry(p.rel, p.code, f"[{p.code}] {CODES.get(p.code, '')}：{p.message}（文件 {p.rel}）") for p in zip_errors]
@@ -655,6 +662,19 @@ def _run_batch(inputs, out, jobs, profile, annotate, in_place, progress, limits,
         results = [_without_raw_bytes(r) for r in results]   # a folder so named: no summary can hold its bytes
     return {"workbooks": results, "others": sorted(others(inputs, out) + zipped_others + list(word_others)),
             "others_why": word_others}
+
+
+def _name_word_copies(work: list[Job]) -> None:
+    """Each Word document's forms' workbook a name no other output has (单位A（Word表格）.xlsx, unless an input of
+    that name is copied there too: then （Word表格2）…)."""
+    taken = {j.out.casefold() for j in work if j.out and Path(j.src).suffix.lower() not in WORD}
+    for j in work:
+        if j.out and Path(j.src).suffix.lower() in WORD:
+            n = 1
+            while str(tables_copy_path(j.out, n)).casefold() in taken:
+                n += 1
+            j.copy_out = str(tables_copy_path(j.out, n))
+            taken.add(j.copy_out.casefold())
 
 
 def _without_raw_bytes(value: Any) -> Any:
