@@ -481,6 +481,10 @@ def test_word_saved_as_one_xml_file_is_read(tmp_path):
         "“表格1”第 7–39 行中的 31 行的单元格少于表格的列数，又未注明空缺在哪一侧（常见于其他程序另存时丢失了纵向合并的单元格）："
         "各单元格属于哪一列无法确定，此表格未复核；请在 Word 中打开核对后另存为 .docx")}
     assert not [f for w in summary["workbooks"] if w["path"] == "另存.doc" for s in w["sheets"] for f in s["findings"]]
+    # named .xml (Windows opens Word 2003 XML in Word by its mso-application line), given on the command line
+    shutil.copy(tmp_path / "模板导出.doc", tmp_path / "模板导出.xml")
+    as_xml = run_batch([tmp_path / "模板导出.xml"], tmp_path / "out3", jobs=1, progress=None, isolate=False)
+    assert _findings(as_xml, "模板导出.xml") == want
     from perfeval_xl.workbook.reader import load_grids, read_workbook
 
     assert [f.project for f in read_workbook(tmp_path / "模板导出.doc")] == ["办公宿舍楼、食堂及餐厅暖通改造经费"]

@@ -282,8 +282,8 @@ REVIEW_ONLY_NOTES = {
 def _process(job: Job) -> dict[str, Any]:
     rel = job.rel
     data, notes = _read_input(job)
-    if Path(job.src).suffix.lower() in WORD:
-        return _review_word(job, data, notes)
+    if Path(job.src).suffix.lower() in WORD or (Path(job.src).suffix.lower() == ".xml" and word_xml_kind(data)):
+        return _review_word(job, data, notes)        # (Word 2003 XML named .xml: Windows opens it in Word)
     if data.startswith(OLE_MAGIC):
         return _review_legacy(job, data, notes)
     if not data.startswith(b"PK"):
