@@ -44,11 +44,6 @@ def active_forms(book: BookAccess) -> tuple[SheetAccess, list[Form]]:
     return sheet, recognise_all(grid)
 
 
-def active_form(book: BookAccess) -> tuple[SheetAccess, Form | None]:
-    """The active sheet and its (first) form."""
-    sheet, forms = active_forms(book)
-    return sheet, forms[0] if forms else None
-
 
 # ---------------------------------------------------------------- actions
 
@@ -83,21 +78,28 @@ def recalculate(book: BookAccess | None = None, profile: Profile = NATIONAL) -> 
         confirm = getattr(book, "confirm", None)
         if confirm is not None and not confirm("将按评分标准重新计算，并把结果写入得分单元格。是否继续？"):
             return "已取消重新计算。"
-    sheet, form = active_form(book)
-    if form is None:
+    sheet, forms = active_forms(book)
+    if not forms:
         return _say(book, f"工作表“{sheet.name}”中没有识别到表单，未写入任何得分。")
-    fs = score_form(form, profile)
     written = skipped = 0
-    for ind, s in fs.scores:
-        cell = ind.cells.get("score")
-        if not cell or s.value is None or sheet.formula(cell):
-            skipped += 1
-            continue
-        if sheet.value(cell) != s.value:
-            sheet.set_value(cell, s.value)
-            written += 1
-    return _say(book, f"已按评分标准重新计算：更新 {written} 个得分单元格；{skipped} 个需评价人判定或为公式，未改动。"
-                      f"复核总分 {fs.total}，等级 {fs.grade}。")
+    results = []
+    for form in forms:                     # every form on the sheet (several stacked one below another)
+        fs = score_form(form, profile)
+        results.append((form, fs))
+        for ind, s in fs.scores:
+            cell = ind.cells.get("score")
+            if not cell or s.value is None or sheet.formula(cell):
+                skipped += 1
+                continue
+            if sheet.value(cell) != s.value:
+                sheet.set_value(cell, s.value)
+                written += 1
+    if len(results) == 1:
+        totals = f"复核总分 {results[0][1].total}，等级 {results[0][1].grade}。"
+    else:
+        totals = "复核总分：" + "；".join(f"{form.project or f'第{i}张表'} {fs.total}（{fs.grade}）"
+                                      for i, (form, fs) in enumerate(results, 1)) + "。"
+    return _say(book, f"已按评分标准重新计算：更新 {written} 个得分单元格；{skipped} 个需评价人判定或为公式，未改动。" + totals)
 
 
 def insert_template(book: BookAccess | None = None, name: str = "自评表") -> str:
@@ -174,22 +176,26 @@ def draft_report(book: BookAccess | None = None, profile: Profile = NATIONAL, fo
     from .report.draft import safe_name, write_report
 
     book = _book(book)
-    sheet, form = active_form(book)
-    if form is None:
+    sheet, forms = active_forms(book)
+    if not forms:
         return _say(book, f"工作表“{sheet.name}”中没有识别到绩效自评表/评分表，无法生成报告。")
     where = Path(folder) if folder else book_folder(book)
     if where is None:
         return _say(book, "请先保存工作簿，报告将生成在工作簿所在的文件夹。")
     name = getattr(book, "name", None) or "工作簿"
     stem = Path(name).stem
-    path = where / f"{stem}_{safe_name(sheet.name)}_报告初稿.docx"
-    n = 1
-    while path.exists():
-        n += 1
-        path = where / f"{stem}_{safe_name(sheet.name)}_报告初稿({n}).docx"
-    fs = score_form(form, profile)
-    write_report(form, fs, run_checks(form, profile, fs), path, name)
-    return _say(book, f"已生成报告初稿：{path}")
+    paths = []
+    for k, form in enumerate(forms, 1):    # one report a form: 工作表, 工作表_2 … for forms stacked on one sheet
+        label = safe_name(sheet.name) + (f"_{k}" if k > 1 else "")
+        path = where / f"{stem}_{label}_报告初稿.docx"
+        n = 1
+        while path.exists():
+            n += 1
+            path = where / f"{stem}_{label}_报告初稿({n}).docx"
+        fs = score_form(form, profile)
+        write_report(form, fs, run_checks(form, profile, fs), path, name)
+        paths.append(str(path))
+    return _say(book, f"已生成报告初稿：{'；'.join(paths)}")
 
 
 def book_folder(book: BookAccess):

@@ -122,3 +122,15 @@ def test_numbers_in_the_direction_and_unit_columns_are_not_taken_for_them(tmp_pa
     assert w["status"] == "ok" and w["sheets"][0]["project"] == "2020年省级自然资源卫片执法补助经费支出绩效自评表"
     ind = next(i for i in w["sheets"][0]["indicators"] if i["name"] == "项目验收合格率")
     assert ind["target"] == 100 and ind["score_stated"] == 19
+
+
+def test_the_ribbons_recalculation_and_report_cover_every_form_of_the_sheet(tmp_path):
+    """重新计算 writes the engine's scores into every stacked form's score cells, and 生成报告 drafts one report a form."""
+    stacked(tmp_path / "部门.xlsx", STACK[:2], 2)
+    book = XlsxBook(tmp_path / "部门.xlsx")
+    msg = ribbon.recalculate(book)
+    assert "复核总分：2020年省级自然资源卫片执法补助经费支出绩效自评表 " in msg and "；办公宿舍楼、食堂及餐厅暖通改造经费 " in msg
+    sh = book.sheet("自评表")
+    assert sh.value("I13") == 10 and sh.value("H33") == 8.62      # each form's first indicator, now the engine's score
+    msg = ribbon.draft_report(book, folder=str(tmp_path / "rep"))
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["部门_自评表_2_报告初稿.docx", "部门_自评表_报告初稿.docx"]
