@@ -104,6 +104,7 @@ def _same_form_note(others: str, project: str, word: bool, diffs: list[str]) -> 
     return (f"与 {others} 的项目（{project}）和单位相同：{what}，但填报的数据不同（本文件 / 对方：{shown}），"
             "请确认以哪一份为准")
 
+
 def _shown(v: Any) -> str:
     if v is None or v == "":
         return "空"
@@ -143,7 +144,7 @@ def _same_figure(a: Any, b: Any) -> bool:
 
 def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """The figures two files fill in differently for the same form, as "what a / b": the stated total and grade,
-    and each indicator's weight, actual and score by its name (one only one of them lists: said too)."""
+    and each indicator's weight, actual and score by its name (an indicator only one of them lists: said too)."""
     out: list[str] = []
     for field, name in (("total_stated", "填报总分"), ("grade_stated", "填报等级")):
         if not _same(a.get(field), b.get(field)):
