@@ -156,6 +156,13 @@ def totals(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def others_named(summary: dict[str, Any], most: int) -> str:
+    """The first ``most`` other files, each Word file with why it holds no form ("a.pdf、b.docx（Word 文档中没有表格）等")."""
+    rest, why = summary.get("others") or [], summary.get("others_why") or {}
+    named = [f"{p}（{why[p]}）" if p in why else p for p in rest[:most]]
+    return "、".join(named) + ("等" if len(rest) > most else "")
+
+
 def totals_line(summary: dict[str, Any], listed: str | None = "summary.json 的 others") -> str:
     """The one line every batch command ends with; ``listed``: where the other files are named (None: on the lines
     above, for the commands that write no summary)."""
@@ -329,11 +336,8 @@ def _overview(ws: _Sheet, summary: dict[str, Any]) -> None:
     rows.append(["填报等级与复核等级不一致", t["grade_differs"], "按表内数据重新计算后等级不同的表单"])
     rest = summary.get("others") or []
     if rest:
-        why = summary.get("others_why") or {}
-        named = [f"{p}（{why[p]}）" if p in why else p for p in rest[:5]]
         rows.append(["未处理的其他文件", len(rest), "不是 Excel 工作簿（如 PDF、图片），或是其中没有自评表的 Word 文档，未处理；"
-                                                "若其中有自评表，请另存为 .xlsx 后重新运行："
-                                                f"{'、'.join(named)}{'等' if len(rest) > 5 else ''}"])
+                                                f"若其中有自评表，请另存为 .xlsx 后重新运行：{others_named(summary, 5)}"])
     repeated = sum(1 for w in summary["workbooks"] if w.get("repeats"))
     if repeated:
         rows.append(["可能重复报送的文件", repeated, "与其他文件内容完全相同，或项目、单位和预算数相同（重发、修改稿，或 Word "

@@ -16,7 +16,7 @@ from docx.shared import Cm
 
 from ..checks.catalog import iter_catalog
 from ..checks.suggestions import KIND_OF, NOT_PROBLEMS
-from ..recalc.summary import LEVEL, file_status, sheet_status, totals
+from ..recalc.summary import LEVEL, file_status, others_named, sheet_status, totals
 from .draft import caption, document_bytes, heading, new_document, paragraph, table
 from .figures import points_cell
 
@@ -119,10 +119,7 @@ def review_document(summary: dict[str, Any], title: str = "绩效自评表复核
     odd = [w for w in wbs if file_status(w) in ("无法读取", "未识别")]
     rest = summary.get("others") or []
     if rest:
-        why = summary.get("others_why") or {}
-        named = [f"{p}（{why[p]}）" if p in why else p for p in rest[:10]]
-        paragraph(doc, f"另有{len(rest)}个文件不是 Excel 工作簿或含自评表的 Word 文档，未处理："
-                       f"{'、'.join(named)}{'等' if len(rest) > 10 else ''}"
+        paragraph(doc, f"另有{len(rest)}个文件不是 Excel 工作簿或含自评表的 Word 文档，未处理：{others_named(summary, 10)}"
                        "。其中若有自评表（如扫描件），请报送单位提供 Excel 版本。")
     if not odd:
         paragraph(doc, "所有工作簿均已读取并识别。" if rest else "所有文件均已读取并识别。")

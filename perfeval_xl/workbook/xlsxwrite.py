@@ -75,6 +75,8 @@ def grids_workbook_bytes(sheets: list[tuple["Grid", int]]) -> bytes:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
+    from ..tablestyle import lines_needed, text_width
+
     wb = Workbook()
     wb.remove(wb.active)
     thin = Side(style="thin")
@@ -97,8 +99,7 @@ def grids_workbook_bytes(sheets: list[tuple["Grid", int]]) -> bytes:
                     if fmt:
                         cell.number_format = fmt
                     if r > title_rows and (r, c) not in across:
-                        longest = max((sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
-                                       for line in str(v).split("\n")), default=0)
+                        longest = max(map(text_width, str(v).split("\n")))
                         widths[c] = max(widths.get(c, 0), longest)
                 cell.font, cell.alignment = font, wrap
                 if r > title_rows:
@@ -113,8 +114,7 @@ def grids_workbook_bytes(sheets: list[tuple["Grid", int]]) -> bytes:
         for (r, c), v in grid.cells.items():
             if (r, c) in spread or r <= title_rows:
                 continue
-            lines = sum(-(-max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line), 1) // max(int(cols[c] - 1), 1))
-                        for line in str(v).split("\n"))
+            lines = lines_needed(v, cols[c])
             if lines > 1:
                 height = min(13.5 * lines + 2, 300)
                 dim = ws.row_dimensions[r]

@@ -65,6 +65,14 @@ def rels_name(part: str) -> str:
     return posixpath.join(d, "_rels", f + ".rels")
 
 
+def resolve_target(source: str, target: str) -> str:
+    """The part a relationship of ``source`` names by ``target``: absolute ("/xl/styles.xml") or relative to the
+    source part's folder."""
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
 def insert_before(parent: etree._Element, child: etree._Element, later_tags: Sequence[str]) -> None:
     """Insert ``child`` before the first existing element among ``later_tags`` (the schema's order), else last."""
     for tag in later_tags:
@@ -214,9 +222,7 @@ class XlsxPackage:
         return f"rId{i}"
 
     def resolve(self, part: str, target: str) -> str:
-        if target.startswith("/"):
-            return target[1:]
-        return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+        return resolve_target(part, target)
 
     # ------------------------------------------------------------------ workbook
     @property

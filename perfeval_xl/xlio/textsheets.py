@@ -217,7 +217,7 @@ def _html_rows(table: etree._Element) -> Iterator[etree._Element]:
 def _place_table(sheet: SheetBuilder, table: etree._Element) -> None:
     caption = table.find("caption")
     if caption is not None:     # a table's title written as its caption: a row of its own above it
-        _text_row(sheet, _cell_text(caption))
+        text_row(sheet, _cell_text(caption))
     start = sheet.row + 1
     taken: dict[int, int] = {}      # column → the last row a rowspan above holds it through
     r = start - 1
@@ -257,15 +257,16 @@ def _place_blocks(sheet: SheetBuilder, el: etree._Element) -> None:
             continue
         elif tag and child.find(".//table") is not None:
             if child.text and child.text.strip():
-                _text_row(sheet, child.text)
+                text_row(sheet, child.text)
             _place_blocks(sheet, child)
         elif tag:
-            _text_row(sheet, _cell_text(child))
+            text_row(sheet, _cell_text(child))
         if child.tail and child.tail.strip():
-            _text_row(sheet, child.tail)
+            text_row(sheet, child.tail)
 
 
-def _text_row(sheet: SheetBuilder, text: str) -> None:
+def text_row(sheet: SheetBuilder, text: str) -> None:
+    """A line of text outside a table, on a row of its own in the first column (nothing for blank text)."""
     text = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
     if text:
         sheet.row += 1

@@ -30,7 +30,8 @@ from lxml import etree
 
 from ..limits import DEFAULT, LimitError, Limits, check_directory, parse_xml, read_part
 from .grid import Grid
-from .textsheets import SheetBuilder, excel_value, sniff, text_grids
+from .package import rels_name, resolve_target
+from .textsheets import SheetBuilder, excel_value, sniff, text_grids, text_row
 
 _W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
                  "http://purl.oclc.org/ooxml/wordprocessingml/main")      # transitional, strict
@@ -105,8 +106,7 @@ def _targets(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], source: s
              limits: Limits) -> dict[str, tuple[str, str]]:
     """{relationship id: (type, target part)} of a part's relationships ("": the package's own), the targets that
     are parts of this package."""
-    folder, name = posixpath.split(source)
-    rels = by_name.get(posixpath.join(folder, "_rels", name + ".rels"))
+    rels = by_name.get(rels_name(source))
     if rels is None:
         return {}
     try:
@@ -118,7 +118,7 @@ def _targets(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], source: s
         target = rel.get("Target") or ""
         if rel.get("TargetMode") == "External" or not target:
             continue
-        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+        path = posixpath.normpath(resolve_target(source, target))
         if path in by_name:
             out[rel.get("Id") or ""] = (rel.get("Type") or "", path)
     return out
@@ -162,18 +162,15 @@ def word_xml_grids(data: bytes, limits: Limits = DEFAULT) -> list[WordSheet]:
 class _Reader:
     def __init__(self, ns: str, limits: Limits, chunks: dict[str, bytes] | None = None):
         w = "{%s}" % ns
-        self.w = w
         self.limits = limits
         self.chunks = chunks or {}
         self.pages = 0            # embedded web pages met so far
         self.count = 0            # cells put so far, over the document's sheets
         self.tag = {k: w + k for k in ("p", "r", "t", "tab", "br", "cr", "tbl", "tr", "tc", "tcPr", "trPr",
-                                       "gridSpan", "vMerge", "hMerge", "gridBefore", "sdt", "sdtContent",
-                                       "customXml", "smartTag", "ins", "del", "moveFrom", "delText", "instrText",
-                                       "rPr", "vanish", "fldChar", "noBreakHyphen", "softHyphen", "txbxContent",
-                                       "hyperlink", "fldSimple", "val", "fldCharType", "body", "sectPr",
-                                       "pPr", "sym", "altChunk", "gridAfter", "tblGrid", "gridCol", "ffData", "checkBox",
-                                       "default", "checked", "font", "char")}
+                                       "gridSpan", "vMerge", "hMerge", "gridBefore", "gridAfter", "tblGrid", "gridCol",
+                                       "sdt", "sdtContent", "customXml", "del", "moveFrom", "rPr", "vanish",
+                                       "fldChar", "fldCharType", "noBreakHyphen", "txbxContent", "val", "pPr", "sym",
+                                       "font", "char", "altChunk", "ffData", "checkBox", "default", "checked")}
         if ns == WORD2003:                     # Word 2003 XML spells the merges in lower case
             self.tag["vMerge"], self.tag["hMerge"] = w + "vmerge", w + "hmerge"
 
@@ -242,9 +239,7 @@ class _Reader:
                 break
             title.insert(0, text)
         for text in title:
-            builder.row += 1
-            value, fmt = excel_value(" ".join(text.split()))
-            builder.put(builder.row, 1, value, fmt)
+            text_row(builder, " ".join(text.split()))
 
     def _chunk(self, el: etree._Element) -> list[WordSheet]:
         """An embedded web page (HTML or MHT), read as Excel opens one: its tables and text on one sheet."""
