@@ -166,7 +166,7 @@ def load_grids(path: str | Path) -> list[Grid]:
     if data.startswith(OLE_MAGIC):
         if is_encrypted_ole(data):
             raise WorkbookError("PE-W003", NEEDS_PASSWORD, name)
-        if _ole_holds(data, "WordDocument") and not has_workbook_stream(data):
+        if not has_workbook_stream(data) and _ole_holds(data, "WordDocument"):     # a .xls is asked once
             raise WorkbookError("PE-W001", "Word 97-2003 格式，无法读取其中的表格：请另存为 .docx 后重新运行", name)
         return legacy_grids(data, name)[0]
     if not zipfile.is_zipfile(p):
