@@ -617,6 +617,16 @@ def _scores_missing(r: CheckRule, ctx: Context) -> Iterator[Finding]:
                         f"{len(weighted)}项指标已列出分值，但自评得分全部未填写。")
 
 
+@rule("PE-A113", "table-not-filled", "warning", "绩效指标未填写",
+      "自评表的绩效指标表中没有任何指标行（只有表头、一级/二级指标名称或“指标1”“……”等模板占位）：表单尚未填写，"
+      "或交来的是空白模板，无法复核得分。", "填报完整性", "表头之下直接是“总分 0”")
+def _table_blank(r: CheckRule, ctx: Context) -> Iterator[Finding]:
+    cell = ctx.form.cells.get("blank_table")
+    if cell and not ctx.form.indicators:
+        yield r.finding(ctx, cell, "绩效指标表中没有指标行",
+                        "绩效指标表中没有填写任何指标（表头之下没有指标名称、指标值、分值或得分），自评表尚未填写。")
+
+
 @rule("PE-S309", "actual-not-a-number", "warning", "实际完成值未填数字",
       "指标值已量化（如“≤30万元”）时，实际完成值应填写可比较的数字；只填“完成”“达成”等文字无法判断是否达标，"
       "也无法复核得分。", "财预〔2020〕10号：绩效指标应细化量化", "指标值 ≤30万元，完成值“完成”")

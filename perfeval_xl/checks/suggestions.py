@@ -71,7 +71,8 @@ KINDS: tuple[ProblemKind, ...] = (
         covered=("PE-B206",),
     ),
     ProblemKind(
-        "scoring", ("PE-S301", "PE-S302", "PE-S303", "PE-S304", "PE-S305", "PE-S306", "PE-S309", "PE-A112"),
+        "scoring", ("PE-S301", "PE-S302", "PE-S303", "PE-S304", "PE-S305", "PE-S306", "PE-S309", "PE-A112",
+                    "PE-A113"),
         "自评打分与实际完成情况不符",
         "自评结果未能真实反映绩效目标完成情况，自评的准确性和可信度不足。",
         "严格按照评分标准如实开展自评",

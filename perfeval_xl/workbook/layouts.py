@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..engine.quantity import parse_quantity
+from ..engine.quantity import EXCEL_ERRORS, parse_quantity
 from ..model import BudgetBlock, Form, Indicator
 from ..xlio.grid import Grid, address
 from .labels import (
@@ -165,6 +165,18 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         if total_hit is not None:
             sc = score_col
             v = cells.get((r, sc)) if sc else None
+            if isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS:
+                # the total is an Excel error (a SUM whose rows were moved gives #REF!): no total was stated
+                where = address(r, sc)
+                form.problems.append({"code": "PE-W007", "cell": where,
+                                      "message": f"总分为错误值 {v.strip()}，无法读取（工作表 {form.sheet}，单元格 {where}）"})
+                form.unread["total"] = f"总分单元格 {where} 为错误值 {v.strip()}"
+                form.cells["unread"] = where
+                form.cells["total_row"] = str(r)
+                if "grade" not in form.cells:
+                    _grade_in_row(sheet, form, r)
+                after_total = True
+                continue
             if v is None or number(v) is None:
                 # the last number in the row is the score when there are two (分值, 得分)
                 nums = [(c, cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
@@ -266,6 +278,24 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         form.indicators.append(ind)
 
 
+def _table_is_blank(sheet: LabelledSheet, header_row: int, cols: dict[str, int], end: int) -> bool:
+    """Are the indicator table's rows, from under its header to ``end`` (its 总分 row, or past the sheet), empty but
+    for what a template prints: level labels (产出指标 / 数量指标), header labels and placeholders ("指标1", "……")?
+    Then the form was sent unfilled; any other value means rows the reader did not take, and nothing is claimed."""
+    cells = sheet.grid.cells
+    for r in range(header_row + 1, end):
+        for f, c in cols.items():
+            v = cells.get((r, c))
+            if v is None or v == "" or f in ("level1", "level2"):
+                continue
+            if not isinstance(v, str):
+                return False
+            s = norm(v)
+            if s and not (_is_header_like(s) or f == "name" and _PLACEHOLDER.fullmatch(s)):
+                return False
+    return True
+
+
 #: the indicator fields that only text can fill
 _TEXT_FIELDS = frozenset({"direction", "unit"})
 
@@ -352,7 +382,9 @@ def _grade_in_row(sheet: LabelledSheet, form: Form, r: int) -> None:
 
 # ---------------------------------------------------------------- budget block
 
-def _find_budget(sheet: LabelledSheet, form: Form) -> None:
+def _find_budget(sheet: LabelledSheet, form: Form, table_row: int | None = None) -> None:
+    """The form's budget block (项目资金 / 预算执行情况). ``table_row`` is the indicator table's header row: a block
+    above it ends there, so an empty budget block is never filled from the indicator rows or the 总分 row below."""
     # the block's header row has an 执行数 label: only the rows holding one are looked at (a sheet without a budget
     # block, most of them, is not walked row by row)
     if not sheet.mentions_any(EXECUTED_WORDS):
@@ -373,7 +405,7 @@ def _find_budget(sheet: LabelledSheet, form: Form) -> None:
                     if m:
                         form.cells["budget_formula"] = address(r, c)
         if "executed" in cols and ({"annual", "initial", "adjusted"} & set(cols)):
-            _parse_budget_rows(sheet, form, r, cols)
+            _parse_budget_rows(sheet, form, r, cols, table_row if table_row and table_row > r else None)
             return
 
 
@@ -384,7 +416,8 @@ _BUDGET_ROW = {
 }
 
 
-def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: dict[str, int]) -> None:
+def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: dict[str, int],
+                       stop: int | None = None) -> None:
     g = sheet.grid
     b = BudgetBlock()
     title = sheet.row_text(header_row - 1) + sheet.row_text(header_row)
@@ -396,7 +429,8 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
         b.weight = float(fm.group(1))
         b.score_formula = f"得分({fm.group(1)}分*执行率)"
     first_data = None
-    for r in range(header_row + 1, min(header_row + 8, sheet.max_row) + 1):
+    last = min(header_row + 8, sheet.max_row, stop - 1 if stop else sheet.max_row)
+    for r in range(header_row + 1, last + 1):
         nums = {f: number(g.cells.get((r, c))) for f, c in cols.items()}
         if not any(v is not None for v in nums.values()):
             if first_data is not None:
@@ -432,6 +466,9 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
             b.rows[key]["row"] = r
     if b.rows.get("上年结转资金", {}).get("annual") is not None:
         b.carryover = b.rows["上年结转资金"]["annual"]
+    if first_data is None:
+        form.unread["budget"] = f"预算执行情况表（第{header_row}行）未填写金额"
+        form.cells.setdefault("unread", address(header_row, min(cols.values())))
     form.budget = b
 
 
@@ -458,10 +495,14 @@ def _recognise_table(sheet: LabelledSheet) -> Form | None:
     header_row, cols = found
     form = Form(kind=_kind_of(sheet, cols), sheet=sheet.grid.sheet, path=sheet.grid.path)
     form.header, form.cells = header_fields(sheet)
-    _find_budget(sheet, form)
+    _find_budget(sheet, form, header_row)
     if form.budget is not None:
         form.budget.rate_base = {"sichuan": "adjusted", "budget20": "annual"}.get(form.kind, "annual")
     _parse_indicators(sheet, form, header_row, cols)
+    if not form.indicators:
+        end = int(form.cells.get("total_row", 0)) or sheet.max_row + 1
+        if _table_is_blank(sheet, header_row, cols, end):
+            form.cells["blank_table"] = address(header_row, cols.get("name") or min(cols.values()))
     if "total" not in form.cells and "total" not in form.unread:
         form.unread["total"] = "未找到总分（合计）行，表格可能不完整"
         if form.indicators:
