@@ -82,6 +82,17 @@ def test_seed004_example():
     assert {i.name: i.progress for i in form.indicators}["完成及时率"] == 0
 
 
+def test_seed004_budget_typed_with_its_unit(tmp_path):
+    """The 晋中 form's 预算资金 typed as "160万元" (the block's own unit, as units type it) reads as 160: before,
+    the amount was skipped and with it 执行率 0% (PE-B202), 到位率 (PE-B204) and the S301 contradiction."""
+    wb = load_workbook(EX / "seed004_晋中自评表.xlsx")
+    wb["自评表"]["D7"] = "160万元"
+    wb.save(tmp_path / "typed.xlsx")
+    [form] = read_workbook(tmp_path / "typed.xlsx")
+    assert (form.budget.annual, form.budget.arrived, form.budget.executed) == (160, 0, 0)
+    assert form.budget.cells["annual"] == "D7"
+
+
 def test_templates_filled_in(tmp_path):
     path = write_template("自评表", tmp_path)
     wb = load_workbook(path)

@@ -24,12 +24,13 @@ LEVELS = ("投入", "过程", "产出", "效果", "效益", "决策", "满意度
 
 
 def _rightmost_number(sheet: "LabelledSheet", r: int) -> tuple[float | None, int | None]:
-    """The right-most plain number in a row (amounts sit right of their labels)."""
+    """The right-most plain number in a row (amounts sit right of their labels); an amount typed with the block's
+    unit, "160万元", is one too."""
     found: tuple[float | None, int | None] = (None, None)
     for c in range(1, sheet.max_col + 1):
         v = sheet.grid.cells.get((r, c))
         if isinstance(v, (int, float)) and not isinstance(v, bool) or (
-                isinstance(v, str) and re.fullmatch(r"[\d.,]+", norm(v))):
+                isinstance(v, str) and re.fullmatch(r"[\d.,]+(?:万元)?", norm(v))):
             found = (number(v), c)
     return found
 
