@@ -43,6 +43,11 @@ def recognise_department(sheet: "LabelledSheet") -> Form | None:
         lab = "".join(norm(g.get(r, c)) for c in range(1, label_col + 1)).replace("其中:", "").replace("其中", "")
         vals = {f: number(g.cells.get((r, c))) for f, c in cols.items()}
         if not lab and not any(v is not None for v in vals.values()):
+            # a blank row inside the block (a line cleared but not deleted) does not end it when amounts follow
+            # within two rows: read to there, the 支出 or 政府采购 parts after it were lost and their sum called
+            # short of its total
+            if any(number(g.cells.get((rr, c))) is not None for rr in (r + 1, r + 2) for c in cols.values()):
+                continue
             break
         cell = {f: address(r, c) for f, c in cols.items()}
         if "收入" in lab and b.initial is None:
@@ -82,6 +87,8 @@ def recognise_department(sheet: "LabelledSheet") -> Form | None:
                 name = g.cells.get((rr, c))
                 if name in (None, ""):
                     if all(g.cells.get((rr, cc)) in (None, "") for cc in range(1, sheet.max_col + 1)):
+                        if _target_row(sheet, rr + 1, c, vc):
+                            continue    # a blank line inside the table: the targets go on below it
                         break
                     continue
                 form.targets_text.append((str(name).strip(), g.cells.get((rr, vc)), address(rr, vc)))
@@ -100,3 +107,12 @@ def recognise_department(sheet: "LabelledSheet") -> Form | None:
             form.cells["grade"] = address(r, cc)  # type: ignore[arg-type]
             break
     return form
+
+
+def _target_row(sheet: "LabelledSheet", r: int, c: int, vc: int) -> bool:
+    """Is row r a 绩效目标表 row: a 三级指标 name and its 指标值, and no 总分 / 等级 label (the 综合得分 | 评价等级 row
+    under the table holds a text in the 三级指标 column too)?"""
+    g = sheet.grid
+    if g.cells.get((r, c)) in (None, "") or g.cells.get((r, vc)) in (None, ""):
+        return False
+    return not any(TOTAL_LABEL.search(s) or GRADE_LABEL.search(s) for _c, s in sheet.row_labels(r))

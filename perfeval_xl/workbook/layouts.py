@@ -416,6 +416,12 @@ _BUDGET_ROW = {
 }
 
 
+def _budget_row_key(label: str) -> str | None:
+    """The budget row a label names ("其中：当年财政拨款" → "当年财政拨款"), or None."""
+    label = label.replace("其中:", "").replace("其中", "")
+    return next((k for word, k in _BUDGET_ROW.items() if word in label), None)
+
+
 def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: dict[str, int],
                        stop: int | None = None) -> None:
     g = sheet.grid
@@ -432,20 +438,18 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
     last = min(header_row + 8, sheet.max_row, stop - 1 if stop else sheet.max_row)
     for r in range(header_row + 1, last + 1):
         nums = {f: number(g.cells.get((r, c))) for f, c in cols.items()}
-        if not any(v is not None for v in nums.values()):
-            if first_data is not None:
-                break
-            continue
         label = ""
         for c in range(1, min(cols.values())):
             s = sheet.labels.get((r, c)) or norm(g.get(r, c))
             if s:
                 label = s
-        key = None
-        for word, k in _BUDGET_ROW.items():
-            if word in label.replace("其中:", "").replace("其中", ""):
-                key = k
+        if not any(v is not None for v in nums.values()):
+            # the block goes on past a 其中 row left empty (上年结转资金 with no amount) and a blank line; any other
+            # row ends it
+            if first_data is not None and label and not _budget_row_key(label):
                 break
+            continue
+        key = _budget_row_key(label)
         if first_data is None:
             first_data = r
             key = "total"
