@@ -177,7 +177,20 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                     _grade_in_row(sheet, form, r)
                 after_total = True
                 continue
-            if v is None or number(v) is None:
+            spread = _spread(cells, r, total_hit + 1, sheet.max_col + 1)
+            if spread is not None:
+                # one figure in every cell of the row: a merged 合计 cell split and filled (WPS's 拆分并填充内容),
+                # one number as it was before the split, not a 分值 total and a 得分 total
+                c1, c2 = spread
+                over_score = score_col is not None and c1 <= score_col <= c2
+                if over_score and not (weight_col is not None and c1 <= weight_col <= c2):
+                    v, sc = cells[(r, c1)], score_col
+                else:
+                    form.unread["total"] = (f"合计行只有一个数值 {cells[(r, c1)]}（{address(r, c1)}–{address(r, c2)} 各格"
+                                            "相同），无法确定是分值合计还是总分")
+                    form.cells["unread"] = address(r, c1)
+                    v = sc = None
+            elif v is None or number(v) is None:
                 # the last number in the row is the score when there are two (分值, 得分)
                 nums = [(c, cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
                         if number(cells.get((r, c))) is not None]
@@ -339,6 +352,18 @@ def _percent_decimals(v: Any, fmt: str | None) -> int | None:
         m = re.search(r"0(?:\.(0+))?%", fmt)
         return len(m.group(1) or "") if m else None
     return None
+
+
+def _spread(cells: dict[tuple[int, int], Any], r: int, start: int, end: int) -> tuple[int, int] | None:
+    """(first, last) column of one number written in every cell of row r from ``start`` on: at least three cells
+    side by side, nothing else in the row past them."""
+    got = [(c, cells[(r, c)]) for c in range(start, end) if cells.get((r, c)) not in (None, "")]
+    if len(got) < 3 or got[-1][0] - got[0][0] != len(got) - 1:
+        return None
+    first = number(got[0][1])
+    if first is None or any(number(v) != first for _c, v in got[1:]):
+        return None
+    return got[0][0], got[-1][0]
 
 
 def _is_total_score_cell(g: Grid, r: int, c: int | None, cols: dict[str, int]) -> bool:
