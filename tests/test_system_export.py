@@ -91,3 +91,30 @@ def test_a_total_that_is_an_excel_error_is_reported_as_such():
     assert "未找到总分" not in found[("PE-A100", "I15")].message
     # the weights' total is not read from a row whose total is unknown: no 分值合计 or 总分 finding
     assert not {"PE-A102", "PE-A104", "PE-A109"} & {code for code, _cell in found}
+
+
+def write_book(path, sheets):
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, grid in sheets:
+        ws = wb.create_sheet(name)
+        for (r, c), v in grid.cells.items():
+            ws.cell(r, c, v)
+    wb.save(path)
+
+
+def test_a_blank_template_beside_the_filled_form_is_set_aside_with_a_note(tmp_path):
+    from perfeval_xl.recalc.batch import run_batch
+    filled = central_form(FILLED, (100, 100))
+    blank = central_form([], (0, 0))
+    (tmp_path / "in").mkdir()
+    write_book(tmp_path / "in" / "两张.xlsx", [("自评表", filled), ("模板", blank)])
+    write_book(tmp_path / "in" / "空白.xlsx", [("模板", blank)])
+    summary = run_batch([tmp_path / "in"], tmp_path / "out", jobs=1, progress=None, isolate=False)
+    both, empty = sorted(summary["workbooks"], key=lambda w: w["path"] != "两张.xlsx")
+    assert [s["sheet"] for s in both["sheets"]] == ["自评表"]
+    assert "工作表‘模板’中的表单未填写（空白模板），另有已填写的表单，未列入校验" in both["notes"]
+    assert "PE-A113" not in [f["code"] for s in both["sheets"] for f in s["findings"]]
+    # a file whose only form is blank is reviewed, and said to be unfilled
+    assert [f["code"] for s in empty["sheets"] for f in s["findings"]][0] == "PE-A113"

@@ -26,7 +26,7 @@ from ..limits import DEFAULT as DEFAULT_LIMITS, LimitError, Limits
 from ..xlio.sheetxml import SheetScanError
 from ..workbook.errors import CODES, WorkbookError, escaped, has_raw_bytes, os_reason, readable_path, write_refused
 from ..xlio.grid import Grid
-from ..workbook.layouts import recognise_all
+from ..workbook.layouts import blank_beside_filled, recognise_all
 from ..workbook.reader import (NEEDS_PASSWORD, OLE_MAGIC, decrypt_default_password, is_encrypted_ole, has_workbook_stream,
                                is_bare_biff, legacy_grids)
 from ..xlio.textsheets import KIND_NAMES, excel_sheet_name, sniff, text_grids
@@ -183,6 +183,29 @@ def report_path(report_dir: str, rel: str, sheet: str, several: bool) -> Path:
     return Path(report_dir) / stem.parent / f"{name}_报告初稿.docx"
 
 
+def _review(job: Job, grids: list[Grid], entry: dict[str, Any]) -> list[tuple[Any, Any, list[Any]]]:
+    """Every form of the file's sheets scored and checked, each added to ``entry["sheets"]``. A blank form beside a
+    filled one (the template sheet a unit keeps next to the sheet it filled) is not reviewed: a note names it, where
+    its PE-A113 would have called the file unfilled."""
+    forms = []
+    for grid in grids:
+        grid.path = job.rel
+        for form in recognise_all(grid):
+            form.path = job.rel
+            forms.append(form)
+    aside = set(map(id, blank_beside_filled(forms)))
+    reviewed = []
+    for form in forms:
+        if id(form) in aside:
+            entry["notes"].append(f"工作表‘{form.sheet}’中的表单未填写（空白模板），另有已填写的表单，未列入校验")
+            continue
+        fs = score_form(form, job.profile)
+        findings = run_checks(form, job.profile, fs)
+        reviewed.append((form, fs, findings))
+        entry["sheets"].append(_sheet_entry(form, fs, findings))
+    return reviewed
+
+
 def _draft_reports(job: Job, reviewed: list[tuple[Any, Any, list[Any]]], entry: dict[str, Any]) -> None:
     if not job.report_dir:
         return
@@ -332,17 +355,8 @@ def _process(job: Job) -> dict[str, Any]:
             reasons[why] = reasons.get(why, 0) + 1
         entry["not_recalculated"] = {"count": len(kept), "reasons": reasons,
                                      "cells": [f"{s}!{r}" for s, r, _ in kept[:20]]}
-    all_findings = []
-    reviewed = []
-    for grid in grids_of(book):
-        grid.path = rel
-        for form in recognise_all(grid):
-            form.path = rel
-            fs = score_form(form, job.profile)
-            findings = run_checks(form, job.profile, fs)
-            all_findings += findings
-            reviewed.append((form, fs, findings))
-            entry["sheets"].append(_sheet_entry(form, fs, findings))
+    reviewed = _review(job, grids_of(book), entry)
+    all_findings = [f for _form, _fs, findings in reviewed for f in findings]
     try:
         _draft_reports(job, reviewed, entry)
     except OSError as exc:
@@ -499,15 +513,7 @@ def _review_grids(job: Job, grids: list[Grid], notes: list[str], title_rows: lis
     marked as on a workbook's copy: the reviewer gets the form in Excel."""
     entry: dict[str, Any] = {"path": job.rel, "status": "ok", "error": None, "sheets": [], "notes": notes,
                              "not_recalculated": None, "output": None}
-    reviewed = []
-    for grid in grids:
-        grid.path = job.rel
-        for form in recognise_all(grid):
-            form.path = job.rel
-            fs = score_form(form, job.profile)
-            findings = run_checks(form, job.profile, fs)
-            reviewed.append((form, fs, findings))
-            entry["sheets"].append(_sheet_entry(form, fs, findings))
+    reviewed = _review(job, grids, entry)
     _draft_reports(job, reviewed, entry)
     if title_rows is not None and reviewed and job.out and not job.in_place:
         _write_tables_copy(job, grids, title_rows, reviewed, entry)

@@ -612,6 +612,14 @@ def recognise_all(grid: Grid) -> list[Form]:
     return [form] if form is not None else []
 
 
+def blank_beside_filled(forms: list[Form]) -> list[Form]:
+    """The unfilled forms (an indicator table holding nothing, PE-A113) among forms of which one is filled: the blank
+    template a workbook keeps beside the sheet that was filled. None when no form is filled."""
+    if not any(f.indicators for f in forms):
+        return []
+    return [f for f in forms if not f.indicators and "blank_table" in f.cells]
+
+
 def _form_starts(sheet: LabelledSheet) -> list[int]:
     """The rows where a second, third … form begins: each 项目名称 row after the first (or each title row, when the
     sheet has fewer than two 项目名称 rows), taken up over the title lines right above it."""
