@@ -157,7 +157,11 @@ def _inside(f: Path, folder: Path | None) -> bool:
 
 
 def grids_of(book: XlsxBook) -> list[Grid]:
-    return [book.sheet(name).grid() for name in book.sheet_names()]
+    grids = [book.sheet(name).grid() for name in book.sheet_names()]
+    hidden = book.hidden_sheets()
+    for g in grids:
+        g.hidden = g.sheet in hidden
+    return grids
 
 
 @dataclass
@@ -184,15 +188,27 @@ def report_path(report_dir: str, rel: str, sheet: str, several: bool) -> Path:
 
 
 def _review(job: Job, grids: list[Grid], entry: dict[str, Any]) -> list[tuple[Any, Any, list[Any]]]:
-    """Every form of the file's sheets scored and checked, each added to ``entry["sheets"]``. A blank form beside a
-    filled one (the template sheet a unit keeps next to the sheet it filled) is not reviewed: a note names it, where
-    its PE-A113 would have called the file unfilled."""
-    forms = []
+    """Every form of the file's sheets scored and checked, each added to ``entry["sheets"]``. Not reviewed, each
+    named in a note: forms on hidden sheets when a shown sheet holds a form (an old version or a copy the unit hid),
+    and a blank form beside a filled one (the template sheet a unit keeps next to the sheet it filled, whose PE-A113
+    would have called the file unfilled)."""
+    forms, hidden = [], set()
     for grid in grids:
         grid.path = job.rel
         for form in recognise_all(grid):
             form.path = job.rel
             forms.append(form)
+            if grid.hidden:
+                hidden.add(id(form))
+    if len(hidden) < len(forms):
+        # forms on sheets the unit hid (an old version, a copy) beside forms it shows: the shown ones are the form
+        for name in dict.fromkeys(f.sheet for f in forms if id(f) in hidden):
+            entry["notes"].append(f"工作表‘{name}’是隐藏的工作表，其中的表单未列入校验（如需校验，请在 Excel 中取消隐藏后"
+                                  "重新运行）")
+        forms = [f for f in forms if id(f) not in hidden]
+    else:
+        for name in dict.fromkeys(f.sheet for f in forms):
+            entry["notes"].append(f"工作表‘{name}’是隐藏的工作表，其中的表单已校验")
     aside = set(map(id, blank_beside_filled(forms)))
     reviewed = []
     for form in forms:

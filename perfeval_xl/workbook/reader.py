@@ -91,7 +91,7 @@ def legacy_grids(data: bytes, name: str) -> tuple[list[Grid], list[str]]:
 
     grids = []
     for sh in book.sheets():
-        g = Grid(sheet=sh.name, path=name)
+        g = Grid(sheet=sh.name, path=name, hidden=bool(sh.visibility))
         for r in range(sh.nrows):
             for c, (kind, v) in enumerate(zip(sh.row_types(r), sh.row_values(r))):
                 if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) or v in (None, ""):

@@ -214,6 +214,12 @@ class XlsxBook:
     def sheet_names(self) -> list[str]:
         return [n for n, _ in self.pkg.sheets()]
 
+    def hidden_sheets(self) -> set[str]:
+        """The names of the sheets Excel does not show (hidden or very hidden)."""
+        wb = self.pkg.tree("xl/workbook.xml")
+        return {s.get("name") for s in wb.iter(f"{{{self.pkg.main_ns}}}sheet")
+                if s.get("state") in ("hidden", "veryHidden")}
+
     def sheet(self, name: str) -> XlsxSheet:
         sh = self._sheets.get(name)
         if sh is None:

@@ -67,6 +67,8 @@ class Grid:
     number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     path: str | None = None
+    #: the sheet is hidden in its workbook (Excel's 隐藏, or very hidden)
+    hidden: bool = False
 
     @classmethod
     def from_rows(cls, sheet: str, rows: Iterable[Iterable[Any]], *, origin: tuple[int, int] = (1, 1),
