@@ -44,6 +44,8 @@ class Indicator:
     direction: str | None = None           # 指标性质 ("正向", "反向", "≥", "≤", "=", "定性")
     unit: str | None = None                # 度量单位 when printed in its own column
     mark: Any = None                       # evaluator's judgement for items / qualitative rules
+    #: the form marks the indicator as not scored: "/", "—" or 不适用 in its 得分 cell
+    not_applicable: bool = False
     row: int | None = None
     cells: dict[str, str] = field(default_factory=dict)  # field name -> "C12"
 

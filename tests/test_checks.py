@@ -149,6 +149,8 @@ CASES = {
     # miss: no indicator read from a table the reader did not find blank (no claim that it was not filled)
     "PE-A113": (_chain(lambda f: f.indicators.clear(), lambda f: f.cells.update(blank_table="C7")),
                 lambda f: f.indicators.clear()),
+    # 不适用: the indicator's 得分 cell holds "/"; the near miss: the same indicator scored
+    "PE-S310": (_set(lambda f: ind(f, "受益人口"), not_applicable=True, score_stated=None), F),
     "PE-S309": (_set(lambda f: ind(f, "受益人口"), actual="完成"), _set(lambda f: ind(f, "受益人口"), actual="5200人")),
     "PE-T405": (_set(lambda f: ind(f, "受益人口"), weight=55), _set(lambda f: ind(f, "受益人口"), weight=50)),
 }

@@ -9,6 +9,7 @@ from ..engine.excelmath import excel_round, fsum_round
 from ..engine.grades import boundary_distance, grade
 from ..engine.quantity import parse_quantity
 from ..engine.rates import completion_rate
+from ..engine.scoring import prorated_total
 from ..model import Finding, Indicator
 from .catalog import CheckRule, Context, rule
 
@@ -176,6 +177,19 @@ def _total_sum(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     if f.total_stated is None or "total" in f.unread:
         return
     parts = _stated_parts(ctx)
+    na = [i for i in f.indicators if i.not_applicable]
+    if parts and na and len(parts) + len(na) >= len(f.indicators):
+        # an indicator marked 不适用: the total is the others' sum, or that sum brought to the full weight (折算)
+        total = fsum_round(parts)
+        prorated = prorated_total(f, total, f.budget is not None and f.budget.score_stated is not None)
+        if close(total, f.total_stated, ctx.profile.tolerance) or (
+                prorated is not None and close(prorated, f.total_stated, ctx.profile.tolerance)):
+            return
+        also = f"，按适用指标折算为 {n(prorated)}" if prorated is not None else ""
+        yield r.finding(ctx, f.cells.get("total"), f"填报总分 {n(f.total_stated)}；适用指标得分合计 {n(total)}{also}",
+                        f"填报总分{n(f.total_stated)}分，与适用指标得分之和{n(total)}分不符"
+                        + (f"，也不等于按适用指标折算的{n(prorated)}分。" if prorated is not None else "。"))
+        return
     if parts and len(parts) >= len(f.indicators):
         total = fsum_round(parts)
         basis = "各指标得分"
@@ -632,12 +646,23 @@ def _table_blank(r: CheckRule, ctx: Context) -> Iterator[Finding]:
       "也无法复核得分。", "财预〔2020〕10号：绩效指标应细化量化", "指标值 ≤30万元，完成值“完成”")
 def _actual_text(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     for ind in ctx.form.indicators:
-        if ind.actual in (None, "") or not isinstance(ind.actual, str):
+        if ind.actual in (None, "") or not isinstance(ind.actual, str) or ind.not_applicable:
             continue
         t, a = parse_quantity(ind.target), parse_quantity(ind.actual)
         if t.is_number and a.status == "unquantified":
             yield r.finding(ctx, ind.cells.get("actual"), f"指标值{ind.target}；完成值“{ind.actual}”",
                             f"指标“{ind.name}”的指标值为{ind.target}，实际完成值却只填了“{ind.actual}”，没有可比较的数字。")
+
+
+@rule("PE-S310", "not-applicable", "info", "指标标为不适用，未计分",
+      "得分栏填“/”“—”或“不适用”的指标不计分：总分为其余指标得分之和，或按一些地区自评表的填表说明，以适用指标"
+      "得分汇总后按百分制折算。复核总分采用与填报总分一致的算法；请核实该指标确实不适用。",
+      "自评表填表说明（部分地区）：不适用的指标不考核，用适用指标得分汇总后按百分制折算", "满意度 分值10、得分“/”")
+def _not_applicable(r: CheckRule, ctx: Context) -> Iterator[Finding]:
+    how = "按适用指标折算为百分制" if ctx.score.prorated else "为其余指标得分之和"
+    for ind in ctx.score.not_applicable:
+        yield r.finding(ctx, ind.cells.get("score"), f"{ind.name} 分值 {n(ind.weight)}；得分标为不适用",
+                        f"指标“{ind.name}”标为不适用，未计分；复核总分{how}。")
 
 
 @rule("PE-T405", "one-indicator-dominates", "warning", "单项指标分值占比过高",

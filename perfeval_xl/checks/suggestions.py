@@ -5,7 +5,8 @@ Each :class:`ProblemKind` groups finding codes the way evaluation reports group 
 the problem's heading, the sentence that says what it means, the suggestion's heading and text, and the basis
 the suggestion rests on. Reports fill these sentences with the form's figures and never write other prose,
 so the same form always gives the same text. Every finding code of :mod:`perfeval_xl.checks.catalog` belongs
-to exactly one kind, except PE-A100 (a note about reading, not a problem of the form); a test holds this.
+to exactly one kind, except PE-A100 and PE-S310 (notes about reading and scoring, not problems of the form); a
+test holds this.
 """
 from __future__ import annotations
 
@@ -118,6 +119,6 @@ MANY = {
 MANY_FROM = 3
 
 #: finding codes that are notes about reading the form, not problems of the form
-NOT_PROBLEMS = ("PE-A100",)
+NOT_PROBLEMS = ("PE-A100", "PE-S310")
 
 KIND_OF: dict[str, ProblemKind] = {code: kind for kind in KINDS for code in kind.codes}

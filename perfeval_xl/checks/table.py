@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from ..engine.profile import NATIONAL, Profile
 from ..model import Finding, Form, Indicator
 from ..xlio.grid import address
-from ..workbook.labels import INDICATOR_COLUMNS, match_field, norm, number
+from ..workbook.labels import INDICATOR_COLUMNS, is_not_applicable, match_field, norm, number
 from .catalog import run_checks
 
 DEFAULT_ORDER = ("name", "weight", "target", "actual", "score", "criterion", "note")
@@ -44,12 +44,13 @@ def table_form(rows: Sequence[Sequence[Any]], sheet: str = "", origin: tuple[int
             continue
         ind = Indicator(name=str(name or f"第{i + 1}行"), weight=number(weight), target=get("target"),
                         actual=get("actual"), score_stated=number(get("score")), criterion=get("criterion"),
-                        deviation_note=get("note"), direction=get("direction"), row=r0 + i)
+                        deviation_note=get("note"), direction=get("direction"), row=r0 + i,
+                        not_applicable=is_not_applicable(get("score")))
         for f, j in cols.items():
             ind.cells["deviation_note" if f == "note" else f] = address(r0 + i, c0 + j)
         for f, what in (("weight", "分值"), ("score", "得分")):
             v = get(f)
-            if v not in (None, "") and number(v) is None:
+            if v not in (None, "") and number(v) is None and not is_not_applicable(v):
                 form.problems.append({"code": "PE-W007", "cell": ind.cells.get(f),
                                       "message": f"{what}‘{v}’不是数字（单元格 {ind.cells.get(f)}）"})
         form.indicators.append(ind)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..model import Form, Indicator
 from .criteria import try_parse_criterion
-from .excelmath import fsum_round
+from .excelmath import excel_round, fsum_round
 from .grades import grade
 from .profile import NATIONAL, Profile
 from .quantity import parse_quantity
@@ -72,12 +72,33 @@ class FormScore:
     grade: str | None = None
     judged: list[Indicator] = field(default_factory=list)   # rows scored by the evaluator's stated score
     errors: list[tuple[Indicator, str]] = field(default_factory=list)
+    #: the indicators the form marks as not scored ("/", 不适用), left out of every total
+    not_applicable: list[Indicator] = field(default_factory=list)
+    #: the total is the applicable indicators' scores brought to the full weight (折算, as some regions' forms say to
+    #: score), because the form's own total is so; else it is their plain sum
+    prorated: bool = False
 
     def score_of(self, indicator: Indicator) -> Score | None:
         for ind, s in self.scores:
             if ind is indicator:
                 return s
         return None
+
+
+def prorated_total(form: Form, plain: float, with_budget: bool) -> float | None:
+    """The applicable indicators' scores (``plain``) brought to the form's full weight, as some regions' forms say to
+    score when an indicator does not apply: plain / applicable weight × full weight, to two decimals
+    (``with_budget``: the budget block's points are in ``plain``). None when a weight is missing."""
+    applicable = [i.weight for i in form.indicators if not i.not_applicable]
+    every = [i.weight for i in form.indicators]
+    if any(w is None for w in every):
+        return None
+    budget_w = form.budget.weight if with_budget and form.budget is not None and form.budget.weight else 0.0
+    part = fsum_round([*applicable, budget_w])
+    full = form.total_weight or fsum_round([*every, budget_w])
+    if not part or not full:
+        return None
+    return excel_round(plain / part * full, 2)
 
 
 def budget_rates(form: Form, profile: Profile = NATIONAL) -> dict[str, Rate | None]:
@@ -117,6 +138,9 @@ def score_form(form: Form, profile: Profile = NATIONAL) -> FormScore:
     for ind in form.indicators:
         s = score_indicator(ind, profile)
         fs.scores.append((ind, s))
+        if ind.not_applicable:
+            fs.not_applicable.append(ind)
+            continue
         value = s.value
         if value is None:
             if s.rule == "unrecognised":
@@ -142,6 +166,10 @@ def score_form(form: Form, profile: Profile = NATIONAL) -> FormScore:
 
     if effective:
         fs.total = fsum_round(v for _, _, v in effective)
+        if fs.not_applicable:
+            prorated = prorated_total(form, fs.total, fs.budget is not None)
+            if prorated is not None and form.total_stated is not None and abs(prorated - form.total_stated) <= 0.005:
+                fs.total, fs.prorated = prorated, True
     elif form.levels:
         stated = [lv.get("score") for lv in form.levels.values()]
         if any(v is not None for v in stated):

@@ -132,5 +132,16 @@ def number(v: Any) -> float | None:
     return q.value if q.unit == "%" else q.display_value
 
 
+#: what a form writes in a 分值 / 得分 cell of an indicator it does not score: a slash, a dash, 不适用 (some regions'
+#: forms say so: an indicator that does not apply is not scored, and the total is prorated over the others)
+NOT_APPLICABLE = frozenset({"/", "\\", "//", "-", "--", "—", "——", "―", "~", "无", "不适用", "不涉及", "不考核", "不评分",
+                            "N/A", "NA", "n/a", "na"})
+
+
+def is_not_applicable(v: Any) -> bool:
+    """Is a 分值 / 得分 cell marked as not scored ("/", "—", "不适用")?"""
+    return isinstance(v, str) and norm_text(v) in NOT_APPLICABLE
+
+
 def is_number(v: Any) -> bool:
     return number(v) is not None

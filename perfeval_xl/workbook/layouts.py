@@ -30,6 +30,7 @@ from .labels import (
     INDICATOR_COLUMNS,
     TOTAL_LABEL,
     is_grade_label,
+    is_not_applicable,
     is_total_label,
     level_and_weight,
     match_field,
@@ -285,7 +286,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
             ind_cells[attr] = f"{letters}{r}"
         ind_cells["name"] = f"{name_letters}{r}"
         ind = Indicator(name=name, weight=weight, level1=level1, level2=level2, score_stated=score, row=r,
-                        cells=ind_cells, **read)
+                        cells=ind_cells, not_applicable=is_not_applicable(row_vals.get("score")), **read)
         if split:
             _compose_split(ind)
         form.indicators.append(ind)
@@ -384,8 +385,8 @@ def _number_or_problem(form: Form, v: Any, r: int, c: int | None, what: str) -> 
         return None
     if v.__class__ is float or v.__class__ is int:
         return float(v)
-    if isinstance(v, str) and not v.strip():
-        return None
+    if isinstance(v, str) and not v.strip() or is_not_applicable(v):
+        return None             # empty, or marked as not scored ("/", "—", 不适用): no number, and no problem either
     n = number(v)
     if n is None:
         form.problems.append({"code": "PE-W007", "cell": address(r, c),
