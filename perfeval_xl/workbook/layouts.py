@@ -197,17 +197,18 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
                         if number(cells.get((r, c))) is not None]
                 v, cc = (nums[-1][1], nums[-1][0]) if nums else (None, None)
                 if len(nums) >= 2:
-                    form.total_weight = number(nums[0][1])
+                    form.total_weight = _points(number(nums[0][1]), nums[0][1], formats.get((r, nums[0][0])))
                 elif len(nums) == 1 and not _is_total_score_cell(g, r, cc, cols):
                     if cc == weight_col:
-                        form.total_weight = number(v)
+                        form.total_weight = _points(number(v), v, formats.get((r, cc)))
                     form.unread["total"] = (f"合计行只有一个数值 {v}（{address(r, cc)}），不在得分列，"
                                             "无法确定是分值合计还是总分")
                     form.cells["unread"] = address(r, cc)
                     v = None
                 sc = cc if v is not None else None
             elif weight_col:
-                form.total_weight = number(cells.get((r, weight_col)))
+                form.total_weight = _points(number(cells.get((r, weight_col))), cells.get((r, weight_col)),
+                                            formats.get((r, weight_col)))
             form.total_stated = number(v)
             if sc:
                 form.cells["total"] = address(r, sc)
@@ -247,7 +248,8 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
             m = merged_at.get((r, name_col)) or (g.merge_of(r, name_col) if large_merges else None)
             if m and m[0] != r:
                 name_raw = None  # a name merged down over several rows belongs to its first row
-        weight = _number_or_problem(form, row_vals.get("weight"), r, weight_col, "分值")
+        weight = _points(_number_or_problem(form, row_vals.get("weight"), r, weight_col, "分值"), row_vals.get("weight"),
+                         formats.get((r, weight_col)))
         score = _number_or_problem(form, row_vals.get("score"), r, score_col, "得分")
         if name_raw in (None, "") or not name_col:
             # a level line: "产出(50分)" with its stated weight/score
@@ -377,6 +379,16 @@ def _is_total_score_cell(g: Grid, r: int, c: int | None, cols: dict[str, int]) -
         return True
     m = g.merge_of(r, c)
     return bool(m and sc and m[1] <= sc <= m[3] and not (m[1] <= wc <= m[3]))
+
+
+def _points(n: float | None, v: Any, fmt: str | None) -> float | None:
+    """A weight printed as a percent ("权重 50%", or 0.5 shown as 50%) is that share of the form's 100 points: 50.
+    Read as the number 0.5, weights of 50% and 50% made a false 分值合计 1 ≠ 100 and every score above its weight."""
+    if n is None:
+        return None
+    if (isinstance(v, str) and ("%" in v or "％" in v)) or (not isinstance(v, str) and fmt and "%" in fmt):
+        return round(n * 100, 9)
+    return n
 
 
 def _number_or_problem(form: Form, v: Any, r: int, c: int | None, what: str) -> float | None:
