@@ -74,6 +74,8 @@ def is_total_label(label: str) -> bool:
 def is_grade_label(label: str) -> bool:
     """The normalised label names the grade (等级, 评价结果 …)."""
     return GRADE_LABEL.fullmatch(label) is not None
+
+
 #: "产出指标(50分)", and as some forms print it "产出指标(50%)", "产出指标（权重50%）", "产出指标(分值50分)" (a weight
 #: in percent is that many of the form's 100 points)
 LEVEL_WITH_WEIGHT = re.compile(r"^(?:\d+[、.．])?([\u4e00-\u9fff]{1,12}?)(?:指标|情况)?[(（](?:权重|分值)?[:：]?"
