@@ -37,6 +37,7 @@ from .labels import (
     norm,
     number,
 )
+from ..engine.grades import normalize_grade
 from .sheetscan import LabelledSheet, checked_grade, header_fields
 
 # ---------------------------------------------------------------- indicator tables
@@ -556,7 +557,18 @@ def _recognise_table(sheet: LabelledSheet) -> Form | None:
             _grade_in_row(sheet, form, r)
             if form.grade_stated:
                 break
+    if form.grade_stated is None and any(_GRADE_IN_CELL.fullmatch(s) for s in sheet.distinct):
+        # the label and the grade in one cell: "自评等级：良", "评价等级：优秀"
+        for (r, c) in sheet.find(_GRADE_IN_CELL):
+            g = normalize_grade(_GRADE_IN_CELL.fullmatch(sheet.labels[(r, c)]).group(1))
+            if g:
+                form.grade_stated, form.cells["grade"] = g, address(r, c)
+                break
     return form
+
+
+#: a grade written after its label in the label's own cell (normalised: the colon is ":")
+_GRADE_IN_CELL = re.compile(r"(?:自评|评价|绩效|综合)?(?:等级|等次|评价结果)[:]?(优秀|优|良好|良|中等|中|合格|及格|较差|差|不合格)")
 
 
 def _recognise_level_summary(sheet: LabelledSheet) -> Form | None:
