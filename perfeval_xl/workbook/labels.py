@@ -64,10 +64,21 @@ TOTAL_LABEL = re.compile(r"(总分|合计|综合得分|总计|总得分|得分�
 GRADE_LABEL = re.compile(r"(评价等级|等级|评价结果等次|再评价等级|自评等级|绩效等级|评价结果)")
 
 
+#: the total written after its label in the label's own cell, normalised: "合计:95", "自评总分:95.5分"
+TOTAL_IN_CELL = re.compile(r"(?:总分|合计|综合得分|总得分|得分合计|自评总分|自评得分)[:](\d+(?:\.\d+)?)分?")
+
+
 @lru_cache(maxsize=8192)
 def is_total_label(label: str) -> bool:
-    """The normalised label names the total row (合计, 总分 …); asked of every label of every row of a table."""
-    return TOTAL_LABEL.fullmatch(label) is not None
+    """The normalised label names the total row (合计, 总分 …), or is the total itself ("合计:95"); asked of every
+    label of every row of a table."""
+    return TOTAL_LABEL.fullmatch(label) is not None or TOTAL_IN_CELL.fullmatch(label) is not None
+
+
+def total_in_cell(label: str) -> float | None:
+    """The total a label holds itself: "合计:95" → 95.0; None for a plain label."""
+    m = TOTAL_IN_CELL.fullmatch(label)
+    return float(m.group(1)) if m else None
 
 
 @lru_cache(maxsize=8192)

@@ -33,6 +33,7 @@ from .labels import (
     is_not_applicable,
     is_total_label,
     level_and_weight,
+    total_in_cell,
     match_field,
     norm,
     number,
@@ -165,6 +166,15 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         # total row
         total_hit = next((c for c in total_rows[r] if c != score_col), None) if r in total_rows else None
         if total_hit is not None:
+            inline = total_in_cell(sheet.labels.get((r, total_hit), ""))
+            if inline is not None and (score_col is None or cells.get((r, score_col)) in (None, "")):
+                # "合计：95" in one cell, nothing under 得分: the label's own figure is the total
+                form.total_stated = inline
+                form.cells["total"], form.cells["total_row"] = address(r, total_hit), str(r)
+                if "grade" not in form.cells:
+                    _grade_in_row(sheet, form, r)
+                after_total = True
+                continue
             sc = score_col
             v = cells.get((r, sc)) if sc else None
             if isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS:
@@ -615,6 +625,11 @@ _TITLE_ENDS = ("自评表", "评分表", "评价表")
 _TITLE_ROWS = 3
 
 
+def _is_opener(label: str) -> bool:
+    """A form's 项目名称 label, alone or with the name in its cell ("项目名称:某项目")."""
+    return label in _OPENERS or label.startswith("项目名称:")
+
+
 def _is_title(label: str) -> bool:
     return len(label) <= 43 and label.endswith(_TITLE_ENDS)
 
@@ -648,7 +663,7 @@ def blank_beside_filled(forms: list[Form]) -> list[Form]:
 def _form_starts(sheet: LabelledSheet) -> list[int]:
     """The rows where a second, third … form begins: each 项目名称 row after the first (or each title row, when the
     sheet has fewer than two 项目名称 rows), taken up over the title lines right above it."""
-    rows = sorted(sheet.rows_labelled(_OPENERS.__contains__)) if sheet.mentions("项目名称") else []
+    rows = sorted(sheet.rows_labelled(_is_opener)) if sheet.mentions("项目名称") else []
     if len(rows) < 2:
         rows = sorted(sheet.rows_labelled(_is_title)) if sheet.mentions_any(_TITLE_ENDS) else []
     starts: list[int] = []

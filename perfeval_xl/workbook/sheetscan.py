@@ -142,10 +142,12 @@ def _dense_end(occupied: set[int], gap: int) -> int:
 
 
 def header_fields(sheet: LabelledSheet) -> tuple[dict[str, Any], dict[str, str]]:
-    """The header fields (项目名称, 主管部门 …) with the value right of each label and its cell."""
+    """The header fields (项目名称, 主管部门 …) with the value right of each label and its cell; or, written in the
+    label's own cell ("项目名称：某项目", "主管部门：某局  实施单位：某中心"), the text after each label."""
     header: dict[str, Any] = {}
     cells: dict[str, str] = {}
-    if not sheet.mentions_any(HEADER_FIELDS) or not any(s.split("(")[0] in HEADER_FIELDS for s in sheet.distinct):
+    if not sheet.mentions_any(HEADER_FIELDS) or not any(
+            s.split("(")[0] in HEADER_FIELDS or _INLINE_FIELD.match(s) for s in sheet.distinct):
         return header, cells      # no header field on this sheet: its labels are not sorted and walked
     for (r, c), s in sorted(sheet.labels.items()):
         key = s.split("(")[0]
@@ -154,7 +156,30 @@ def header_fields(sheet: LabelledSheet) -> tuple[dict[str, Any], dict[str, str]]
             if v is not None and norm(v) not in HEADER_FIELDS:
                 header[key] = str(v).strip() if isinstance(v, str) else v
                 cells[key] = address(r, cc)  # type: ignore[arg-type]
+        elif _INLINE_FIELD.match(s):
+            for key, value in inline_fields(str(sheet.grid.cells.get((r, c), ""))):
+                if key not in header:
+                    header[key], cells[key] = value, address(r, c)
     return header, cells
+
+
+_FIELD_WORDS = "|".join(HEADER_FIELDS)
+#: a normalised label that starts with a header field and its colon, and goes on ("项目名称:某项目")
+_INLINE_FIELD = re.compile(rf"(?:{_FIELD_WORDS})(?:\([^)]*\))?:.")
+#: each field and its colon in a cell's own text (full-width colon and spaces as typed)
+_FIELD_IN_TEXT = re.compile(rf"({_FIELD_WORDS})\s*(?:[(（][^)）]*[)）])?\s*[:：]")
+
+
+def inline_fields(text: str) -> list[tuple[str, str]]:
+    """[(field, value)] of the header fields written in one cell: "主管部门：某局  实施单位：某中心" →
+    [("主管部门", "某局"), ("实施单位", "某中心")]; each value is the text up to the next field, stripped."""
+    found = list(_FIELD_IN_TEXT.finditer(text))
+    out = []
+    for m, nxt in zip(found, [*found[1:], None]):
+        value = text[m.end(): nxt.start() if nxt else len(text)].strip()
+        if value:
+            out.append((m.group(1), value))
+    return out
 
 
 def checked_grade(sheet: LabelledSheet, r: int, c: int | None) -> str | None:
