@@ -317,9 +317,12 @@ def test_every_executed_label_holds_one_of_the_words_the_budget_search_looks_for
     from perfeval_xl.workbook.labels import BUDGET_COLUMNS, EXECUTED_WORDS, match_field
 
     # the pattern as the spellings below were written against; a changed pattern gets its new spellings added here
-    assert BUDGET_COLUMNS["executed"].pattern == r"全年执行数|预算执行数|执行数(\(B\))?|实际支出(数|资金)?|支出决算(数)?|决算(数)?"
-    for label in ["全年执行数", "预算执行数", "执行数", "执行数(B)", "实际支出", "实际支出数", "实际支出资金", "支出决算",
-                  "支出决算数", "决算", "决算数"]:
+    assert BUDGET_COLUMNS["executed"].pattern == (r"全年执行(数|金额)|预算执行数|执行(数|金额)(\(B\))?|实际支出(数|资金)?|"
+                                                  r"支出决算(数)?|决算(数)?")
+    for label in ["全年执行数", "全年执行金额", "预算执行数", "执行数", "执行金额", "执行数(B)", "执行金额(B)", "实际支出",
+                  "实际支出数", "实际支出资金", "支出决算", "支出决算数", "决算", "决算数",
+                  # with the letter or unit a header adds after the label
+                  "全年执行数(B)", "全年执行数(万元)", "实际支出数(万元)", "决算数(元)"]:
         assert match_field(label, BUDGET_COLUMNS) == "executed", label
         assert any(w in label for w in EXECUTED_WORDS), label
 

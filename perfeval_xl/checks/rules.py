@@ -141,6 +141,8 @@ def _weights_100(r: CheckRule, ctx: Context) -> Iterator[Finding]:
         total = fsum_round(lv["weight"] for lv in f.levels.values())
     else:
         return
+    if total < 100 and _budget_points_unknown(f, "weight"):
+        return      # the points short of 100 may be the budget block's, which was not read
     if not close(total, 100, 0.005):
         yield r.finding(ctx, f.cells.get("total"), f"分值合计 {n(total)}",
                         f"各项指标分值合计为{n(total)}分，不等于100分。")
@@ -160,6 +162,12 @@ def _score_range(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     if b is not None and b.score_stated is not None and b.weight is not None and not 0 <= b.score_stated <= b.weight + 1e-9:
         yield r.finding(ctx, b.cells.get("score_stated"), f"得分 {n(b.score_stated)} / 分值 {n(b.weight)}",
                         f"预算执行率得分{n(b.score_stated)}分，超出[0, {n(b.weight)}]的范围。")
+
+
+def _budget_points_unknown(f: Any, what: str) -> bool:
+    """The form has a budget block among its scored parts that was not read (not found, or its amounts not filled),
+    and its ``what`` ("weight" / "score_stated") is not known: a total short of the indicators' may be its points."""
+    return "budget" in f.unread and (f.budget is None or getattr(f.budget, what) is None)
 
 
 def _stated_parts(ctx: Context) -> list[float]:
@@ -198,6 +206,8 @@ def _total_sum(r: CheckRule, ctx: Context) -> Iterator[Finding]:
         basis = "各一级指标得分"
     else:
         return
+    if f.total_stated > total and _budget_points_unknown(f, "score_stated"):
+        return      # the stated total above the indicators' may hold the budget block's points, which were not read
     if not close(total, f.total_stated, ctx.profile.tolerance):
         yield r.finding(ctx, f.cells.get("total"), f"填报总分 {n(f.total_stated)}；{basis}合计 {n(total)}",
                         f"填报总分{n(f.total_stated)}分，与{basis}之和{n(total)}分不符。")

@@ -32,25 +32,25 @@ def norm_text(v: str) -> str:
 INDICATOR_COLUMNS: dict[str, re.Pattern[str]] = {
     "level1": re.compile(r"一级指标|一级目标|一级"),
     "level2": re.compile(r"二级指标|二级目标|绩效指标\(二级\)|二级"),
-    "name": re.compile(r"三级指标|三级目标|绩效指标\(三级\)|指标名称|具体指标|三级"),
-    "weight": re.compile(r"(指标)?分值|权重(\(%\))?|标准分值|满分|分数"),
+    "name": re.compile(r"三级指标(名称)?|三级目标|绩效指标\(三级\)|指标名称|具体指标|三级"),
+    "weight": re.compile(r"(指标)?分值|权重(\(%\))?|标准分(值)?|满分|分数"),
     "criterion": re.compile(r"评分标准|评分细则|评分依据|评分办法|计分方法"),
     "direction": re.compile(r"指标性质|指标方向|方向"),
-    "target": re.compile(r"年度指标值|全年指标值|年度目标值|(预期)?目标值|指标值|计划值|目标"),
+    "target": re.compile(r"年度指标值|全年指标值|年度目标值|(预期|绩效|计划)?目标值|指标值|计划值|目标"),
     "unit": re.compile(r"度量单位|计量单位|单位"),
-    "actual": re.compile(r"(全年)?实际完成值|实际完成指标值|实际值|完成值|实际完成|完成情况"),
-    "score": re.compile(r"(评价|自评|实际)?得分|评分"),
-    "note": re.compile(r"偏差原因分析及改进措施|未完成原因分析|偏差原因(分析)?|原因分析|备注|说明"),
+    "actual": re.compile(r"(全年|年度)?实际完成值|实际完成指标值|实际值|(全年)?完成值|实际完成(数)?|完成情况"),
+    "score": re.compile(r"(评价|自评|实际)?得分|评分|自评分(数)?"),
+    "note": re.compile(r"偏差原因(分析)?及改进措施|未完成原因分析(及改进措施)?|偏差原因(分析)?|原因分析|备注|说明"),
     "progress": re.compile(r"完成进度|完成率|完成比例"),
 }
 
 #: budget-block columns
 BUDGET_COLUMNS: dict[str, re.Pattern[str]] = {
     "initial": re.compile(r"年初预算(数)?|年初预算金额"),
-    "annual": re.compile(r"全年预算(数)?|预算数(\(A\))?|预算金额|预算资金"),
+    "annual": re.compile(r"全年预算(数|金额)?|预算数(\(A\))?|预算金额|预算资金"),
     "adjusted": re.compile(r"调整后预算(数)?|调整预算(数)?|全年调整预算(数)?"),
     "arrived": re.compile(r"(实际)?到位(资金|数)?|拨付(资金|数)?|预算下达(资金)?"),
-    "executed": re.compile(r"全年执行数|预算执行数|执行数(\(B\))?|实际支出(数|资金)?|支出决算(数)?|决算(数)?"),
+    "executed": re.compile(r"全年执行(数|金额)|预算执行数|执行(数|金额)(\(B\))?|实际支出(数|资金)?|支出决算(数)?|决算(数)?"),
     "weight": re.compile(r"分值|权重"),
     "rate": re.compile(r"(预算)?执行率(\(B/A\))?"),
     "score": re.compile(r"得分(\(\d+(\.\d+)?分[*×xX]执行率\))?"),
@@ -106,7 +106,16 @@ def _match(label: str, columns: dict[str, re.Pattern[str]]) -> str | None:
     for field_name, rx in columns.items():
         if rx.fullmatch(label):
             return field_name
+    bare = _HEADER_MARK.sub("", label)
+    if bare != label and bare:
+        # "全年预算数(A)", "全年执行数(万元)", "得分(分)": the column's own label with its letter or unit
+        return _match(bare, columns)
     return None
+
+
+#: what a header adds after its label: a unit ("(万元)", "(分)", "(%)") or the letter a formula names it by ("(A)",
+#: "(B/A)"), as the normalised label has it
+_HEADER_MARK = re.compile(r"\((?:万元|元|亿元|%|分|个|[A-Za-z](?:[/*÷][A-Za-z])?)\)$")
 
 
 @lru_cache(maxsize=8192)
