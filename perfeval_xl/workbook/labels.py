@@ -65,7 +65,7 @@ GRADE_LABEL = re.compile(r"(评价等级|等级|评价结果等次|再评价等�
 
 
 #: the total written after its label in the label's own cell, normalised: "合计:95", "自评总分:95.5分"
-TOTAL_IN_CELL = re.compile(r"(?:总分|合计|综合得分|总得分|得分合计|自评总分|自评得分)[:](\d+(?:\.\d+)?)分?")
+TOTAL_IN_CELL = re.compile(r"(?:总分|合计|总计|综合得分|总得分|得分合计|自评总分|自评得分)[:](\d+(?:\.\d+)?)分?")
 
 
 @lru_cache(maxsize=8192)
