@@ -4,11 +4,13 @@ column before or after the targets, fields in their label's own cell (项目名�
 weights (产出指标(50分) / (50%)), weights in percent, numbers typed as text, the rate as 95%, 0.95 or 95, a blank line
 left anywhere. Every variant must read whole (budget, six indicators, total, project) and raise no error and no
 warning but the one the form holds (长效机制 “建立” is not quantified); with one figure changed, the finding it
-makes must be raised.
+makes must be raised. The 调整率 of a budget block with 全年预算数 and no 调整后预算数 is reckoned on 全年预算数, the
+year's budget after its adjustments (年初 + 追加/调减).
 
 Measured when this test was written, at b3abdab (the session's start): 186 of the 200 correct variants went wrong
 (false PE-A102 / PE-A104 errors when the budget header carried (A) or （万元）, forms not recognised at all, projects
-not read) and 109 of the 180 changed figures were missed; none at its commit.
+not read) and 109 of the 180 changed figures were missed (before the 调整率 change was added); none at its
+commit.
 """
 import random
 
@@ -41,11 +43,12 @@ INDICATORS = [("产出指标", "数量指标", "培训人次", "≥100人次", "
               ("效益指标", "可持续影响指标", "长效机制", "建立", "已建立", 10, 10, None),
               ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "95%", 10, 10, None)]
 
-#: a changed figure, and the finding (code, row of the indicator or None for the total) it must raise
+#: a changed figure, and the finding (code, severity, row of the indicator or None) it must raise
 CHANGES = {
-    "total": ("PE-A104", None),                 # the total one point short of the scores' 97.5
-    "over": ("PE-A103", "培训人次"),            # 21 points on a 20-point indicator (total raised with it)
-    "unmet-full": ("PE-S302", "受益人数"),      # 45 of ≥50 people, scored in full (total raised with it)
+    "total": ("PE-A104", "error", None),               # the total one point short of the scores' 97.5
+    "over": ("PE-A103", "error", "培训人次"),          # 21 points on a 20-point indicator (total raised with it)
+    "unmet-full": ("PE-S302", "error", "受益人数"),    # 45 of ≥50 people, scored in full (total raised with it)
+    "adjusted": ("PE-B203", "warning", None),          # 年初预算 60 of the year's 100: adjusted by 66.67%
 }
 
 
@@ -56,6 +59,7 @@ def variant(rng: random.Random, change: str | None = None) -> list[list]:
     elif change == "unmet-full":
         inds[3][6] = 20
     head = rng.choice(BUDGET_HEADS)
+    initial = 60 if change == "adjusted" else 100
     rate = rng.choice(["95%", "95.00%", 0.95, 95, "95"])
     rows = [[rng.choice(["项目支出绩效自评表", "2023年度项目支出绩效自评表", None])]]
     if rng.random() < 0.5:
@@ -63,8 +67,9 @@ def variant(rng: random.Random, change: str | None = None) -> list[list]:
     else:
         rows += [["项目名称：某县某项目"], ["主管部门：某局   实施单位：某中心"]]
     rows += [["项目资金（万元）", None, *head],
-             [None, rng.choice(["年度资金总额", "年度资金总额：", "资金总额"]), 100, 100, 95, 10, rate, 9.5],
-             [None, rng.choice(["其中：当年财政拨款", "其中：财政拨款", "其中:财政资金"]), 100, 100, 95, None, rate, None],
+             [None, rng.choice(["年度资金总额", "年度资金总额：", "资金总额"]), initial, 100, 95, 10, rate, 9.5],
+             [None, rng.choice(["其中：当年财政拨款", "其中：财政拨款", "其中:财政资金"]), initial, 100, 95, None, rate,
+              None],
              [None, "上年结转资金"], [None, "其他资金"],
              ["年度总体目标", "预期目标", None, None, None, "实际完成情况"],
              [None, "完成培训任务", None, None, None, "已完成培训任务"]]
@@ -130,9 +135,9 @@ def test_a_correct_form_in_any_variant_reads_whole_and_raises_nothing_false(seed
 @pytest.mark.parametrize("seed", SEEDS[:60])
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_a_changed_figure_is_found_in_any_variant(seed, change):
-    code, name = CHANGES[change]
+    code, severity, name = CHANGES[change]
     form = read(variant(random.Random(seed), change))
-    hits = [f for f in run_checks(form) if f.code == code and f.severity == "error"]
+    hits = [f for f in run_checks(form) if f.code == code and f.severity == severity]
     assert hits, (change, [(f.code, f.cell) for f in run_checks(form)])
     if name:
         row = next(i.row for i in form.indicators if i.name == name)

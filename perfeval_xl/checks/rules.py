@@ -336,8 +336,9 @@ def _adjustment(r: CheckRule, ctx: Context) -> Iterator[Finding]:
         return
     b = ctx.form.budget
     sev = "warning" if a > tiers[-1] else "info"
+    after = "调整后" if b.adjusted is not None else "全年预算"
     yield r.finding(ctx, _bcell(ctx, "adjusted", "annual"),
-                    f"调整率 {adj.text()}（年初{n(adj.denominator)} → 调整后{n(adj.denominator + adj.numerator)}）",
+                    f"调整率 {adj.text()}（年初{n(adj.denominator)} → {after}{n(adj.denominator + adj.numerator)}）",
                     f"预算调整率{pct(adj.value)}（绝对值{pct(a)}），超过{pct(tiers[-1] if a > tiers[-1] else tiers[0])}，"
                     "预算编制的准确性不足。", severity=sev)
 

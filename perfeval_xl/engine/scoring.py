@@ -119,7 +119,9 @@ def budget_rates(form: Form, profile: Profile = NATIONAL) -> dict[str, Rate | No
     if b.executed is not None:
         execution = execution_rate(b.executed, arrived=b.arrived, annual=b.annual, adjusted=b.adjusted,
                                    carryover=b.carryover, base=base, profile=profile)
-    adjustment = adjustment_rate(b.initial, b.adjusted) if b.initial is not None and b.adjusted is not None else None
+    # the budget after the year's adjustments: 调整后预算数, or on the standard form its 全年预算数 (年初 + 追加/调减)
+    after = b.adjusted if b.adjusted is not None else b.annual
+    adjustment = adjustment_rate(b.initial, after) if b.initial is not None and after is not None else None
     budget_for_arrival = b.annual if b.annual is not None else (b.adjusted if b.adjusted is not None else b.initial)
     arrival = funds_arrival_rate(b.arrived, budget_for_arrival) if b.arrived is not None and budget_for_arrival is not None else None
     procurement = (procurement_execution_rate(b.procurement_executed, b.procurement_budget)
