@@ -142,3 +142,14 @@ def test_a_changed_figure_is_found_in_any_variant(seed, change):
     if name:
         row = next(i.row for i in form.indicators if i.name == name)
         assert any(f.cell.endswith(str(row)) for f in hits)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:60])
+def test_two_variants_stacked_on_one_sheet_read_as_two(seed):
+    """A department exporting its projects into one sheet: the second form starts right under the first one's last
+    line (合计：97.5, 自评等级：优) or after a blank row or two; the last line stays with its form."""
+    gap = [[]] * (seed % 3)
+    rows = variant(random.Random(seed)) + gap + variant(random.Random(seed + 1000))
+    forms = recognise_all(Grid.from_rows("自评表", rows))
+    assert [(len(f.indicators), f.total_stated, f.unread) for f in forms] == [(6, 97.5, {})] * 2
+    assert all(sorted({(x.code, x.severity) for x in run_checks(f)}) == [("PE-T401", "warning")] for f in forms)

@@ -671,12 +671,18 @@ def _form_starts(sheet: LabelledSheet) -> list[int]:
         start = p
         for r in range(p - 1, max(p - 1 - _TITLE_ROWS, 0), -1):
             filled = sum((r, c) in sheet.grid.cells for c in range(1, sheet.max_col + 1))
-            if filled != 1 or len(sheet.row_labels(r)) != 1:
-                break           # a blank row, or one holding more than a line of text: the form above ends there
+            labels = sheet.row_labels(r)
+            if filled != 1 or len(labels) != 1 or _closes_form(labels[0][1]):
+                break           # a blank row, a row holding more than a line of text, or the form above's last line
             start = r
         if not starts or start > starts[-1]:
             starts.append(start)
     return starts
+
+
+def _closes_form(label: str) -> bool:
+    """A line that ends a form, not one that titles the next: its total or grade ("合计：97.5", "自评等级：优")."""
+    return is_total_label(label) or is_grade_label(label) or _GRADE_IN_CELL.fullmatch(label) is not None
 
 
 def _rows_of(grid: Grid, lo: int, hi: int) -> Grid:
