@@ -23,9 +23,9 @@ def recognise_department(sheet: "LabelledSheet") -> Form | None:
         for c, s in labels.items():
             if s.startswith("年初预算"):
                 cols["initial"] = c
-            elif s.startswith("调整后预算") or s.startswith("调整预算"):
-                cols["adjusted"] = c
-            elif s.startswith("决算") or "执行" in s or s.startswith("支出决算"):
+            elif s.startswith("调整后预算") or s.startswith("调整预算") or s.startswith("全年预算"):
+                cols["adjusted"] = c        # the year's budget after its adjustments (全年预算数 on some forms)
+            elif s.startswith("决算") or "执行" in s or s.startswith("支出决算") or s.startswith("实际支出"):
                 cols.setdefault("executed", c)
         if {"initial", "adjusted", "executed"} <= set(cols):
             hdr = (r, cols)

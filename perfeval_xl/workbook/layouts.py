@@ -714,4 +714,11 @@ def _recognise_sheet(sheet: LabelledSheet) -> Form | None:
         form = recognise_department(sheet)
         if form is not None:
             return form
-    return _recognise_table(sheet) or _recognise_level_summary(sheet)
+    form = _recognise_table(sheet) or _recognise_level_summary(sheet)
+    if form is None and says("基本支出") and says("年初预算") and (says("全年预算") or says("调整预算")):
+        # a 部门整体 form whose budget columns are 年初预算数 | 全年预算数 | 全年执行数 (or 调整预算 | 实际支出): tried
+        # only when no scored table is on the sheet, since a project form has those columns too
+        from .department import recognise_department
+
+        form = recognise_department(sheet)
+    return form
