@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..model import BudgetBlock, Form
 from ..xlio.grid import address
-from .labels import GRADE_LABEL, TOTAL_LABEL, norm, number
+from .labels import GRADE_LABEL, INDICATOR_COLUMNS, TOTAL_LABEL, match_field, norm, number
 from .sheetscan import checked_grade, header_fields
 
 if TYPE_CHECKING:
@@ -79,8 +79,9 @@ def recognise_department(sheet: "LabelledSheet") -> Form | None:
 
     # 绩效目标表: 三级指标 | 指标值
     for (r, c), s in sorted(sheet.labels.items()):
-        if s in ("三级指标", "三级目标"):
-            vc = next((cc for cc in range(c + 1, sheet.max_col + 1) if sheet.labels.get((r, cc), "") in ("指标值", "目标值", "年度指标值")), None)
+        if match_field(s, INDICATOR_COLUMNS) == "name":
+            vc = next((cc for cc in range(c + 1, sheet.max_col + 1)
+                       if match_field(sheet.labels.get((r, cc), ""), INDICATOR_COLUMNS) == "target"), None)
             if vc is None:
                 continue
             for rr in range(r + 1, sheet.max_row + 1):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..model import BudgetBlock, Form, Indicator
 from ..xlio.grid import address
-from .labels import level_and_weight, norm, number
+from .labels import INDICATOR_COLUMNS, level_and_weight, match_field, norm, number
 from .sheetscan import checked_grade, header_fields
 
 if TYPE_CHECKING:
@@ -75,13 +75,14 @@ def recognise_jinzhong(sheet: "LabelledSheet") -> Form | None:
         cols = {}
         for c in range(1, sheet.max_col + 1):
             s = sheet.labels.get((hr, c), "")
+            f = match_field(s, INDICATOR_COLUMNS)     # the other spellings of each column (指标名称, 年度指标值 …)
             if "二级" in s:
                 cols["level2"] = c
-            elif "三级" in s:
+            elif "三级" in s or f == "name":
                 cols["name"] = c
-            elif s == "目标值":
+            elif s == "目标值" or f == "target":
                 cols["target"] = c
-            elif s.startswith("实际完成"):
+            elif s.startswith("实际完成") or f == "actual":
                 cols["actual"] = c
             elif s == "完成进度":
                 cols["progress"] = c
@@ -116,13 +117,14 @@ def recognise_jinzhong(sheet: "LabelledSheet") -> Form | None:
     cols = {}
     for c in range(1, sheet.max_col + 1):
         s = sheet.labels.get((sr, c), "")
+        f = match_field(s, INDICATOR_COLUMNS)
         if s.startswith("二级"):
             cols["level2"] = c
-        elif s.startswith("三级"):
+        elif s.startswith("三级") or f == "name":
             cols["name"] = c
-        elif "分值" in s:
+        elif "分值" in s or f == "weight":
             cols["weight"] = c
-        elif "得分" in s:
+        elif "得分" in s or f == "score":
             cols["score"] = c
     if not {"weight", "score"} <= set(cols):
         return None

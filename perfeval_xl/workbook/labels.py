@@ -40,7 +40,8 @@ INDICATOR_COLUMNS: dict[str, re.Pattern[str]] = {
     "unit": re.compile(r"度量单位|计量单位|单位"),
     "actual": re.compile(r"(全年|年度)?实际完成值|实际完成指标值|实际值|(全年)?完成值|实际完成(数)?|完成情况"),
     "score": re.compile(r"(评价|自评|实际)?得分|评分|自评分(数)?"),
-    "note": re.compile(r"偏差原因(分析)?及改进措施|未完成原因分析(及改进措施)?|偏差原因(分析)?|原因分析|备注|说明"),
+    "note": re.compile(r"偏差原因(分析)?及改进措施|未完成原因分析(及改进措施)?|偏差原因(分析)?|原因分析|扣分原因|扣分(说明|理由)|"
+                       r"备注|说明"),
     "progress": re.compile(r"完成进度|完成率|完成比例"),
 }
 
@@ -51,9 +52,9 @@ BUDGET_COLUMNS: dict[str, re.Pattern[str]] = {
     "adjusted": re.compile(r"调整后预算(数)?|调整预算(数)?|全年调整预算(数)?"),
     "arrived": re.compile(r"(实际)?到位(资金|数)?|拨付(资金|数)?|预算下达(资金)?"),
     "executed": re.compile(r"全年执行(数|金额)|预算执行数|执行(数|金额)(\(B\))?|实际支出(数|资金)?|支出决算(数)?|决算(数)?"),
-    "weight": re.compile(r"分值|权重"),
+    "weight": re.compile(r"(标准)?分值|权重"),
     "rate": re.compile(r"(预算)?执行率(\(B/A\))?"),
-    "score": re.compile(r"得分(\(\d+(\.\d+)?分[*×xX]执行率\))?"),
+    "score": re.compile(r"(自评|评价)?得分(\(\d+(\.\d+)?分[*×xX]执行率\))?"),
 }
 
 #: every label BUDGET_COLUMNS["executed"] matches holds one of these words: a sheet none of whose labels does has no
