@@ -65,3 +65,21 @@ def test_a_budget_block_not_read_holds_back_what_its_points_may_explain():
     # a total below the indicators' own scores is wrong whatever the budget block holds
     f = form(("年初数", "批复数", "支出数", "分值", "支出进度", "得分"), total=84)
     assert [x.code for x in run_checks(f)] == ["PE-A104", "PE-A100"]
+
+
+def test_a_total_row_left_empty_above_a_filled_detail_row_is_found():
+    """The 年度资金总额 row with only its 分值 and 得分, the amounts under 其中：当年财政拨款: PE-A111 points at the empty
+    total cell (before, only a total row filled with 0 was found, as 棠溪镇's)."""
+    rows = [["项目名称", "某项目"],
+            ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+            [None, "年度资金总额", None, None, None, 10, None, 9.5],
+            [None, "其中：当年财政拨款", 100, 100, 95, None, "95%", None],
+            [None, "上年结转资金"], [None, "其他资金"],
+            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因"],
+            ["产出指标", "数量指标", "培训人次", "≥100人次", "100人次", 50, 50, None],
+            ["效益指标", "社会效益指标", "受益人数", "≥50人", "50人", 40, 40, None],
+            ["合计", None, None, None, None, 100, 99.5]]
+    [f] = recognise_all(Grid.from_rows("自评表", rows))
+    [a111] = [x for x in run_checks(f) if x.code == "PE-A111"]
+    assert a111.cell == "C3" and a111.severity == "error"
+    assert a111.message == "资金总额行的年初预算数空白，而其中明细合计100万元（当年财政拨款 100），总额行未填或填错。"

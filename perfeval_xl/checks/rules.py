@@ -617,15 +617,17 @@ def _budget_total_row(r: CheckRule, ctx: Context) -> Iterator[Finding]:
         return
     for f_name, label in (("initial", "年初预算数"), ("annual", "全年预算数"), ("adjusted", "调整后预算数"),
                           ("executed", "全年执行数")):
-        if f_name not in b.cells:
+        cell = b.cells.get(f_name) or b.cells.get(f"blank:{f_name}")     # filled with 0, or left empty
+        if cell is None:
             continue
         whole = getattr(b, f_name)
         details = [(k, row.get(f_name)) for k, row in b.rows.items() if row.get(f_name)]
         if (whole in (None, 0)) and details:
             s = fsum_round(v for _, v in details)
             detail = "，".join(f"{k} {n(v)}" for k, v in details)
-            yield r.finding(ctx, b.cells[f_name], f"资金总额行{label} {n(whole)}；{detail}",
-                            f"资金总额行的{label}为{n(whole)}，而其中明细合计{n(s)}万元（{detail}），总额行未填或填错。")
+            yield r.finding(ctx, cell, f"资金总额行{label} {n(whole) if whole is not None else '空白'}；{detail}",
+                            f"资金总额行的{label}{'为' + n(whole) if whole is not None else '空白'}，而其中明细合计{n(s)}万元"
+                            f"（{detail}），总额行未填或填错。")
             return
 
 

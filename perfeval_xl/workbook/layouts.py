@@ -503,8 +503,11 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
             first_data = r
             key = "total"
         if key == "total":
+            named = _budget_row_key(label) == "total"       # the 年度资金总额 row itself, not the first row read as it
             for f, v in nums.items():
                 if v is None:
+                    if named and f in ("initial", "annual", "adjusted", "executed"):
+                        b.cells[f"blank:{f}"] = address(r, cols[f])     # left empty: where PE-A111 points
                     continue
                 if f in ("initial", "annual", "adjusted", "arrived", "executed", "weight"):
                     setattr(b, f, v)
