@@ -83,3 +83,35 @@ def test_a_total_row_left_empty_above_a_filled_detail_row_is_found():
     [a111] = [x for x in run_checks(f) if x.code == "PE-A111"]
     assert a111.cell == "C3" and a111.severity == "error"
     assert a111.message == "资金总额行的年初预算数空白，而其中明细合计100万元（当年财政拨款 100），总额行未填或填错。"
+
+
+def sources_form(rows_below):
+    rows = [["项目名称", "某项目"],
+            ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+            [None, "年度资金总额", 100, 100, 95, 10, "95%", 9.5],
+            *rows_below,
+            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因"],
+            ["产出指标", "数量指标", "培训人次", "≥100人次", "100人次", 50, 50, None],
+            ["效益指标", "社会效益指标", "受益人数", "≥50人", "50人", 30, 30, None],
+            ["满意度指标", "满意度", "满意度", "≥90%", "95%", 10, 10, None],
+            ["合计", None, None, None, None, 100, 99.5]]
+    [f] = recognise_all(Grid.from_rows("自评表", rows))
+    return [(x.code, x.cell, x.message) for x in run_checks(f) if x.severity != "info"]
+
+
+def test_the_funds_total_is_the_sum_of_its_sources():
+    """年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金 (the template's 其中 rows; one left empty is 0)."""
+    assert sources_form([[None, "其中：当年财政拨款", 90, 90, 85], [None, "上年结转资金"],
+                         [None, "其他资金", 10, 10, 10]]) == []
+    found = sources_form([[None, "其中：当年财政拨款", 80, 80, 75], [None, "上年结转资金"],
+                          [None, "其他资金", 10, 10, 10]])
+    assert [(code, cell) for code, cell, _m in found] == [("PE-A108", "C3"), ("PE-A108", "D3"), ("PE-A108", "E3")]
+    assert found[1][2] == "年度资金总额（全年预算数）100万元，而分项合计（当年财政拨款80 + 其他资金10）为90万元，勾稽不平。"
+
+
+def test_sources_not_all_known_are_not_summed():
+    # a 其中 row the template does not print (财政专户管理资金): the list may not be whole, so nothing is claimed
+    assert sources_form([[None, "其中：当年财政拨款", 80, 80, 75], [None, "财政专户管理资金", 5, 5, 5],
+                         [None, "其他资金", 10, 10, 10]]) == []
+    # nor when 其他资金 is not printed at all
+    assert sources_form([[None, "其中：当年财政拨款", 80, 80, 75], [None, "上年结转资金", 10, 10, 10]]) == []

@@ -253,7 +253,8 @@ def _grade(r: CheckRule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("PE-A108", "parts-not-sum", "error", "分项之和不等于合计",
-      "必须相加一致的金额：基本支出 + 项目支出 = 支出合计，货物 + 服务（+工程）= 政府采购预算。", "部门决算报表勾稽关系",
+      "必须相加一致的金额：基本支出 + 项目支出 = 支出合计，货物 + 服务（+工程）= 政府采购预算；项目资金表中"
+      "年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金（各列分别相加，空白的其中行按0计）。", "部门决算报表勾稽关系；项目支出绩效自评表填报说明",
       "支出11.07 ≠ 基本4.77 + 项目6.2")
 def _parts(r: CheckRule, ctx: Context) -> Iterator[Finding]:
     b = ctx.form.budget

@@ -465,6 +465,10 @@ _BUDGET_ROW = {
 }
 
 
+#: the 其中 rows a 年度资金总额 row is the sum of
+_SOURCES = frozenset({"当年财政拨款", "上年结转资金", "其他资金"})
+
+
 def _budget_row_key(label: str) -> str | None:
     """The budget row a label names ("其中：当年财政拨款" → "当年财政拨款"), or None."""
     label = label.replace("其中:", "").replace("其中", "")
@@ -484,6 +488,8 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
         b.weight = float(fm.group(1))
         b.score_formula = f"得分({fm.group(1)}分*执行率)"
     first_data = None
+    named_total = False
+    listed: list[str | None] = []       # the budget-row key of each labelled row under the total row
     last = min(header_row + 8, sheet.max_row, stop - 1 if stop else sheet.max_row)
     for r in range(header_row + 1, last + 1):
         nums = {f: number(g.cells.get((r, c))) for f, c in cols.items()}
@@ -497,11 +503,16 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
             # row ends it
             if first_data is not None and label and not _budget_row_key(label):
                 break
+            if first_data is not None and label:
+                listed.append(_budget_row_key(label))
             continue
         key = _budget_row_key(label)
         if first_data is None:
             first_data = r
+            named_total = key == "total"
             key = "total"
+        elif label:
+            listed.append(key)
         if key == "total":
             named = _budget_row_key(label) == "total"       # the 年度资金总额 row itself, not the first row read as it
             for f, v in nums.items():
@@ -522,6 +533,16 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
             b.rows[key]["row"] = r
     if b.rows.get("上年结转资金", {}).get("annual") is not None:
         b.carryover = b.rows["上年结转资金"]["annual"]
+    if named_total and None not in listed and len(set(listed)) == len(listed) and _SOURCES <= set(listed):
+        # 年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金, each 其中 row the template prints listed and none other
+        # (a row left empty is 0): the amounts must add up, checked as the block's parts (PE-A108)
+        for f, what in (("initial", "年初预算数"), ("annual", "全年预算数"), ("adjusted", "调整后预算数"),
+                        ("arrived", "到位资金"), ("executed", "全年执行数")):
+            whole = getattr(b, f)
+            if whole and f in cols:         # a total of 0 or none above filled rows is PE-A111's
+                name = f"年度资金总额（{what}）"
+                b.parts[name] = (whole, [(k, b.rows.get(k, {}).get(f)) for k in listed])
+                b.cells[f"part:{name}"] = b.cells[f]
     if first_data is None:
         form.unread["budget"] = f"预算执行情况表（第{header_row}行）未填写金额"
         form.cells.setdefault("unread", address(header_row, min(cols.values())))
