@@ -115,3 +115,8 @@ def test_sources_not_all_known_are_not_summed():
                          [None, "其他资金", 10, 10, 10]]) == []
     # nor when 其他资金 is not printed at all
     assert sources_form([[None, "其中：当年财政拨款", 80, 80, 75], [None, "上年结转资金", 10, 10, 10]]) == []
+
+
+def test_a_second_total_row_under_the_sources_is_not_summed_as_a_source():
+    assert sources_form([[None, "其中：当年财政拨款", 90, 90, 85], [None, "上年结转资金"],
+                         [None, "其他资金", 10, 10, 10], [None, "合计", 100, 100, 95]]) == []

@@ -533,7 +533,7 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
             b.rows[key]["row"] = r
     if b.rows.get("上年结转资金", {}).get("annual") is not None:
         b.carryover = b.rows["上年结转资金"]["annual"]
-    if named_total and None not in listed and len(set(listed)) == len(listed) and _SOURCES <= set(listed):
+    if named_total and len(set(listed)) == len(listed) and set(listed) == _SOURCES:
         # 年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金, each 其中 row the template prints listed and none other
         # (a row left empty is 0): the amounts must add up, checked as the block's parts (PE-A108)
         for f, what in (("initial", "年初预算数"), ("annual", "全年预算数"), ("adjusted", "调整后预算数"),
