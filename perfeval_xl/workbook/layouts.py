@@ -166,63 +166,7 @@ def _parse_indicators(sheet: LabelledSheet, form: Form, header_row: int, cols: d
         # total row
         total_hit = next((c for c in total_rows[r] if c != score_col), None) if r in total_rows else None
         if total_hit is not None:
-            inline = total_in_cell(sheet.labels.get((r, total_hit), ""))
-            if inline is not None and (score_col is None or cells.get((r, score_col)) in (None, "")):
-                # "合计：95" in one cell, nothing under 得分: the label's own figure is the total
-                form.total_stated = inline
-                form.cells["total"], form.cells["total_row"] = address(r, total_hit), str(r)
-                if "grade" not in form.cells:
-                    _grade_in_row(sheet, form, r)
-                after_total = True
-                continue
-            sc = score_col
-            v = cells.get((r, sc)) if sc else None
-            if isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS:
-                # the total is an Excel error (a SUM whose rows were moved gives #REF!): no total was stated
-                where = address(r, sc)
-                form.problems.append({"code": "PE-W007", "cell": where,
-                                      "message": f"总分为错误值 {v.strip()}，无法读取（工作表 {form.sheet}，单元格 {where}）"})
-                form.unread["total"] = f"总分单元格 {where} 为错误值 {v.strip()}"
-                form.cells["unread"] = where
-                form.cells["total_row"] = str(r)
-                if "grade" not in form.cells:
-                    _grade_in_row(sheet, form, r)
-                after_total = True
-                continue
-            spread = _spread(cells, r, total_hit + 1, sheet.max_col + 1)
-            if spread is not None:
-                # one figure in every cell of the row: a merged 合计 cell split and filled (WPS's 拆分并填充内容),
-                # one number as it was before the split, not a 分值 total and a 得分 total
-                c1, c2 = spread
-                over_score = score_col is not None and c1 <= score_col <= c2
-                if over_score and not (weight_col is not None and c1 <= weight_col <= c2):
-                    v, sc = cells[(r, c1)], score_col
-                else:
-                    form.unread["total"] = (f"合计行只有一个数值 {cells[(r, c1)]}（{address(r, c1)}–{address(r, c2)} 各格"
-                                            "相同），无法确定是分值合计还是总分")
-                    form.cells["unread"] = address(r, c1)
-                    v = sc = None
-            elif v is None or number(v) is None:
-                # the last number in the row is the score when there are two (分值, 得分)
-                nums = [(c, cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
-                        if number(cells.get((r, c))) is not None]
-                v, cc = (nums[-1][1], nums[-1][0]) if nums else (None, None)
-                if len(nums) >= 2:
-                    form.total_weight = _points(number(nums[0][1]), nums[0][1], formats.get((r, nums[0][0])))
-                elif len(nums) == 1 and not _is_total_score_cell(g, r, cc, cols):
-                    if cc == weight_col:
-                        form.total_weight = _points(number(v), v, formats.get((r, cc)))
-                    form.unread["total"] = (f"合计行只有一个数值 {v}（{address(r, cc)}），不在得分列，"
-                                            "无法确定是分值合计还是总分")
-                    form.cells["unread"] = address(r, cc)
-                    v = None
-                sc = cc if v is not None else None
-            elif weight_col:
-                form.total_weight = _points(number(cells.get((r, weight_col))), cells.get((r, weight_col)),
-                                            formats.get((r, weight_col)))
-            form.total_stated = number(v)
-            if sc:
-                form.cells["total"] = address(r, sc)
+            _read_total_row(sheet, form, r, total_hit, cols)
             form.cells["total_row"] = str(r)
             if "grade" not in form.cells:
                 _grade_in_row(sheet, form, r)
@@ -321,6 +265,64 @@ def _table_is_blank(sheet: LabelledSheet, header_row: int, cols: dict[str, int],
             if s and not (_is_header_like(s) or f == "name" and _PLACEHOLDER.fullmatch(s)):
                 return False
     return True
+
+
+def _read_total_row(sheet: LabelledSheet, form: Form, r: int, total_hit: int, cols: dict[str, int]) -> None:
+    """The stated total (and the weights' total) of the 合计 row r, whose label stands in column ``total_hit``; what
+    cannot be told for certain is recorded in ``form.unread`` instead."""
+    g = sheet.grid
+    cells, formats = g.cells, g.number_formats
+    score_col, weight_col = cols.get("score"), cols.get("weight")
+    inline = total_in_cell(sheet.labels.get((r, total_hit), ""))
+    if inline is not None and (score_col is None or cells.get((r, score_col)) in (None, "")):
+        # "合计：95" in one cell, nothing under 得分: the label's own figure is the total
+        form.total_stated = inline
+        form.cells["total"] = address(r, total_hit)
+        return
+    sc = score_col
+    v = cells.get((r, sc)) if sc else None
+    if isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS:
+        # the total is an Excel error (a SUM whose rows were moved gives #REF!): no total was stated
+        where = address(r, sc)
+        form.problems.append({"code": "PE-W007", "cell": where,
+                              "message": f"总分为错误值 {v.strip()}，无法读取（工作表 {form.sheet}，单元格 {where}）"})
+        form.unread["total"] = f"总分单元格 {where} 为错误值 {v.strip()}"
+        form.cells["unread"] = where
+        return
+    spread = _spread(cells, r, total_hit + 1, sheet.max_col + 1)
+    if spread is not None:
+        # one figure in every cell of the row: a merged 合计 cell split and filled (WPS's 拆分并填充内容),
+        # one number as it was before the split, not a 分值 total and a 得分 total
+        c1, c2 = spread
+        over_score = score_col is not None and c1 <= score_col <= c2
+        if over_score and not (weight_col is not None and c1 <= weight_col <= c2):
+            v, sc = cells[(r, c1)], score_col
+        else:
+            form.unread["total"] = (f"合计行只有一个数值 {cells[(r, c1)]}（{address(r, c1)}–{address(r, c2)} 各格"
+                                    "相同），无法确定是分值合计还是总分")
+            form.cells["unread"] = address(r, c1)
+            v = sc = None
+    elif v is None or number(v) is None:
+        # the last number in the row is the score when there are two (分值, 得分)
+        nums = [(c, cells[(r, c)]) for c in range(total_hit + 1, sheet.max_col + 1)
+                if number(cells.get((r, c))) is not None]
+        v, cc = (nums[-1][1], nums[-1][0]) if nums else (None, None)
+        if len(nums) >= 2:
+            form.total_weight = _points(number(nums[0][1]), nums[0][1], formats.get((r, nums[0][0])))
+        elif len(nums) == 1 and not _is_total_score_cell(g, r, cc, cols):
+            if cc == weight_col:
+                form.total_weight = _points(number(v), v, formats.get((r, cc)))
+            form.unread["total"] = (f"合计行只有一个数值 {v}（{address(r, cc)}），不在得分列，"
+                                    "无法确定是分值合计还是总分")
+            form.cells["unread"] = address(r, cc)
+            v = None
+        sc = cc if v is not None else None
+    elif weight_col:
+        form.total_weight = _points(number(cells.get((r, weight_col))), cells.get((r, weight_col)),
+                                    formats.get((r, weight_col)))
+    form.total_stated = number(v)
+    if sc:
+        form.cells["total"] = address(r, sc)
 
 
 #: the indicator fields that only text can fill
@@ -498,26 +500,26 @@ def _parse_budget_rows(sheet: LabelledSheet, form: Form, header_row: int, cols: 
             s = sheet.labels.get((r, c)) or norm(g.get(r, c))
             if s:
                 label = s
+        row_key = _budget_row_key(label)
         if not any(v is not None for v in nums.values()):
             # the block goes on past a 其中 row left empty (上年结转资金 with no amount) and a blank line; any other
             # row ends it
-            if first_data is not None and label and not _budget_row_key(label):
-                break
             if first_data is not None and label:
-                listed.append(_budget_row_key(label))
+                if not row_key:
+                    break
+                listed.append(row_key)
             continue
-        key = _budget_row_key(label)
+        key = row_key
         if first_data is None:
             first_data = r
-            named_total = key == "total"
+            named_total = row_key == "total"    # the 年度资金总额 row itself, not the first row read as it
             key = "total"
         elif label:
             listed.append(key)
         if key == "total":
-            named = _budget_row_key(label) == "total"       # the 年度资金总额 row itself, not the first row read as it
             for f, v in nums.items():
                 if v is None:
-                    if named and f in ("initial", "annual", "adjusted", "executed"):
+                    if row_key == "total" and f in ("initial", "annual", "adjusted", "executed"):
                         b.cells[f"blank:{f}"] = address(r, cols[f])     # left empty: where PE-A111 points
                     continue
                 if f in ("initial", "annual", "adjusted", "arrived", "executed", "weight"):
