@@ -145,6 +145,26 @@ def test_clear_restores_after_the_hidden_record(tmp_path):
     assert {ref: (marked.sheet("评分表").note(ref), marked.sheet("评分表").fill(ref)) for ref in before} == before
 
 
+def test_annotating_again_adds_no_formats(tmp_path):
+    """The 校验结果 table's cell formats share one thin grey border, and annotating a copy annotated before reuses
+    the formats already there. (A border built on its own serialised as ns0:border and never matched the part's
+    <border>s: every table format added one more, and every new annotation added them all again.)"""
+    def counts(path):
+        styles = zipfile.ZipFile(path).read("xl/styles.xml").decode()
+        return [int(re.search(f'<{tag} count="(\\d+)"', styles).group(1)) for tag in ("borders", "cellXfs")]
+
+    src = EX / "seed004_晋中自评表.xlsx"
+    borders, xfs = counts(src)
+    first, second = tmp_path / "1.xlsx", tmp_path / "2.xlsx"
+    for a, b in ((src, first), (first, second)):
+        book = XlsxBook(a)
+        assert "校验完成：错误" in ribbon.validate_sheet(book)
+        book.save(b)
+    once, twice = counts(first), counts(second)
+    assert once[0] == borders + 1 and once[1] > xfs
+    assert twice == once
+
+
 def test_clear_understands_the_earlier_nine_column_record(tmp_path):
     book = XlsxBook(EX / "seed001_评分表.xlsx")
     sh = book.sheet("评分表")

@@ -28,10 +28,11 @@ EXCEL_CELL_CHARS = 32_767
 
 
 def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] | None = None,
-               style: "TableStyle | None" = None, xf: "Callable[[int, int], int] | None" = None) -> bytes:
+               style: "TableStyle | None" = None, xf: "Callable[[int, int], list[str]] | None" = None) -> bytes:
     """A worksheet holding ``rows`` of constants from A1 (numbers, booleans, inline strings), hyperlinks
-    from its cells to (sheet, cell), and — with ``style`` — drawn as a reviewer's table: ``xf(row, col)`` gives
-    each cell's style index; widths, row heights, frozen header, autofilter and landscape printing."""
+    from its cells to (sheet, cell), and — with ``style`` — drawn as a reviewer's table: ``xf(row, width)`` gives
+    the row's cells' style attributes (' s="3"', or "" for none); widths, row heights, frozen header, autofilter
+    and landscape printing."""
     width = max((len(r) for r in rows), default=0)
     letters = [address(1, j)[:-1] for j in range(1, width + 1)]
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{R_NS}">']
@@ -53,12 +54,10 @@ def _sheet_xml(rows: Sequence[Sequence[Any]], links: dict[str, tuple[str, str]] 
     for i, row in enumerate(rows, 1):
         ht = f' ht="{heights[i]:g}" customHeight="1"' if i in heights else ""
         out.append(f'<row r="{i}"{ht}>')
+        s_attrs = xf(i, len(row)) if xf is not None else None
         for j, v in enumerate(row):
             ref = f"{letters[j]}{i}"
-            s_attr = ""
-            if xf is not None:
-                s_index = xf(i, j + 1)
-                s_attr = f' s="{s_index}"' if s_index else ""
+            s_attr = s_attrs[j] if s_attrs is not None else ""
             if v is None or v == "":
                 if s_attr:
                     out.append(f'<c r="{ref}"{s_attr}/>')
@@ -198,6 +197,8 @@ class XlsxBook:
         self._note_cache: dict[str, dict[str, str]] = {}
         self._comment_where: dict[str, tuple[str | None, str | None]] = {}
         self._vml: dict[str, dict[str, Any]] = {}   # VML parts being edited: base text, added shapes, next id
+        #: comments part -> (its tree, the authorId of perfeval-xl's notes in it)
+        self._author_ids: dict[str, tuple[etree._Element, str]] = {}
 
     def _vml_state(self, part: str) -> dict[str, Any]:
         if part not in self._vml:
@@ -280,19 +281,35 @@ class XlsxBook:
         self._sheets[name] = sh
         return sh
 
-    def _table_xfs(self, style: TableStyle) -> Callable[[int, int], int]:
-        """Cell format of each cell of a styled table: header, wrapped or not, with its fill."""
+    def _table_xfs(self, style: TableStyle) -> Callable[[int, int], list[str]]:
+        """Cell formats of each row of a styled table, as its cells' style attributes: header, wrapped or not,
+        with its fill (a row without fills shares one list)."""
         st = self.styles
-        header = st.table_xf(bold=True, fill=HEADER_FILL, header=True)
-        memo: dict[tuple[bool, str | None], int] = {}
+        memo: dict[tuple[bool, str | None], str] = {}
 
-        def xf(row: int, col: int) -> int:
+        def attr(wrap: bool, fill: str | None) -> str:
+            if (wrap, fill) not in memo:
+                s = st.table_xf(wrap=wrap, fill=fill)
+                memo[(wrap, fill)] = f' s="{s}"' if s else ""
+            return memo[(wrap, fill)]
+
+        header = st.table_xf(bold=True, fill=HEADER_FILL, header=True)
+        header_attr = f' s="{header}"' if header else ""
+        filled: dict[int, dict[int, str]] = {}
+        for (r, c), fill in style.fills.items():
+            filled.setdefault(r, {})[c] = fill
+        plain: dict[int, list[str]] = {}
+
+        def xf(row: int, width: int) -> list[str]:
             if row == 1:
-                return header
-            key = (col in style.wrap, style.fills.get((row, col)))
-            if key not in memo:
-                memo[key] = st.table_xf(wrap=key[0], fill=key[1])
-            return memo[key]
+                return [header_attr] * width
+            fills = filled.get(row)
+            if fills is not None:      # cell by cell, so that formats are added in the order the cells come
+                return [attr(c in style.wrap, fills.get(c)) for c in range(1, width + 1)]
+            attrs = plain.get(width)
+            if attrs is None:
+                attrs = plain[width] = [attr(c in style.wrap, None) for c in range(1, width + 1)]
+            return attrs
         return xf
 
     @staticmethod
@@ -444,12 +461,18 @@ class XlsxBook:
             notes.pop(ref, None)
         else:
             if existing is None:
-                authors = croot.find(f"{N}authors")
-                names = [a.text for a in authors]
-                if "perfeval-xl" not in names:
-                    etree.SubElement(authors, f"{N}author").text = "perfeval-xl"
-                    names.append("perfeval-xl")
-                existing = etree.SubElement(clist, f"{N}comment", ref=ref, authorId=str(names.index("perfeval-xl")))
+                known = self._author_ids.get(comments)
+                if known is not None and known[0] is croot:
+                    author = known[1]
+                else:
+                    authors = croot.find(f"{N}authors")
+                    names = [a.text for a in authors]
+                    if "perfeval-xl" not in names:
+                        etree.SubElement(authors, f"{N}author").text = "perfeval-xl"
+                        names.append("perfeval-xl")
+                    author = str(names.index("perfeval-xl"))
+                    self._author_ids[comments] = (croot, author)
+                existing = etree.SubElement(clist, f"{N}comment", ref=ref, authorId=author)
                 vml_state["added"][(row, col)] = _vml_shape(vml_state["next"], row, col)
                 vml_state["next"] += 1
             for child in list(existing):

@@ -28,6 +28,8 @@ class Styles:
         part = pkg.resolve("xl/workbook.xml", target) if target else None
         self._cache: dict[tuple[int, str | None], int] = {}
         self._fills: dict[int, str | None] = {}   # xf index -> solid fill (existing xfs never change)
+        #: tag -> (its parent list, that list's length when read, {a child serialised: its index})
+        self._serialised: dict[str, tuple[etree._Element, int, dict[bytes, int]]] = {}
         # a workbook without a (readable) styles part has no number formats or fills to read or set
         read = None
         if part in pkg.parts:
@@ -158,15 +160,26 @@ class Styles:
 
     def _index_or_append(self, parent: etree._Element, tag: str, element: etree._Element) -> int:
         """The index of the first of ``parent``'s <{tag}> children identical to ``element``; ``element`` appended
-        (and the list's count set) when there is none. ``element`` is serialised once, not once per child."""
-        wanted = etree.tostring(element)
-        for i, x in enumerate(parent.findall(f"{N}{tag}")):
-            if etree.tostring(x) == wanted:
-                return i
+        (and the list's count set) when there is none. Each child is serialised once per workbook, and ``element``
+        as a child of ``parent`` (made on its own, a new element's namespace would be spelled ns0: and never match)."""
+        known = self._serialised.get(tag)
+        if known is None or known[0] is not parent or known[1] != len(parent):
+            index: dict[bytes, int] = {}
+            for i, x in enumerate(parent.findall(f"{N}{tag}")):
+                index.setdefault(etree.tostring(x), i)
+            known = (parent, len(parent), index)
+        index = known[2]
         parent.append(element)
-        parent.set("count", str(len(parent)))
-        self.pkg.touch(self.part)
-        return len(parent) - 1
+        wanted = etree.tostring(element)
+        found = index.get(wanted)
+        if found is not None:
+            parent.remove(element)
+        else:
+            parent.set("count", str(len(parent)))
+            self.pkg.touch(self.part)
+            found = index[wanted] = len(parent.findall(f"{N}{tag}")) - 1
+        self._serialised[tag] = (parent, len(parent), index)
+        return found
 
     def table_xf(self, *, bold: bool = False, fill: str | None = None, wrap: bool = False, header: bool = False) -> int:
         """A cell format for a reviewer's table, built on the workbook's default format (xf 0) so the table
