@@ -351,3 +351,31 @@ def test_a_sheet_part_not_as_expected_gets_its_rows_from_xlsxwriter(batch, tmp_p
     S.write_xlsx(summary, tmp_path / "fallback.xlsx")
     S.write_xlsx(summary, tmp_path / "plain.xlsx", splice=False)
     assert (tmp_path / "fallback.xlsx").read_bytes() == (tmp_path / "plain.xlsx").read_bytes()
+
+
+def test_an_identical_format_is_reused_in_a_styles_part_laid_out_with_indentation():
+    """A styles.xml written with line breaks and indentation (as some programs write it) holds each <border> with the
+    whitespace after it: an identical border is still found, and not added again."""
+    import copy
+    import io
+
+    from lxml import etree
+
+    from perfeval_xl.xlio import XlsxPackage
+    from perfeval_xl.xlio.package import N
+
+    src = zipfile.ZipFile(EX / "seed004_晋中自评表.xlsx")
+    root = etree.fromstring(src.read("xl/styles.xml"))
+    etree.indent(root, space="  ")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+                         if info.filename == "xl/styles.xml" else data)
+    book = XlsxBook(XlsxPackage(buf.getvalue()))
+    borders = book.styles.root.find(f"{N}borders")
+    count = len(borders)
+    last = copy.deepcopy(borders[-1])
+    last.tail = None
+    assert borders[-1].tail and book.styles._appended("border", last) == count - 1 and len(borders) == count

@@ -166,11 +166,11 @@ class Styles:
         if known is None or known[0] is not parent or known[1] != len(parent):
             index: dict[bytes, int] = {}
             for i, x in enumerate(parent.findall(f"{N}{tag}")):
-                index.setdefault(etree.tostring(x), i)
+                index.setdefault(etree.tostring(x, with_tail=False), i)
             known = (parent, len(parent), index)
         index = known[2]
         parent.append(element)
-        wanted = etree.tostring(element)
+        wanted = etree.tostring(element, with_tail=False)
         found = index.get(wanted)
         if found is not None:
             parent.remove(element)
