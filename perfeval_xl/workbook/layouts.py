@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..engine.grades import normalize_grade
 from ..engine.quantity import EXCEL_ERRORS, parse_quantity
 from ..model import BudgetBlock, Form, Indicator
 from ..xlio.grid import Grid, address
@@ -38,7 +39,8 @@ from .labels import (
     norm,
     number,
 )
-from ..engine.grades import normalize_grade
+from .department import recognise_department
+from .jinzhong import recognise_jinzhong
 from .sheetscan import LabelledSheet, checked_grade, header_fields
 
 # ---------------------------------------------------------------- indicator tables
@@ -731,12 +733,8 @@ def recognise(grid: Grid) -> Form | None:
 def _recognise_sheet(sheet: LabelledSheet) -> Form | None:
     says = sheet.mentions
     if says("绩效目标实现情况") and says("评分表"):
-        from .jinzhong import recognise_jinzhong
-
         return recognise_jinzhong(sheet)
     if says("基本支出") and says("年初预算") and says("调整后预算"):
-        from .department import recognise_department
-
         form = recognise_department(sheet)
         if form is not None:
             return form
@@ -744,7 +742,5 @@ def _recognise_sheet(sheet: LabelledSheet) -> Form | None:
     if form is None and says("基本支出") and says("年初预算") and (says("全年预算") or says("调整预算")):
         # a 部门整体 form whose budget columns are 年初预算数 | 全年预算数 | 全年执行数 (or 调整预算 | 实际支出): tried
         # only when no scored table is on the sheet, since a project form has those columns too
-        from .department import recognise_department
-
         form = recognise_department(sheet)
     return form
