@@ -60,3 +60,18 @@ def test_an_actual_given_beside_a_not_scored_mark_is_not_scored_either():
 def test_pe_check_reads_the_mark_as_the_workbook_does():
     assert PE_CHECK([["满意度", 10, "≥90%", "/", "/", None, "不适用"]]) == ""
     assert PE_CHECK([["满意度", 10, "≥90%", "95%", "十", None, None]]).startswith("[PE-A110]")
+
+
+def test_the_prorated_total_is_recognised_within_the_profiles_tolerance():
+    """A profile that allows 0.05 between stated and reviewed figures accepts a stated 90.04 as the prorated 90.00 in
+    the checks (no PE-A104) and in the reviewed total alike (the total follows the form's way of adding)."""
+    from dataclasses import replace
+
+    from perfeval_xl.engine.profile import NATIONAL
+
+    loose = replace(NATIONAL, tolerance=0.05)
+    form = form_with(total=90.04)
+    fs = score_form(form, loose)
+    assert fs.prorated and fs.total == pytest.approx(90.0)
+    assert "PE-A104" not in {f.code for f in run_checks(form, loose)}
+    assert not score_form(form).prorated and "PE-A104" in {f.code for f in run_checks(form)}

@@ -170,7 +170,8 @@ def score_form(form: Form, profile: Profile = NATIONAL) -> FormScore:
         fs.total = fsum_round(v for _, _, v in effective)
         if fs.not_applicable:
             prorated = prorated_total(form, fs.total, fs.budget is not None)
-            if prorated is not None and form.total_stated is not None and abs(prorated - form.total_stated) <= 0.005:
+            if (prorated is not None and form.total_stated is not None
+                    and abs(prorated - form.total_stated) <= profile.tolerance):
                 fs.total, fs.prorated = prorated, True
     elif form.levels:
         stated = [lv.get("score") for lv in form.levels.values()]
